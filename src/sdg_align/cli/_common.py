@@ -1,0 +1,47 @@
+"""Pieces every command shares: error translation, the model option, progress settings."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from ..errors import SDGAlignError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+MODEL_ENV = "SDG_ALIGN_MODEL"
+
+
+def friendly_errors(func: F) -> F:
+    """Turn library errors into one-line click errors (exit 1) instead of tracebacks."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SDGAlignError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except KeyboardInterrupt as exc:
+            raise click.ClickException("interrupted") from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def model_option(func: F) -> F:
+    """``--model``: a model directory; defaults to $SDG_ALIGN_MODEL, then the bundled model."""
+    return click.option(
+        "-m",
+        "--model",
+        "model_path",
+        type=click.Path(path_type=str),
+        default=lambda: os.environ.get(MODEL_ENV),
+        help="Model directory (default: $SDG_ALIGN_MODEL, else the bundled default model).",
+    )(func)
+
+
+def quiet_option(func: F) -> F:
+    return click.option("-q", "--quiet", is_flag=True, help="No progress bar on stderr.")(func)

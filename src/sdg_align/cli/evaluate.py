@@ -1,0 +1,58 @@
+"""``sdg-align evaluate MODEL DATA``: per-SDG and averaged metrics on labelled data."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ._common import friendly_errors
+
+
+@click.command()
+@click.argument("model_path", metavar="MODEL")
+@click.argument("data", nargs=-1, required=True)
+@click.option("--text-col", multiple=True, help="Text column(s) of a generic table (default: text).")
+@click.option("--sdgs-col", default="sdgs", show_default=True, help="SDG column of a generic table.")
+@click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for all SDGs.")
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress messages on stderr.")
+@friendly_errors
+def evaluate(
+    model_path: str,
+    data: tuple[str, ...],
+    text_col: tuple[str, ...],
+    sdgs_col: str,
+    threshold: float | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Evaluate MODEL on DATA: files, or named sets such as oro-gold, dpga-test, corpus-test.
+
+    \b
+    Examples:
+      sdg-align evaluate models/sdg-align-base oro-gold dpga-test corpus-test
+      sdg-align evaluate my-model labelled.csv --text-col description --json
+    """
+    from ..data import load_source
+    from ..evaluation import evaluate as run_evaluation
+    from ..evaluation import format_metrics_table
+    from ..modeling import SDGClassifier
+
+    classifier = SDGClassifier.from_pretrained(model_path)
+    results = {}
+    for name in data:
+        labelled = load_source(name, text_col=list(text_col) or "text", sdgs_col=sdgs_col)
+        for problem in labelled.problems:
+            if not quiet:
+                click.echo(f"warning: {problem}", err=True)
+        if not len(labelled):
+            raise click.ClickException(f"{name}: no usable labelled rows")
+        results[name] = run_evaluation(classifier, labelled, threshold=threshold)
+        results[name]["skipped_rows"] = len(labelled.problems)
+    if as_json:
+        click.echo(json.dumps(results, indent=2))
+        return
+    for name, metrics in results.items():
+        click.echo(format_metrics_table(metrics, title=f"== {name} ({metrics['samples']} texts)"))
+        click.echo()

@@ -1,0 +1,15 @@
+"""Domain errors: raised by the library, turned into one-line CLI errors by the CLI layer only."""
+
+from __future__ import annotations
+
+
+class SDGAlignError(Exception):
+    """Base class for every error a user can cause and fix (bad input, missing model, ...)."""
+
+
+class DataError(SDGAlignError):
+    """An input table or dataset cannot be read or lacks what is needed."""
+
+
+class ModelError(SDGAlignError):
+    """A model directory is missing, unreadable or inconsistent."""

@@ -1,0 +1,149 @@
+"""Evidence for each tag: the closest SDG targets and the sentences of the text that support it.
+
+At training time :func:`build_evidence_index` embeds every target (the project's short title, plus the
+official title in each language of ``sdg-reference`` when that folder is given) with the model's own
+encoder and stores only target codes, short titles and embeddings in the model folder. At run time
+each text is split into sentences, embedded once, and:
+
+- a sentence's support for SDG k is the classifier's probability for k on that sentence alone;
+- a target's score is the best cosine between its embedding (in the text's language when the model is
+  multilingual and that language was indexed; English otherwise) and the text or any of its sentences.
+
+Embedding the sentences is one extra encoder pass over the same tokens, so evidence costs about 2x.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .labels import load_reference, targets
+
+if TYPE_CHECKING:
+    from .modeling import SDGClassifier
+
+TOP_TARGETS = 3
+TOP_SENTENCES = 3
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\"'“(\[]?[A-ZÀ-ÖØ-Þ0-9])|\n+")
+
+_STOPWORDS = {
+    "en": "the and of to in for with is are on by this that from",
+    "de": "der die und das mit für von den ist im zu ein eine wird des auf",
+    "fr": "le la les et des du pour une un dans avec est sur au aux",
+    "es": "el la los las y de del para con en una un por que se",
+    "it": "il lo la gli le e di del della per con un una che nel alla",
+    "cs": "a v na se je s z do pro o k že ve",
+    "ro": "și în de la cu pentru a al ale din pe care este",
+}
+_STOPWORD_SETS = {lang: set(words.split()) for lang, words in _STOPWORDS.items()}
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a text (a light rule: end punctuation before a capital, or a line break)."""
+    parts = [p.strip() for p in _SENTENCE_END.split(text)]
+    return [p for p in parts if p and any(ch.isalpha() for ch in p)] or [text.strip()]
+
+
+def guess_language(text: str) -> str:
+    """The most likely of en/de/fr/es/it/cs/ro by stopword counts (English when unsure)."""
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    scores = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORD_SETS.items()}
+    best = max(scores, key=lambda lang: scores[lang])
+    return best if scores[best] > scores["en"] else "en"
+
+
+def build_evidence_index(
+    classifier: SDGClassifier, reference_dir: str | Path | None = None
+) -> dict[str, Any]:
+    """Embed the targets with the classifier's encoder; store the index in ``classifier.extras``."""
+    catalogue = targets()
+    codes = [t.code for t in catalogue]
+    short = classifier.embed([t.short_title for t in catalogue])
+    index: dict[str, Any] = {
+        "target_codes": codes,
+        "target_titles": [t.short_title for t in catalogue],
+        "languages": ["en"],
+    }
+    languages: list[str] = []
+    if reference_dir is not None and Path(reference_dir).is_dir():
+        languages = sorted(p.name for p in Path(reference_dir).iterdir() if p.is_dir())
+        if not classifier.config.multilingual:
+            languages = [lang for lang in languages if lang == "en"]
+    english = short
+    for lang in languages:
+        official = load_reference(reference_dir, lang, kinds=("targets",))  # type: ignore[arg-type]
+        titles = [official.get(code, t.short_title) for code, t in zip(codes, catalogue, strict=True)]
+        vectors = classifier.embed(titles)
+        if lang == "en":  # the short title and the official one, averaged
+            english = _normalise(short + vectors)
+        else:
+            index[f"targets_{lang}"] = vectors.astype(np.float16)
+            index["languages"].append(lang)
+    index["targets_en"] = english.astype(np.float16)
+    index["multilingual"] = bool(classifier.config.multilingual)
+    classifier.extras.update(index)
+    return index
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9, None)
+
+
+def explain_texts(
+    classifier: SDGClassifier,
+    texts: Sequence[str],
+    selected: Sequence[Sequence[int]],
+    *,
+    batch_size: int = 32,
+) -> list[dict[str, Any]]:
+    """For each text and each of its selected SDGs: top targets and supporting sentences."""
+    extras = classifier.extras
+    if "target_codes" not in extras:
+        from .errors import ModelError
+
+        raise ModelError("this model has no evidence index; rebuild it with scripts/train_default.py")
+    codes: list[str] = list(extras["target_codes"])
+    titles: list[str] = list(extras["target_titles"])
+    sdg_of = np.array([int(code.split(".")[0]) for code in codes])
+
+    sentences = [split_sentences(t) for t in texts]
+    flat = [s for group in sentences for s in group]
+    logits, pooled, _counts = classifier._run(flat, batch_size=batch_size, want_pooled=True)
+    assert pooled is not None
+    sentence_probs = classifier.calibrate(logits)
+    sentence_vectors = _normalise(pooled)
+
+    results: list[dict[str, Any]] = []
+    start = 0
+    for text, group, sdgs in zip(texts, sentences, selected, strict=True):
+        rows = slice(start, start + len(group))
+        start += len(group)
+        vectors = sentence_vectors[rows]
+        document = _normalise(vectors.mean(0, keepdims=True))
+        candidates = np.vstack([document, vectors])
+        lang = guess_language(text) if extras.get("multilingual") else "en"
+        table = extras.get(f"targets_{lang}", extras["targets_en"]).astype(np.float32)
+        similarity = (candidates @ table.T).max(0)  # best of the text and its sentences
+        block: dict[str, Any] = {}
+        for sdg in sdgs:
+            mine = np.flatnonzero(sdg_of == sdg)
+            best_targets = mine[np.argsort(-similarity[mine], kind="stable")[:TOP_TARGETS]]
+            support = sentence_probs[rows][:, sdg - 1]
+            order = np.argsort(-support, kind="stable")[:TOP_SENTENCES]
+            block[str(sdg)] = {
+                "targets": [
+                    {"target": codes[j], "title": titles[j], "score": round(float(similarity[j]), 4)}
+                    for j in best_targets
+                ],
+                "sentences": [
+                    {"text": group[j], "index": int(j), "score": round(float(support[j]), 4)}
+                    for j in order
+                ],
+                "target_language": lang if f"targets_{lang}" in extras else "en",
+            }
+        results.append(block)
+    return results

@@ -1,0 +1,267 @@
+"""Batch scoring of project portfolios: the output contract, a pure batch function and a file runner.
+
+The output keeps every input column and adds, per row (a stable contract other tools rely on):
+
+- ``sdgs``: SDG numbers above threshold, ``;``-separated, most probable first ("" when none)
+- ``primary_sdg``: the most probable SDG above threshold (empty when none)
+- ``p_sdg1`` ... ``p_sdg17``: calibrated probabilities
+- ``windows``: token windows the text was read in (> 1: a long text split and max-pooled, not truncated)
+- ``error``: empty, or why the row could not be scored (its probabilities are then empty)
+- ``evidence`` (with ``explain``): JSON with the closest targets and supporting sentences per SDG
+
+:func:`score_frame` is a pure function over a pandas DataFrame, so the same code runs inside Ray Data's
+``map_batches`` or Spark's ``mapInPandas`` (see docs/scale.md). :func:`score_file` streams a file in
+chunks to a parts folder (so ``resume`` can continue after a crash) and assembles the output atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+from .labels import SDG_NUMBERS
+from .tables import atomic_path, detect_format, iter_table_chunks
+
+if TYPE_CHECKING:
+    from .modeling import SDGClassifier
+
+PROBABILITY_COLUMNS = [f"p_sdg{n}" for n in SDG_NUMBERS]
+OUTPUT_COLUMNS = ["sdgs", "primary_sdg", *PROBABILITY_COLUMNS, "windows", "error"]
+MAX_TEXT_CHARS = 200_000  # a whole report is fine; a multi-megabyte cell is a mistake
+
+
+def _cell_text(value: Any) -> str | None:
+    """The text in one cell, or None when the cell holds no usable text."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (bytes, bytearray)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def row_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Joined text per row, and the error for rows with none (empty or non-text cells)."""
+    missing = [c for c in text_cols if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"text column(s) not found: {', '.join(missing)}; the input has: "
+            f"{', '.join(map(str, frame.columns))}. Use --text-col to choose."
+        )
+    texts, errors = [], []
+    columns = [frame[c].tolist() for c in text_cols]
+    for values in zip(*columns, strict=True):
+        parts = [_cell_text(v) for v in values]
+        joined = ". ".join(p.rstrip(".") for p in parts if p)
+        if not joined:
+            texts.append("")
+            errors.append("empty text")
+        elif not any(ch.isalpha() for ch in joined):
+            texts.append("")
+            errors.append("no words in the text cell(s)")
+        elif len(joined) > MAX_TEXT_CHARS:
+            texts.append("")
+            errors.append(f"text longer than {MAX_TEXT_CHARS} characters")
+        else:
+            texts.append(joined)
+            errors.append("")
+    return texts, errors
+
+
+def score_frame(
+    frame: pd.DataFrame,
+    classifier: SDGClassifier,
+    *,
+    text_cols: Sequence[str] = ("text",),
+    threshold: float | None = None,
+    explain: bool = False,
+    batch_size: int = 32,
+) -> pd.DataFrame:
+    """Score one batch: the input columns unchanged, plus the output contract's columns."""
+    texts, errors = row_texts(frame, text_cols)
+    good = [i for i, e in enumerate(errors) if not e]
+    probs = np.full((len(frame), len(SDG_NUMBERS)), np.nan)
+    windows = np.zeros(len(frame), dtype=np.int64)
+    if good:
+        logits, counts = classifier.window_logits([texts[i] for i in good], batch_size=batch_size)
+        probs[good] = classifier.calibrate(logits)
+        windows[good] = counts
+    selected: list[list[int]] = [
+        classifier.select(probs[i], threshold=threshold) if not errors[i] else [] for i in range(len(frame))
+    ]
+    out = frame.copy()
+    out["sdgs"] = [";".join(map(str, s)) for s in selected]
+    out["primary_sdg"] = pd.array([s[0] if s else None for s in selected], dtype="Int64")
+    for k, column in enumerate(PROBABILITY_COLUMNS):
+        out[column] = np.round(probs[:, k], 4)
+    out["windows"] = pd.array([w if not e else None for w, e in zip(windows, errors, strict=True)], dtype="Int64")
+    out["error"] = errors
+    if explain:
+        from .evidence import explain_texts
+
+        evidence: list[dict[str, Any]] = [{} for _ in range(len(frame))]
+        if good:
+            found = explain_texts(classifier, [texts[i] for i in good], [selected[i] for i in good])
+            for i, block in zip(good, found, strict=True):
+                evidence[i] = block
+        out["evidence"] = [json.dumps(e, ensure_ascii=False) if e else "" for e in evidence]
+    return out
+
+
+@dataclass
+class ScoreSummary:
+    rows: int = 0
+    failed: int = 0
+    long_texts: int = 0
+    seconds: float = 0.0
+    resumed_rows: int = 0
+    failures: list[str] = field(default_factory=list)  # "row N: why", the first 50
+
+    @property
+    def rows_per_second(self) -> float:
+        return (self.rows - self.resumed_rows) / self.seconds if self.seconds else 0.0
+
+
+def _parts_dir(output: Path) -> Path:
+    return output.parent / f".{output.name}.sdg-align-parts"
+
+
+def _fingerprint(path: Path, text_cols: Sequence[str], explain: bool, model: str) -> dict[str, Any]:
+    stat = path.stat()
+    return {
+        "input": str(path.resolve()),
+        "size": stat.st_size,
+        "mtime": int(stat.st_mtime),
+        "text_cols": list(text_cols),
+        "explain": explain,
+        "model": model,
+    }
+
+
+def score_file(
+    input_path: str | Path,
+    output_path: str | Path,
+    classifier: SDGClassifier,
+    *,
+    text_cols: Sequence[str] = ("text",),
+    id_col: str | None = None,
+    in_format: str | None = None,
+    out_format: str | None = None,
+    threshold: float | None = None,
+    explain: bool = False,
+    resume: bool = False,
+    chunk_rows: int = 2000,
+    batch_size: int = 32,
+    progress: bool = True,
+) -> ScoreSummary:
+    """Score a whole file in chunks; the output appears only when every row is done.
+
+    Finished chunks are kept in a hidden parts folder beside the output; after a crash or Ctrl-C,
+    ``resume=True`` skips them and continues, so the result equals an uninterrupted run.
+    """
+    from tqdm.auto import tqdm
+
+    input_path, output_path = Path(input_path), Path(output_path)
+    out_format = detect_format(output_path, out_format)
+    detect_format(input_path, in_format)
+    if not input_path.is_file():
+        raise DataError(f"input file not found: {input_path}")
+    parts = _parts_dir(output_path)
+    manifest_file = parts / "manifest.json"
+    fingerprint = _fingerprint(input_path, text_cols, explain, str(classifier.config.base_encoder))
+    done_chunks = 0
+    if parts.exists() and resume:
+        manifest = json.loads(manifest_file.read_text()) if manifest_file.is_file() else {}
+        if manifest.get("fingerprint") != fingerprint or manifest.get("chunk_rows") != chunk_rows:
+            raise DataError(
+                f"cannot resume: {parts} belongs to another input or settings; delete it to start over"
+            )
+        done_chunks = len(sorted(parts.glob("chunk-*.parquet")))
+    elif parts.exists():
+        shutil.rmtree(parts)
+    parts.mkdir(parents=True, exist_ok=True)
+    manifest_file.write_text(json.dumps({"fingerprint": fingerprint, "chunk_rows": chunk_rows}))
+
+    summary = ScoreSummary()
+    started = time.time()
+    bar = tqdm(desc="scoring", unit="row", disable=not progress, file=sys.stderr, smoothing=0.1)
+    try:
+        for index, chunk in enumerate(iter_table_chunks(input_path, in_format, chunk_rows)):
+            first_row = index * chunk_rows
+            if index == 0 and id_col and id_col not in chunk.columns:
+                raise DataError(
+                    f"id column '{id_col}' not found; the input has: {', '.join(map(str, chunk.columns))}"
+                )
+            if index < done_chunks:
+                summary.rows += len(chunk)
+                summary.resumed_rows += len(chunk)
+                bar.update(len(chunk))
+                continue
+            scored = score_frame(
+                chunk, classifier, text_cols=text_cols, threshold=threshold,
+                explain=explain, batch_size=batch_size,
+            )
+            for offset, error in enumerate(scored["error"]):
+                if error:
+                    summary.failed += 1
+                    if len(summary.failures) < 50:
+                        label = chunk[id_col].iloc[offset] if id_col else first_row + offset + 1
+                        summary.failures.append(f"row {label}: {error}")
+            summary.long_texts += int((scored["windows"].fillna(0) > 1).sum())
+            summary.rows += len(chunk)
+            _write_part(scored, parts / f"chunk-{index:06d}.parquet")
+            bar.update(len(chunk))
+        if summary.rows == 0:
+            raise DataError(f"{input_path} has no rows to score")
+        _assemble(parts, output_path, out_format)
+    finally:
+        bar.close()
+    shutil.rmtree(parts, ignore_errors=True)
+    summary.seconds = time.time() - started
+    return summary
+
+
+def _write_part(frame: pd.DataFrame, path: Path) -> None:
+    """One finished chunk; written under a temporary name so a half chunk never counts as done."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].map(lambda v: None if v is None else str(v))
+    with atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False)
+
+
+def _assemble(parts: Path, output: Path, fmt: str) -> None:
+    """Concatenate the chunk files into the output, one chunk in memory at a time."""
+    import pyarrow.parquet as pq
+
+    files = sorted(parts.glob("chunk-*.parquet"))
+    with atomic_path(output) as tmp:
+        if fmt == "xlsx":
+            frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+            frame.to_excel(tmp, index=False, engine="openpyxl")
+            return
+        if fmt == "parquet":
+            schema = pq.read_schema(files[0])
+            with pq.ParquetWriter(tmp, schema) as writer:
+                for f in files:
+                    writer.write_table(pq.read_table(f).cast(schema))
+            return
+        with tmp.open("w", encoding="utf-8", newline="") as handle:
+            for n, f in enumerate(files):
+                frame = pq.read_table(f).to_pandas()
+                if fmt == "jsonl":
+                    lines = frame.to_json(orient="records", lines=True, force_ascii=False)
+                    handle.write(lines if lines.endswith("\n") else lines + "\n")
+                else:
+                    frame.to_csv(handle, index=False, header=n == 0, sep="," if fmt == "csv" else "\t")
