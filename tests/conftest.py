@@ -93,14 +93,16 @@ def toy_data_file(tmp_path_factory) -> Path:
 def tiny_model_dir(tmp_path_factory, tiny_encoder_dir, toy_data_file) -> Path:
     """A tiny sdg-align model trained for a few epochs on toy data (seconds)."""
     from sdg_align.data import load_source
+    from sdg_align.evidence import build_evidence_index
     from sdg_align.training import TrainingConfig, train
 
     config = TrainingConfig(
-        base_encoder=str(tiny_encoder_dir), epochs=6, batch_size=16, max_length=32,
-        trainable_layers=1, learning_rate=1e-2, encoder_learning_rate=1e-3,
+        base_encoder=str(tiny_encoder_dir), epochs=8, batch_size=16, max_length=32,
+        trainable_layers=1, learning_rate=3e-2, encoder_learning_rate=3e-3,
         validation_fraction=0.2, test_fraction=0.1, patience=6,
     )
     result = train(load_source(str(toy_data_file)), config, progress=False, log=lambda m: None)
+    build_evidence_index(result.classifier)
     folder = tmp_path_factory.mktemp("models") / "tiny"
     result.classifier.save_pretrained(folder, metrics=result.metrics, card={"name": "tiny"})
     return folder

@@ -294,10 +294,13 @@ class SDGClassifier:
     def quantized(self) -> SDGClassifier:
         """A copy whose linear layers run in int8 (dynamic quantisation): faster on CPU."""
         import copy
+        import warnings
 
         from torch.ao.quantization import quantize_dynamic
 
-        network = quantize_dynamic(copy.deepcopy(self.network), {nn.Linear}, dtype=torch.qint8)
+        with warnings.catch_warnings():  # torch flags the eager API as deprecated; it still works
+            warnings.simplefilter("ignore")
+            network = quantize_dynamic(copy.deepcopy(self.network), {nn.Linear}, dtype=torch.qint8)
         clone = SDGClassifier(network, self.tokenizer, self.config, self.encoder_spec)
         clone.extras = self.extras
         return clone

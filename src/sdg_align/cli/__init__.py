@@ -1,18 +1,44 @@
 """The ``sdg-align`` command line: a thin click layer over the Python API.
 
-Each command lives in its own module in this package; this root group only wires them together.
-Commands parse options, call one library function and format its result; library errors
-(:class:`sdg_align.errors.SDGAlignError`) become one-line ``click.ClickException`` errors here.
+Each command lives in its own module in this package and is imported only when it runs, so
+``sdg-align classify`` never pays for the report's chart libraries. Commands parse options, call one
+library function and format its result; library errors (:class:`sdg_align.errors.SDGAlignError`)
+become one-line ``click.ClickException`` errors.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import Any
 
 import click
 
 from .. import __version__
 
+COMMANDS = {
+    "classify": "classify",
+    "train": "train",
+    "evaluate": "evaluate",
+    "score": "score",
+    "profile": "profile",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported from ``sdg_align.cli.<module>`` on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"{__name__}.{COMMANDS[cmd_name]}")
+        command: Any = getattr(module, cmd_name)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sdg-align")
 def main() -> None:
     """Tag cluster projects with the UN Sustainable Development Goals they advance.
@@ -23,17 +49,3 @@ def main() -> None:
       sdg-align score examples/portfolio.csv --text-col title --text-col description -o scored.csv
       sdg-align profile scored.csv --by cluster --time-col year --html report.html
     """
-
-
-def _register() -> None:
-    from .classify import classify
-    from .evaluate import evaluate
-    from .profile import profile
-    from .score import score
-    from .train import train
-
-    for command in (classify, train, evaluate, score, profile):
-        main.add_command(command)
-
-
-_register()

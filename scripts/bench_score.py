@@ -1,0 +1,190 @@
+"""Benchmark `sdg-align score` against naive baselines on the same machine, model and texts.
+
+Each method runs in its own process (so peak memory is its own) on the same texts of realistic
+length, drawn from real project descriptions (the project corpus, the DPGA registry's training part,
+SNSF project summaries). Methods:
+
+- ``naive-one``: Hugging Face ``pipeline("feature-extraction")`` on the same encoder, one text at a
+  time, mean pooling and the model's head in numpy;
+- ``naive-batched``: the same pipeline with batch_size 32 (padding to the longest text of a batch);
+- ``st-batched``: sentence-transformers ``encode`` (batch 32, it sorts by length) + the head;
+- ``score-fp32`` / ``score-int8``: ``sdg-align score`` on a CSV file (length-sorted dynamic batches,
+  inference mode, all cores; int8 = dynamically quantised linear layers), full output written;
+- ``score-int8-explain``: the same with ``--explain``.
+
+    python scripts/bench_score.py                         # 1k and 10k texts, default model
+    python scripts/bench_score.py --sizes 1000 --skip naive-one
+
+Prints a table and writes results/bench_score.json. ``--memory-rows`` also checks that memory stays
+flat as inputs grow (streaming in chunks), on the real model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+METHODS = ["naive-one", "naive-batched", "st-batched", "score-fp32", "score-int8", "score-int8-explain"]
+
+
+def realistic_texts(n: int, seed: int = 0) -> list[str]:
+    """n texts sampled (with replacement) from real project descriptions."""
+    import pandas as pd
+
+    from sdg_align.data import load_source, shared_data_dir
+
+    pool: list[str] = []
+    for name in ("corpus", "dpga"):
+        try:
+            pool += load_source(name).texts()
+        except Exception:
+            pass
+    snsf = shared_data_dir() / "snsf-projects" / "snsf_projects.csv"
+    if snsf.is_file():
+        pool += [t for t in pd.read_csv(snsf)["projects"].dropna().astype(str) if t.strip()]
+    rng = random.Random(seed)
+    return [rng.choice(pool) for _ in range(n)]
+
+
+def _head(model_dir: Path):
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    weights = load_file(str(model_dir / "model.safetensors"))
+    return weights["head.weight"].astype(np.float32), weights["head.bias"].astype(np.float32)
+
+
+def _export_encoder(model_dir: Path, target: Path) -> None:
+    """The fine-tuned encoder as a plain Hugging Face folder, for the naive baselines."""
+    from sdg_align.modeling import SDGClassifier
+
+    classifier = SDGClassifier.from_pretrained(model_dir)
+    classifier.network.encoder.save_pretrained(str(target))
+    from transformers import PreTrainedTokenizerFast
+
+    PreTrainedTokenizerFast(tokenizer_object=classifier.tokenizer).save_pretrained(str(target))
+
+
+def run_method(method: str, texts_file: Path, model_dir: Path, encoder_dir: Path) -> dict:
+    """Runs in a child process: time one method over the texts; returns rows/s."""
+    import numpy as np
+    import pandas as pd
+
+    from sdg_align.runtime import configure_threads
+
+    threads = configure_threads()
+    texts = pd.read_csv(texts_file)["text"].astype(str).tolist()
+    config = json.loads((model_dir / "config.json").read_text())
+    prefix = config.get("text_prefix", "")
+    weight, bias = _head(model_dir)
+    started = time.perf_counter()
+    if method.startswith("score"):
+        from click.testing import CliRunner
+
+        from sdg_align.cli import main
+
+        out = texts_file.with_suffix(".scored.csv")
+        args = ["score", str(texts_file), "-o", str(out), "-m", str(model_dir), "-q",
+                "--backend", "float32" if method == "score-fp32" else "int8"]
+        if method.endswith("explain"):
+            args.append("--explain")
+        result = CliRunner().invoke(main, args, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    elif method.startswith("naive"):
+        from transformers import pipeline
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        extractor = pipeline("feature-extraction", model=str(encoder_dir), device="cpu")
+        batch = 1 if method == "naive-one" else 32
+        outputs = extractor([prefix + t for t in texts], batch_size=batch, truncation=True,
+                            max_length=config["max_length"], return_tensors=True)
+        pooled = np.stack([o[0].numpy().mean(0) for o in outputs])
+        _ = 1 / (1 + np.exp(-(pooled @ weight.T + bias)))
+    elif method == "st-batched":
+        from sentence_transformers import SentenceTransformer
+
+        st = SentenceTransformer(str(encoder_dir), device="cpu")
+        st.max_seq_length = config["max_length"]
+        pooled = st.encode([prefix + t for t in texts], batch_size=32, normalize_embeddings=False)
+        _ = 1 / (1 + np.exp(-(pooled @ weight.T + bias)))
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "rows_per_second": len(texts) / seconds, "threads": threads}
+
+
+def child(args: argparse.Namespace) -> None:
+    result = run_method(args.child, Path(args.texts), Path(args.model), Path(args.encoder))
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "sdg-align-base")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--skip", nargs="*", default=[])
+    parser.add_argument("--one-at-a-time-max", type=int, default=1000,
+                        help="naive-one runs only up to this size (it is very slow)")
+    parser.add_argument("--memory-rows", type=int, nargs="*", default=[],
+                        help="also measure score-int8 peak memory at these row counts")
+    parser.add_argument("--output", type=Path, default=ROOT / "results" / "bench_score.json")
+    parser.add_argument("--child"), parser.add_argument("--texts"), parser.add_argument("--encoder")
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+
+    work = Path(tempfile.mkdtemp(prefix="bench-score-"))
+    encoder_dir = work / "encoder"
+    _export_encoder(args.model, encoder_dir)
+    rows = []
+    for size in args.sizes + [s for s in args.memory_rows if s not in args.sizes]:
+        import pandas as pd
+
+        texts_file = work / f"texts-{size}.csv"
+        pd.DataFrame({"text": realistic_texts(size)}).to_csv(texts_file, index=False)
+        methods = [m for m in METHODS if m not in args.skip]
+        if size in args.memory_rows and size not in args.sizes:
+            methods = ["score-int8"]
+        for method in methods:
+            if method == "naive-one" and size > args.one_at_a_time_max:
+                continue
+            command = [sys.executable, __file__, "--child", method, "--texts", str(texts_file),
+                       "--model", str(args.model), "--encoder", str(encoder_dir)]
+            out = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
+            if out.returncode:
+                print(out.stderr[-2000:], file=sys.stderr)
+                raise SystemExit(f"{method} failed at {size}")
+            measured = json.loads(out.stdout.strip().splitlines()[-1])
+            rows.append({"method": method, "texts": size, **measured})
+            print(f"{method:<20} {size:>8} texts {measured['rows_per_second']:8.1f} texts/s "
+                  f"peak {measured['peak_rss_mb']:7.0f} MB", file=sys.stderr)
+
+    print()
+    print(f"{'method':<20} {'texts':>8} {'texts/s':>9} {'vs naive-batched':>17} {'peak MB':>8}")
+    for row in rows:
+        base = next((r for r in rows if r["method"] == "naive-batched" and r["texts"] == row["texts"]), None)
+        ratio = f"{row['rows_per_second'] / base['rows_per_second']:.2f}x" if base else "-"
+        print(f"{row['method']:<20} {row['texts']:>8} {row['rows_per_second']:9.1f} {ratio:>17} "
+              f"{row['peak_rss_mb']:8.0f}")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps({
+        "model": str(args.model), "cpu_cores": os.cpu_count(), "rows": rows,
+        "command": " ".join(sys.argv),
+    }, indent=2))
+    print(f"\nwritten to {args.output}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

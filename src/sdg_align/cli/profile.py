@@ -1,0 +1,259 @@
+"""``sdg-align profile``: the cluster SDG acceleration profile of a scored (or raw) portfolio."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+
+from ..errors import DataError, ModelError
+from ..tables import FORMATS, read_table, write_table, write_text
+from ._common import friendly_errors, model_option, quiet_option
+
+RAW_TEXT_COLUMNS = ("title", "description")
+SCORE_CHUNK_ROWS = 500
+
+
+@click.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--by", help="Column to group projects by (e.g. cluster). Default: one portfolio.")
+@click.option("--weight-col", help="Numeric column (budget or effort) for weighted figures.")
+@click.option("--time-col", help="Year or date column, for counts per year and acceleration.")
+@click.option(
+    "--partners-col",
+    help="Partners ('Name (CC, type); ...') or their count, for partnership figures.",
+)
+@click.option(
+    "--text-col",
+    multiple=True,
+    help="Raw input only: text column(s) to score first. Default: title and description.",
+)
+@click.option("--id-col", help="Column naming projects in errors and tables (default: project_id).")
+@click.option("--title-col", help="Column with project titles for the tables (default: title).")
+@click.option(
+    "--format",
+    "in_format",
+    type=click.Choice(FORMATS),
+    help="Input format, when the extension does not tell (stdin: csv by default).",
+)
+@model_option
+@click.option("--json", "as_json", is_flag=True, help="Print the profile as JSON on stdout only.")
+@click.option("--json-out", type=click.Path(dir_okay=False), help="Write the JSON profile here.")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False),
+    help="Write a tidy CSV: one row per group and SDG.",
+)
+@click.option(
+    "--markdown",
+    "markdown_path",
+    type=click.Path(dir_okay=False),
+    help="Write the profile as Markdown.",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False),
+    help="Write a self-contained HTML report with charts.",
+)
+@click.option("--png-dir", type=click.Path(file_okay=False), help="Write PNG charts for slides.")
+@click.option(
+    "--compare",
+    "compare_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A previous profile (from --json-out) to report changes against.",
+)
+@click.option(
+    "--title",
+    default="SDG acceleration profile",
+    show_default=True,
+    help="Title of the HTML report.",
+)
+@click.option(
+    "--bootstrap",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Bootstrap resamples for the share intervals (0: none).",
+)
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the bootstrap.")
+@quiet_option
+@friendly_errors
+def profile(
+    input_path: str,
+    by: str | None,
+    weight_col: str | None,
+    time_col: str | None,
+    partners_col: str | None,
+    text_col: tuple[str, ...],
+    id_col: str | None,
+    title_col: str | None,
+    in_format: str | None,
+    model_path: str | None,
+    as_json: bool,
+    json_out: str | None,
+    csv_path: str | None,
+    markdown_path: str | None,
+    html_path: str | None,
+    png_dir: str | None,
+    compare_path: str | None,
+    title: str,
+    bootstrap: int,
+    seed: int,
+    quiet: bool,
+) -> None:
+    """Profile how a portfolio advances the SDGs, per group and per SDG.
+
+    INPUT is the output of `sdg-align score`, or raw project descriptions (scored first with
+    the model). Without an output option the profile is printed as Markdown; --json prints
+    JSON and nothing else. Every figure is defined in docs/profile.md.
+
+    \b
+    Examples:
+      sdg-align profile scored.csv --by cluster --time-col year --html report.html
+      sdg-align profile scored.csv --weight-col budget_eur --json-out 2025.json --compare 2024.json
+    """
+    from ..profile import build_profile, compare_profiles, is_scored, profile_markdown, tidy_frame
+
+    frame = _read_input(input_path, in_format)
+    if not is_scored(frame):
+        frame = _score(frame, list(text_col), model_path, quiet)
+    elif text_col:
+        click.echo("warning: the input is already scored; --text-col is ignored", err=True)
+    result = build_profile(
+        frame,
+        by=by,
+        weight_col=weight_col,
+        time_col=time_col,
+        partners_col=partners_col,
+        id_col=id_col,
+        title_col=title_col,
+        bootstrap=bootstrap,
+        seed=seed,
+    )
+    if compare_path:
+        result.comparison = compare_profiles(
+            result, _read_json(compare_path), old_name=compare_path
+        )
+    document = result.to_dict()
+    for warning in document["warnings"] + (document["comparison"] or {}).get("warnings", []):
+        click.echo(f"warning: {warning}", err=True)
+
+    written = []
+    if json_out:
+        write_text(_dumps(document) + "\n", json_out)
+        written.append(json_out)
+    if csv_path:
+        write_table(tidy_frame(document), csv_path, fmt="csv")
+        written.append(csv_path)
+    if markdown_path:
+        write_text(profile_markdown(document), markdown_path)
+        written.append(markdown_path)
+    if html_path:
+        from ..report import write_html
+
+        write_html(document, html_path, title=title, docs_href=_docs_href(html_path))
+        written.append(html_path)
+    if png_dir:
+        from ..report import write_pngs
+
+        pngs = write_pngs(document, png_dir)
+        written.append(f"{png_dir} ({len(pngs)} charts)")
+    if not quiet:
+        for path in written:
+            click.echo(f"wrote {path}", err=True)
+    if as_json:
+        click.echo(_dumps(document))
+    elif not written:
+        click.echo(profile_markdown(document), nl=False)
+
+
+def _dumps(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def _read_input(input_path: str, in_format: str | None) -> pd.DataFrame:
+    """A file by extension (or --format), or '-' for CSV, TSV or JSON Lines on stdin."""
+    if input_path != "-":
+        return read_table(input_path, in_format)
+    fmt = in_format or "csv"
+    stream = sys.stdin.buffer
+    try:
+        if fmt in ("csv", "tsv"):
+            sep = "," if fmt == "csv" else "\t"
+            return pd.read_csv(stream, sep=sep, dtype=str, keep_default_na=False)
+        if fmt == "jsonl":
+            return pd.read_json(stream, lines=True, dtype=False)
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise DataError(f"cannot read stdin as {fmt}: {str(exc).strip().splitlines()[0]}") from exc
+    raise click.UsageError(f"stdin can be csv, tsv or jsonl, not {fmt}; pass a file instead")
+
+
+def _read_json(path: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read {path}: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise DataError(
+            f"{path} is not JSON ({exc.msg} at line {exc.lineno}); pass a file written by "
+            "`sdg-align profile --json-out`"
+        ) from exc
+
+
+def _score(
+    frame: pd.DataFrame, text_cols: list[str], model_path: str | None, quiet: bool
+) -> pd.DataFrame:
+    """Score raw project texts in chunks (a progress bar on stderr), with evidence when possible."""
+    found = ", ".join(map(str, frame.columns))
+    if not text_cols:
+        text_cols = [c for c in RAW_TEXT_COLUMNS if c in frame.columns]
+        if not text_cols:
+            raise DataError(
+                f"expected a text column 'description' or 'title' (or the scored columns of "
+                f"`sdg-align score`); found: {found}. Use --text-col to choose one."
+            )
+    missing = [c for c in text_cols if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"text column(s) not found: {', '.join(missing)}; the input has: {found}. "
+            "Use --text-col to choose."
+        )
+    from ..modeling import SDGClassifier
+    from ..scoring import score_frame
+
+    classifier = SDGClassifier.from_pretrained(model_path)
+    explain = True
+    parts = []
+    with click.progressbar(
+        length=len(frame), label="scoring", file=sys.stderr, hidden=quiet
+    ) as bar:
+        for start in range(0, len(frame), SCORE_CHUNK_ROWS):
+            chunk = frame.iloc[start : start + SCORE_CHUNK_ROWS]
+            try:
+                parts.append(score_frame(chunk, classifier, text_cols=text_cols, explain=explain))
+            except ModelError as exc:
+                if not explain:
+                    raise
+                click.echo(f"warning: no evidence in the report: {exc}", err=True)
+                explain = False
+                parts.append(score_frame(chunk, classifier, text_cols=text_cols, explain=False))
+            bar.update(len(chunk))
+    return pd.concat(parts, ignore_index=True) if parts else frame
+
+
+def _docs_href(html_path: str) -> str:
+    """docs/profile.md relative to the report when this is a source checkout, else the repo path."""
+    docs = Path(__file__).resolve().parents[3] / "docs" / "profile.md"
+    if docs.is_file():
+        try:
+            return Path(os.path.relpath(docs, Path(html_path).resolve().parent)).as_posix()
+        except ValueError:  # another drive on Windows
+            return docs.as_uri()
+    return "docs/profile.md"

@@ -1,0 +1,141 @@
+"""The classify, train and evaluate commands through click's CliRunner, bad input included."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from sdg_align.cli import main
+
+from .conftest import needs_shared
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_root_help_and_version(runner):
+    result = runner.invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in ("classify", "train", "evaluate", "score", "profile"):
+        assert command in result.output
+    assert runner.invoke(main, ["--version"]).output.startswith("sdg-align, version")
+
+
+def test_classify_argument_table(runner, tiny_model_dir):
+    result = runner.invoke(main, ["classify", "solar wind battery grid", "-m", str(tiny_model_dir)])
+    assert result.exit_code == 0, result.output
+    assert "SDG" in result.output
+
+
+def test_classify_json_has_all_17_probabilities(runner, tiny_model_dir):
+    result = runner.invoke(main, ["classify", "ocean fish coral", "-m", str(tiny_model_dir), "--json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)
+    assert set(record["probabilities"]) == {str(n) for n in range(1, 18)}
+    assert record["sdgs"] == sorted(record["sdgs"], key=lambda n: -record["probabilities"][str(n)])
+
+
+def test_classify_from_file_and_stdin_lines(runner, tiny_model_dir, tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("solar wind battery\nocean fish coral\n")
+    from_file = runner.invoke(main, ["classify", "-f", str(path), "-m", str(tiny_model_dir), "--json"])
+    assert from_file.exit_code == 0 and isinstance(json.loads(from_file.output), dict)
+    lines = runner.invoke(
+        main, ["classify", "--lines", "-m", str(tiny_model_dir), "--json"], input=path.read_text()
+    )
+    assert lines.exit_code == 0, lines.output
+    assert len(json.loads(lines.output)) == 2
+
+
+def test_classify_top_k_and_threshold(runner, tiny_model_dir):
+    result = runner.invoke(main, ["classify", "solar", "-m", str(tiny_model_dir), "--top-k", "2", "--json"])
+    assert len(json.loads(result.output)["sdgs"]) == 2
+    result = runner.invoke(main, ["classify", "solar", "-m", str(tiny_model_dir), "--threshold", "1", "--json"])
+    assert json.loads(result.output)["sdgs"] == []
+
+
+def test_classify_explain_json(runner, tiny_model_dir):
+    result = runner.invoke(
+        main, ["classify", "Solar wind battery. Ocean fish coral.", "-m", str(tiny_model_dir),
+               "--threshold", "0", "--top-k", "2", "--explain", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)
+    assert set(record["evidence"]) == {str(n) for n in record["sdgs"]}
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["classify", "   "], None, "empty"),
+        (["classify"], "", "empty"),
+        (["classify", "-f", "{binary}"], None, "binary"),
+        (["classify", "-f", "{latin1}"], None, "not UTF-8"),
+        (["classify", "-f", "/nonexistent/file.txt"], None, "cannot read"),
+        (["classify", "text", "-m", "/nonexistent/model"], None, "model directory not found"),
+        (["classify", "text", "-m", "{not_a_model}"], None, "not an sdg-align model"),
+    ],
+)
+def test_classify_bad_input_gives_one_line_error(runner, tiny_model_dir, tmp_path, args, stdin, message):
+    binary = tmp_path / "b.bin"
+    binary.write_bytes(b"\x00\x01\x02PNG")
+    latin1 = tmp_path / "l.txt"
+    latin1.write_bytes("Caf\xe9 \xe0 Lyon".encode("latin-1"))
+    not_a_model = tmp_path / "empty-dir"
+    not_a_model.mkdir()
+    args = [a.format(binary=binary, latin1=latin1, not_a_model=not_a_model) for a in args]
+    if "-m" not in args:
+        args += ["-m", str(tiny_model_dir)]
+    result = runner.invoke(main, args, input=stdin)
+    assert result.exit_code == 1, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_train_and_evaluate_end_to_end(runner, tiny_encoder_dir, toy_data_file, tmp_path):
+    out = tmp_path / "model"
+    result = runner.invoke(main, [
+        "train", "-d", str(toy_data_file), "-o", str(out), "--base-encoder", str(tiny_encoder_dir),
+        "--epochs", "2", "--batch-size", "16", "--max-length", "32", "--trainable-layers", "1", "-q",
+    ])
+    assert result.exit_code == 0, result.output
+    assert "held-out test split" in result.output and "macro" in result.output
+    assert (out / "config.json").is_file() and (out / "README.md").is_file()
+    evaluated = runner.invoke(main, ["evaluate", str(out), str(toy_data_file), "--json", "-q"])
+    assert evaluated.exit_code == 0, evaluated.output
+    metrics = json.loads(evaluated.output)[str(toy_data_file)]
+    assert len(metrics["per_sdg"]) == 17 and {"macro", "micro"} <= set(metrics)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["-d", "/nonexistent.csv"], "neither a file nor a named source"),
+        (["-d", "{toy}", "--validation-fraction", "0.95"], "too little"),
+        (["-d", "{toy}", "--base-encoder", "no-such-encoder"], "unknown base encoder"),
+    ],
+)
+def test_train_bad_input(runner, toy_data_file, tmp_path, extra, message):
+    extra = [e.format(toy=toy_data_file) for e in extra]
+    result = runner.invoke(main, ["train", "-o", str(tmp_path / "m"), "-q", *extra])
+    assert result.exit_code in (1, 2)
+    assert message in result.output and "Traceback" not in result.output
+
+
+@needs_shared
+def test_train_refuses_eval_only_data(runner, tmp_path):
+    result = runner.invoke(main, ["train", "-d", "oro-gold", "-o", str(tmp_path / "m"), "-q"])
+    assert result.exit_code == 1
+    assert "evaluation-only" in result.output
+
+
+@needs_shared
+def test_evaluate_reads_eval_only_files(runner, tiny_model_dir):
+    result = runner.invoke(main, ["evaluate", str(tiny_model_dir), "dpga-test", "--json", "-q"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["dpga-test"]["samples"] == 215

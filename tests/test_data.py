@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from sdg_align.data import (
+    LabelledSet,
+    check_trainable,
+    deduplicate,
+    load_generic,
+    load_osdg,
+    load_source,
+    parse_sdgs,
+    split_holdout,
+)
+from sdg_align.errors import DataError
+
+from .conftest import needs_shared
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("7;13", (7, 13)),
+        ("13,7", (7, 13)),
+        ("[7, 13]", (7, 13)),
+        ("['SDG07', 'SDG13']", (7, 13)),
+        ("SDG 8.00", (8,)),
+        ("7 13", (7, 13)),
+        ("", ()),
+        ("0", ()),
+        ([1, 2], (1, 2)),
+        (5, (5,)),
+    ],
+)
+def test_parse_sdgs_accepts_the_usual_spellings(value, expected):
+    assert parse_sdgs(value) == expected
+
+
+@pytest.mark.parametrize("value", ["abc", "18", "7;x", "[7,"])
+def test_parse_sdgs_rejects_garbage(value):
+    with pytest.raises(ValueError):
+        parse_sdgs(value)
+
+
+ROWS = [
+    {"text": "Solar pilot", "sdgs": "7", "split": "train"},
+    {"text": "", "sdgs": "7", "split": "train"},
+    {"text": "Water reuse", "sdgs": "6;99", "split": ""},
+    {"text": "Ocean plastics", "sdgs": "14", "split": "holdout"},
+    {"text": "Office move", "sdgs": "", "split": "test"},
+]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl", ".parquet", ".xlsx"])
+def test_generic_format_reports_malformed_rows(tmp_path, suffix):
+    path = tmp_path / f"data{suffix}"
+    frame = pd.DataFrame(ROWS)
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif suffix == ".tsv":
+        frame.to_csv(path, index=False, sep="\t")
+    elif suffix == ".jsonl":
+        path.write_text("\n".join(json.dumps(r) for r in ROWS))
+    elif suffix == ".parquet":
+        frame.to_parquet(path)
+    else:
+        frame.to_excel(path, index=False)
+    labelled = load_generic(path)
+    assert [e.text for e in labelled.examples] == ["Solar pilot", "Office move"]
+    assert labelled.examples[1].sdgs == () and labelled.examples[1].split == "test"
+    assert len(labelled.problems) == 3
+    assert any("row 2: empty text" in p for p in labelled.problems)
+    assert any("row 3" in p and "out of range" in p for p in labelled.problems)
+    assert any("row 4" in p and "split" in p for p in labelled.problems)
+
+
+def test_generic_format_names_missing_columns(tmp_path):
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"description": ["x"], "goals": ["1"]}).to_csv(path, index=False)
+    with pytest.raises(DataError, match="found: description, goals"):
+        load_generic(path)
+    assert len(load_generic(path, text_col="description", sdgs_col="goals")) == 1
+
+
+def test_osdg_format_uses_agreement_and_rejections(tmp_path):
+    path = tmp_path / "osdg.tsv"
+    path.write_text(
+        "doi\ttext_id\ttext\tsdg\tlabels_negative\tlabels_positive\tagreement\n"
+        "d1\t1\tSolar parks for villages\t7\t0\t5\t1.0\n"
+        "d2\t2\tA text volunteers rejected\t3\t4\t1\t0.6\n"
+        "d3\t3\tContested text\t5\t2\t3\t0.2\n"
+        "d4\t4\tBroken votes\tx\t1\t1\t1\n"
+    )
+    labelled = load_osdg(path)
+    accepted, rejected = labelled.examples
+    assert accepted.sdgs == (7,) and accepted.known == (7,)
+    assert rejected.sdgs == () and rejected.known == (3,)
+    mask = rejected.known_mask()
+    assert mask.sum() == 1 and mask[2] == 1
+    assert any("contested" in p for p in labelled.problems)
+    assert any("row 4" in p for p in labelled.problems)
+    # load_source recognises the format by its header
+    assert len(load_source(str(path))) == 2
+
+
+def test_deduplicate_and_exclude_evaluation_texts():
+    from sdg_align.data import Example
+
+    labelled = LabelledSet([
+        Example("Solar pilot!", (7,), "a"),
+        Example("solar  PILOT", (7,), "b"),
+        Example("Held-out text", (3,), "a"),
+    ])
+    kept = deduplicate(labelled, exclude=["held out TEXT"])
+    assert [e.source for e in kept.examples] == ["a"]
+
+
+def test_split_holdout_keeps_fixed_splits():
+    from sdg_align.data import Example
+
+    examples = [Example(f"t{i}", (1,), "s", split=s) for i, s in enumerate(["test", "dev", "train"])]
+    examples += [Example(f"r{i}", (2,), "s") for i in range(200)]
+    train, dev, test = split_holdout(LabelledSet(examples), validation_fraction=0.2, test_fraction=0.1, seed=1)
+    assert "t0" in test.texts() and "t1" in dev.texts() and "t2" in train.texts()
+    assert 20 <= len(dev) <= 60 and 5 <= len(test) <= 35
+    again = split_holdout(LabelledSet(examples), validation_fraction=0.2, test_fraction=0.1, seed=1)
+    assert again[1].texts() == dev.texts()
+
+
+@needs_shared
+def test_eval_only_files_are_refused_for_training():
+    with pytest.raises(DataError, match="evaluation-only"):
+        check_trainable(load_source("oro-gold"))
+    with pytest.raises(DataError, match="evaluation-only"):
+        check_trainable(load_source("dpga-test"))
+    check_trainable(load_source("dpga"))
+
+
+@needs_shared
+@pytest.mark.parametrize("name", ["aurora", "dpga", "swisstext", "zora", "sdg-reference", "oro-gold"])
+def test_shared_sources_load(name):
+    labelled = load_source(name)
+    assert len(labelled) > 100
+    assert all(e.text and all(1 <= s <= 17 for s in e.sdgs) for e in labelled.examples)

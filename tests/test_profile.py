@@ -1,0 +1,395 @@
+"""The profile's figures on small hand-made scored tables whose right answers are known."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sdg_align.errors import DataError
+from sdg_align.profile import (
+    ALL_LABEL,
+    FIGURES,
+    SCHEMA_VERSION,
+    build_profile,
+    check_document,
+    compare_profiles,
+    json_schema,
+    profile_markdown,
+)
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "profile.md"
+
+
+def scored(rows: list[dict]) -> pd.DataFrame:
+    """A scored table as `sdg-align score` writes it (all cells strings) from short row specs.
+
+    Each row: ``probs`` ({sdg: p}, others 0), ``tags`` (SDGs above threshold; default: p >= 0.5),
+    and any other columns as they are.
+    """
+    records = []
+    for i, spec in enumerate(rows):
+        spec = dict(spec)
+        probs = spec.pop("probs", {})
+        tags = spec.pop("tags", sorted((k for k, p in probs.items() if p >= 0.5),
+                                       key=lambda k: -probs[k]))
+        record = {"project_id": f"P{i + 1}", **{k: str(v) for k, v in spec.items()}}
+        record["sdgs"] = ";".join(map(str, tags))
+        record["primary_sdg"] = str(tags[0]) if tags else ""
+        for k in range(1, 18):
+            record[f"p_sdg{k}"] = str(probs.get(k, 0.0))
+        record.setdefault("error", "")
+        records.append(record)
+    return pd.DataFrame(records)
+
+
+@pytest.fixture
+def four() -> pd.DataFrame:
+    """Two groups of two projects; budgets 100, 300, 100, 500; years 2020 and 2021."""
+    return scored([
+        {"cluster": "X", "budget": 100, "year": 2020, "probs": {7: 0.8, 13: 0.2}, "tags": [7, 13]},
+        {"cluster": "X", "budget": 300, "year": 2021, "probs": {7: 0.6}},
+        {"cluster": "Y", "budget": 100, "year": 2020, "probs": {3: 0.1}},
+        {"cluster": "Y", "budget": 500, "year": 2021, "probs": {3: 0.9}},
+    ])  # fmt: skip
+
+
+def sdg(group, number: int) -> dict:
+    return group["sdgs"][number - 1]
+
+
+def test_counts_shares_and_probability_figures(four):
+    doc = build_profile(four, by="cluster").to_dict()
+    overall = doc["overall"]
+    assert overall["name"] == ALL_LABEL and overall["projects"] == 4
+    assert [s["sdg"] for s in overall["sdgs"]] == list(range(1, 18))
+    assert (sdg(overall, 7)["projects"], sdg(overall, 7)["share"]) == (2, 0.5)
+    assert sdg(overall, 13)["share"] == 0.25 and sdg(overall, 3)["share"] == 0.25
+    assert sdg(overall, 7)["intensity"] == pytest.approx(1.4 / 4)
+    assert sdg(overall, 3)["expected_projects"] == pytest.approx(1.0)  # 0.1 + 0.9, no threshold
+    assert sdg(overall, 7)["primary_share"] == 0.5 and sdg(overall, 13)["primary_projects"] == 0
+    assert overall["share_with_sdg"] == 0.75
+    assert overall["share_cross_sectoral"] == 0.25
+    assert [g["name"] for g in doc["groups"]] == ["X", "Y"]
+    assert sdg(doc["groups"][0], 7)["share"] == 1.0
+
+
+def test_allocation_adds_up_to_the_portfolio(four):
+    doc = build_profile(four, by="cluster", weight_col="budget").to_dict()
+    for group in [doc["overall"], *doc["groups"]]:
+        allocated = sum(s["allocated_projects"] for s in group["sdgs"])
+        assert allocated + group["unallocated_projects"] == pytest.approx(group["projects"])
+        weight = sum(s["allocated_weight"] for s in group["sdgs"])
+        assert weight + group["unallocated_weight"] == pytest.approx(group["total_weight"])
+    overall = doc["overall"]
+    # project 1 (budget 100) splits 0.8 / 0.2 between SDG 7 and 13
+    assert sdg(overall, 7)["allocated_projects"] == pytest.approx(1.8)
+    assert sdg(overall, 13)["allocated_projects"] == pytest.approx(0.2)
+    assert sdg(overall, 7)["allocated_weight"] == pytest.approx(80 + 300)
+    assert sdg(overall, 13)["allocated_weight"] == pytest.approx(20)
+    assert overall["unallocated_weight"] == 100 and overall["total_weight"] == 1000
+    assert sdg(overall, 7)["allocation_weight_share"] == pytest.approx(0.38)
+    # counts view, weighted: every project in full
+    assert sdg(overall, 7)["weighted_share"] == pytest.approx(0.4)
+    assert sdg(overall, 13)["weighted_share"] == pytest.approx(0.1)
+    assert sdg(overall, 3)["weighted_share"] == pytest.approx(0.5)
+
+
+def test_allocation_splits_evenly_when_tagged_probabilities_are_zero():
+    frame = scored([{"probs": {}, "tags": [4, 5]}, {"probs": {4: 0.9}}])
+    overall = build_profile(frame).to_dict()["overall"]
+    assert sdg(overall, 4)["allocated_projects"] == pytest.approx(1.5)
+    assert sdg(overall, 5)["allocated_projects"] == pytest.approx(0.5)
+
+
+def test_specialisation_breadth_diversity_and_gaps(four):
+    doc = build_profile(four, by="cluster").to_dict()
+    x, y = doc["groups"]
+    assert sdg(x, 7)["specialisation"] == pytest.approx(2.0)  # 100% in X vs 50% overall
+    assert sdg(x, 3)["specialisation"] == 0.0
+    assert sdg(y, 3)["specialisation"] == pytest.approx(2.0)
+    assert sdg(x, 1)["specialisation"] is None  # no project overall: undefined, not infinite
+    overall = doc["overall"]
+    assert overall["breadth"] == 3  # SDGs 3, 7 and 13 reach 10% of projects
+    p = np.array([0.5, 0.25, 0.25])  # tags: SDG 7 twice, 13 and 3 once
+    assert overall["diversity"] == pytest.approx(-(p * np.log(p)).sum() / math.log(17), abs=1e-6)
+    assert overall["gaps_absent"] == [k for k in range(1, 18) if k not in (3, 7, 13)]
+    assert overall["gaps_weak"] == []
+    assert y["diversity"] == 0.0  # all of Y's tags on SDG 3
+
+
+def test_weak_gaps_use_the_breadth_share():
+    rows = [{"probs": {7: 0.9}} for _ in range(19)] + [{"probs": {7: 0.9, 6: 0.7}}]
+    overall = build_profile(scored(rows)).to_dict()["overall"]
+    assert overall["gaps_weak"] == [6]  # 1 of 20 projects = 5% < 10%
+    assert overall["breadth"] == 1
+
+
+def test_combinations_and_cooccurrence():
+    frame = scored([
+        {"probs": {7: 0.9, 13: 0.8}},
+        {"probs": {13: 0.9, 7: 0.8}},
+        {"probs": {7: 0.9, 13: 0.8, 9: 0.6}},
+        {"probs": {3: 0.9}},
+    ])  # fmt: skip
+    overall = build_profile(frame).to_dict()["overall"]
+    assert overall["combinations"] == [
+        {"sdgs": [7, 13], "projects": 2, "share": 0.5},
+        {"sdgs": [7, 9, 13], "projects": 1, "share": 0.25},
+    ]
+    assert overall["cooccurrence"] == [
+        {"sdgs": [7, 13], "projects": 3},
+        {"sdgs": [7, 9], "projects": 1},
+        {"sdgs": [9, 13], "projects": 1},
+    ]
+
+
+def trend_frame() -> pd.DataFrame:
+    """Four projects a year, 2020-2022: SDG 9 in 0, 2, 4 of them; SDG 2 in 4, 2, 0 (dates too)."""
+    rows = []
+    for year, nines in ((2020, 0), (2021, 2), (2022, 4)):
+        for i in range(4):
+            probs = {9: 0.8} if i < nines else {2: 0.8}
+            when = str(year) if i % 2 else f"{year}-0{i + 1}-15"
+            rows.append({"year": when, "probs": probs})
+    return scored(rows)
+
+
+def test_acceleration_slope_and_its_interval():
+    group = build_profile(trend_frame(), time_col="year").to_dict()["overall"]
+    assert group["periods"] == [
+        {"period": 2020, "projects": 4}, {"period": 2021, "projects": 4},
+        {"period": 2022, "projects": 4},
+    ]  # fmt: skip
+    nine = sdg(group, 9)["trend"]
+    assert nine["projects"] == [0, 2, 4] and nine["shares"] == [0.0, 0.5, 1.0]
+    assert nine["slope"] == pytest.approx(0.5)  # +50 points a year
+    assert nine["last_change"] == pytest.approx(0.5)
+    years = np.repeat([2020, 2021, 2022], 4)
+    y = np.array([0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1, 1])
+    fit = stats.linregress(years, y)
+    half = stats.t.ppf(0.975, len(y) - 2) * fit.stderr
+    assert nine["slope_ci_low"] == pytest.approx(fit.slope - half, abs=1e-6)
+    assert nine["slope_ci_high"] == pytest.approx(fit.slope + half, abs=1e-6)
+    assert nine["trend"] == "accelerating"
+    assert sdg(group, 2)["trend"]["trend"] == "slowing"
+    assert sdg(group, 5)["trend"]["trend"] == "unclear" and sdg(group, 5)["trend"]["slope"] == 0
+    assert group["accelerating"] == [9] and group["slowing"] == [2]
+
+
+def test_one_period_has_no_slope():
+    frame = scored([{"year": 2021, "probs": {7: 0.9}}, {"year": 2021, "probs": {}}])
+    trend = sdg(build_profile(frame, time_col="year").to_dict()["overall"], 7)["trend"]
+    assert trend["shares"] == [0.5] and trend["slope"] is None and trend["trend"] is None
+
+
+def test_bootstrap_interval_matches_resampling_projects():
+    rows = [{"probs": {7: 0.9}} for _ in range(30)] + [{"probs": {}} for _ in range(70)]
+    item = sdg(build_profile(scored(rows), bootstrap=4000, seed=1).to_dict()["overall"], 7)
+    rng = np.random.default_rng(0)
+    indicator = np.array([1] * 30 + [0] * 70)
+    naive = indicator[rng.integers(0, 100, size=(4000, 100))].mean(axis=1)
+    low, high = np.quantile(naive, [0.025, 0.975])
+    assert item["share_ci_low"] == pytest.approx(low, abs=0.015)
+    assert item["share_ci_high"] == pytest.approx(high, abs=0.015)
+    assert build_profile(scored(rows), bootstrap=4000, seed=1).to_dict()["overall"] == (
+        build_profile(scored(rows), bootstrap=4000, seed=1).to_dict()["overall"]
+    )
+    no_ci = sdg(build_profile(scored(rows), bootstrap=0).to_dict()["overall"], 7)
+    assert no_ci["share_ci_low"] is None and no_ci["share_ci_high"] is None
+
+
+def test_small_groups_get_a_note(four):
+    doc = build_profile(four, by="cluster").to_dict()
+    assert doc["groups"][0]["small_group"] is True
+    assert "Only 2 projects" in doc["groups"][0]["note"]
+    big = build_profile(scored([{"probs": {7: 0.9}}] * 30)).to_dict()["overall"]
+    assert big["small_group"] is False and big["note"] is None
+
+
+def test_partner_lists_give_collaboration_figures():
+    frame = scored([
+        {"partners": "Acme (DE, sme); Uni Lyon (FR, university)", "probs": {17: 0.9}},
+        {"partners": "Acme (DE, company)", "probs": {}},
+        {"partners": "Acme (DE, company);  Fund (DE, investor)", "probs": {}},
+        {"partners": "", "probs": {}},
+    ])  # fmt: skip
+    collab = build_profile(frame, partners_col="partners").to_dict()["overall"]["collaboration"]
+    assert collab == {
+        "source": "list",
+        "projects_with_partners": 3,
+        "mean_partners": 1.25,
+        "share_multi_partner": 0.5,
+        "share_international": 0.25,
+        "share_public_private": 0.25,
+        "sdg17_share": 0.25,
+    }
+
+
+def test_partner_counts_and_bare_names():
+    counts = scored([{"n": v, "probs": {}} for v in ("3", "1", "0", "")])
+    collab = build_profile(counts, partners_col="n").to_dict()["overall"]["collaboration"]
+    assert collab["source"] == "count" and collab["share_multi_partner"] == 0.25
+    assert collab["share_international"] is None and collab["share_public_private"] is None
+    names = scored([{"p": "A; B", "probs": {}}, {"p": "C", "probs": {}}])
+    collab = build_profile(names, partners_col="p").to_dict()["overall"]["collaboration"]
+    assert collab["share_multi_partner"] == 0.5 and collab["share_international"] is None
+
+
+def test_error_rows_are_left_out_and_counted(four):
+    four.loc[1, "error"] = "empty text"
+    for k in range(1, 18):
+        four.loc[1, f"p_sdg{k}"] = ""  # score leaves probabilities empty on failed rows
+    four.loc[1, "sdgs"] = ""
+    doc = build_profile(four, by="cluster").to_dict()
+    assert doc["input"] == {
+        "rows": 4, "scored": 3, "excluded": 1, "groups": 2,
+        "excluded_rows": [{"row": 2, "id": "P2", "error": "empty text"}],
+    }  # fmt: skip
+    assert doc["overall"]["projects"] == 3 and doc["overall"]["excluded"] == 1
+    assert doc["groups"][0]["excluded"] == 1 and doc["groups"][0]["projects"] == 1
+    assert any("could not be scored" in w for w in doc["warnings"])
+
+
+def test_top_projects_carry_their_evidence():
+    evidence = {"7": {"targets": [{"target": "7.2", "title": "Renewables", "score": 0.6}],
+                      "sentences": [{"text": "Solar roofs.", "score": 0.4, "index": 0}]}}
+    frame = scored([
+        {"title": "Solar", "evidence": json.dumps(evidence), "probs": {7: 0.8}},
+        {"title": "Wind", "evidence": "", "probs": {7: 0.9}},
+        {"title": "Grid", "evidence": "{not json", "probs": {7: 0.7}},
+        {"title": "Other", "evidence": "", "probs": {7: 0.6}},
+    ])  # fmt: skip
+    profile = build_profile(frame, top_projects=3)
+    top = sdg(profile.to_dict()["overall"], 7)["top_projects"]
+    assert [t["title"] for t in top] == ["Wind", "Solar", "Grid"]
+    assert top[1]["evidence"] == {
+        "targets": [{"target": "7.2", "title": "Renewables", "score": 0.6}],
+        "sentences": [{"text": "Solar roofs.", "score": 0.4}],
+    }
+    assert top[0]["evidence"] is None and top[0]["row"] == 2 and top[0]["id"] == "P2"
+    assert any("row(s) 3" in w for w in profile.warnings)
+
+
+def test_json_numbers_and_integers_from_json_lines_input(four):
+    frame = four.copy()
+    frame["year"] = [2020.0, 2021.0, 2020.0, 2021.0]  # JSON Lines with gaps give floats
+    frame["sdgs"] = ["7;13", 7, "", 3]
+    doc = build_profile(frame, time_col="year").to_dict()
+    assert [p["period"] for p in doc["overall"]["periods"]] == [2020, 2021]
+    assert sdg(doc["overall"], 13)["projects"] == 1
+
+
+def test_document_matches_the_schema(four):
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(json_schema())
+    full = build_profile(four, by="cluster", weight_col="budget", time_col="year")
+    full.comparison = compare_profiles(full, build_profile(four).to_dict())
+    for profile in (build_profile(four), full):
+        document = json.loads(json.dumps(profile.to_dict(), allow_nan=False))
+        assert document["schema_version"] == SCHEMA_VERSION
+        errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(document)]
+        assert errors == []
+
+
+def test_tidy_frame_has_one_row_per_group_and_sdg(four):
+    profile = build_profile(four, by="cluster", weight_col="budget", time_col="year")
+    tidy = profile.to_tidy_frame()
+    assert len(tidy) == 17 * 3
+    assert tidy["group"].tolist()[:17] == [ALL_LABEL] * 17 and tidy["is_overall"].sum() == 17
+    assert tidy.loc[tidy["sdg"] == 7, "projects"].tolist() == [2, 2, 0]
+    assert {"projects_2020", "share_2021", "slope", "trend", "allocated_weight"} <= set(tidy)
+
+
+def test_markdown_escapes_untrusted_names(four):
+    four["cluster"] = ["<script>alert(1)</script>", "a|b", "Y", "Y"]
+    text = build_profile(four, by="cluster").to_markdown()
+    assert "<script>" not in text and "&lt;script&gt;" in text
+    assert "a\\|b" in text and "| 7 Affordable and clean energy |" in text
+
+
+def test_compare_profiles_reports_changes(four):
+    old = build_profile(four, by="cluster").to_dict()
+    newer = four.copy()
+    newer.loc[2, ["p_sdg3", "sdgs", "primary_sdg"]] = ["0.7", "3", "3"]  # Y's gap on 3 fills more
+    newer.loc[0, "cluster"] = "Z"
+    comparison = compare_profiles(build_profile(newer, by="cluster"), old)
+    overall = comparison["overall"]
+    assert sdg(overall, 3)["share_old"] == 0.25 and sdg(overall, 3)["share_new"] == 0.5
+    assert sdg(overall, 3)["share_change"] == pytest.approx(0.25)
+    assert {g["name"]: g["status"] for g in comparison["groups"]} == {
+        "X": "both", "Y": "both", "Z": "added",
+    }  # fmt: skip
+    x = comparison["groups"][0]
+    assert x["gaps_new"] == [13] and x["gaps_closed"] == []
+    document = build_profile(newer, by="cluster").to_dict()
+    document["comparison"] = comparison
+    assert "## Changes since the previous profile" in profile_markdown(document)
+
+
+def test_compare_rejects_documents_that_are_not_profiles(four):
+    with pytest.raises(DataError, match="not a profile"):
+        compare_profiles(build_profile(four), {"rows": 3}, old_name="old.json")
+    old = build_profile(four).to_dict() | {"schema_version": "2.0"}
+    with pytest.raises(DataError, match="schema version 2.0"):
+        check_document(old)
+
+
+@pytest.mark.parametrize(
+    ("change", "kwargs", "message"),
+    [
+        (lambda f: f.drop(columns=["p_sdg4", "sdgs"]), {}, r"lacks the scored column\(s\) sdgs, p_sdg4; the input has: project_id"),  # noqa: E501
+        (lambda f: f, {"by": "nope"}, r"by column 'nope' not found; the input has: project_id, cluster.*--by"),  # noqa: E501
+        (lambda f: f, {"weight_col": "budget_eur"}, r"weight_col column 'budget_eur' not found.*budget"),  # noqa: E501
+        (lambda f: f.assign(budget=["100", "n/a", "", "5"]), {"weight_col": "budget"}, r"column 'budget' must hold numbers .* 'n/a' in row 2 \(P2\), '' in row 3 \(P3\)"),  # noqa: E501
+        (lambda f: f.assign(budget=["100", "-1", "1", "5"]), {"weight_col": "budget"}, r"'-1' in row 2 \(P2\)"),  # noqa: E501
+        (lambda f: f.assign(year=["2020", "soon", "2021-02-30x", "2021"]), {"time_col": "year"}, r"time column 'year' must hold a year .* 'soon' in row 2 \(P2\), '2021-02-30x' in row 3"),  # noqa: E501
+        (lambda f: f.assign(sdgs=["7;x", "7", "", "3"]), {}, r"column 'sdgs' must hold SDG numbers .* '7;x' in row 1"),  # noqa: E501
+        (lambda f: f.assign(sdgs=["7;18", "7", "", "3"]), {}, r"'7;18' in row 1"),
+        (lambda f: f.assign(p_sdg5=["0.1", "1.5", "0", "0"]), {}, r"column 'p_sdg5' must hold numbers between 0 and 1.*'1.5' in row 2"),  # noqa: E501
+        (lambda f: f.assign(primary_sdg=["7", "x", "", "3"]), {}, r"column 'primary_sdg' .* 'x' in row 2"),  # noqa: E501
+        (lambda f: f.iloc[:0], {}, r"no rows"),
+        (lambda f: f.assign(error="model missing"), {}, r"none of the 4 rows was scored"),
+    ],
+)  # fmt: skip
+def test_bad_input_names_the_column_and_rows(four, change, kwargs, message):
+    with pytest.raises(DataError, match=message):
+        build_profile(change(four), **kwargs)
+
+
+def test_row_numbers_count_input_rows_even_after_excluded_ones(four):
+    four.loc[0, "error"] = "empty text"
+    four["budget"] = ["x", "100", "oops", "5"]  # row 1 failed scoring: its budget does not matter
+    with pytest.raises(DataError, match=r"'oops' in row 3 \(P3\)") as caught:
+        build_profile(four, weight_col="budget")
+    assert "row 1" not in str(caught.value)
+
+
+def test_every_figure_is_defined_in_the_docs():
+    text = DOCS.read_text(encoding="utf-8")
+    for name, (view, definition) in FIGURES.items():
+        assert re.search(rf"^### {re.escape(name)}$", text, flags=re.M), name
+        assert f"*{view}* — {definition}" in text, name
+
+
+def test_a_large_portfolio_is_fast():
+    rng = np.random.default_rng(0)
+    n = 20_000
+    probs = rng.beta(0.3, 3, size=(n, 17)).round(4)
+    frame = pd.DataFrame({f"p_sdg{k + 1}": probs[:, k] for k in range(17)})
+    frame["sdgs"] = [";".join(str(k + 1) for k in np.flatnonzero(row > 0.3)) for row in probs]
+    frame["cluster"] = rng.choice(list("ABCDEFGHIJ"), n)
+    frame["year"] = rng.choice(["2021", "2022", "2023"], n)
+    frame["budget"] = rng.integers(1_000, 1_000_000, n)
+    frame["partners"] = rng.choice(["A (DE, sme); B (FR, public)", "C (DE, ngo)"], n)
+    start = time.perf_counter()
+    build_profile(frame, by="cluster", weight_col="budget", time_col="year",
+                  partners_col="partners")  # fmt: skip
+    assert time.perf_counter() - start < 10  # about 0.6 s on a laptop; 100k rows take ~3 s
