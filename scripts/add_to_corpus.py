@@ -64,11 +64,15 @@ def stratified_splits(records: list[dict], existing: list[dict], seed: int = 13)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("files", nargs="+", type=Path)
     args = parser.parse_args()
 
-    existing = [json.loads(line) for line in CORPUS.read_text().splitlines()] if CORPUS.is_file() else []
+    existing = (
+        [json.loads(line) for line in CORPUS.read_text().splitlines()] if CORPUS.is_file() else []
+    )
     seen = {normalise_text(r["text"]) for r in existing}
     next_id = max((int(r["id"].split("-")[1]) for r in existing), default=0) + 1
     new, skipped = [], 0
@@ -91,10 +95,14 @@ def main() -> None:
     records = existing + [
         {k: r[k] for k in FIELDS if k in r and (k != "targets" or r[k])} for r in new
     ]
-    CORPUS.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    CORPUS.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
     LOCK.write_text("id\tsplit\n" + "".join(f"{r['id']}\t{r['split']}\n" for r in records))
-    print(f"added {len(new)} records ({skipped} duplicates skipped); corpus now {len(records)}",
-          file=sys.stderr)
+    print(
+        f"added {len(new)} records ({skipped} duplicates skipped); corpus now {len(records)}",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

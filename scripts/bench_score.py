@@ -22,6 +22,7 @@ flat as inputs grow (streaming in chunks), on the real model.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -35,7 +36,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-METHODS = ["naive-one", "naive-batched", "st-batched", "score-fp32", "score-int8", "score-int8-explain"]
+METHODS = [
+    "naive-one",
+    "naive-batched",
+    "st-batched",
+    "score-fp32",
+    "score-int8",
+    "score-int8-explain",
+]
 
 
 def realistic_texts(n: int, seed: int = 0) -> list[str]:
@@ -46,10 +54,8 @@ def realistic_texts(n: int, seed: int = 0) -> list[str]:
 
     pool: list[str] = []
     for name in ("corpus", "dpga"):
-        try:
+        with contextlib.suppress(Exception):  # the corpus may be absent in a user's clone
             pool += load_source(name).texts()
-        except Exception:
-            pass
     snsf = shared_data_dir() / "snsf-projects" / "snsf_projects.csv"
     if snsf.is_file():
         pool += [t for t in pd.read_csv(snsf)["projects"].dropna().astype(str) if t.strip()]
@@ -95,8 +101,17 @@ def run_method(method: str, texts_file: Path, model_dir: Path, encoder_dir: Path
         from sdg_align.cli import main
 
         out = texts_file.with_suffix(".scored.csv")
-        args = ["score", str(texts_file), "-o", str(out), "-m", str(model_dir), "-q",
-                "--backend", "float32" if method == "score-fp32" else "int8"]
+        args = [
+            "score",
+            str(texts_file),
+            "-o",
+            str(out),
+            "-m",
+            str(model_dir),
+            "-q",
+            "--backend",
+            "float32" if method == "score-fp32" else "int8",
+        ]
         if method.endswith("explain"):
             args.append("--explain")
         result = CliRunner().invoke(main, args, catch_exceptions=False)
@@ -108,8 +123,13 @@ def run_method(method: str, texts_file: Path, model_dir: Path, encoder_dir: Path
         hf_logging.set_verbosity_error()
         extractor = pipeline("feature-extraction", model=str(encoder_dir), device="cpu")
         batch = 1 if method == "naive-one" else 32
-        outputs = extractor([prefix + t for t in texts], batch_size=batch, truncation=True,
-                            max_length=config["max_length"], return_tensors=True)
+        outputs = extractor(
+            [prefix + t for t in texts],
+            batch_size=batch,
+            truncation=True,
+            max_length=config["max_length"],
+            return_tensors=True,
+        )
         pooled = np.stack([o[0].numpy().mean(0) for o in outputs])
         _ = 1 / (1 + np.exp(-(pooled @ weight.T + bias)))
     elif method == "st-batched":
@@ -130,14 +150,25 @@ def child(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "sdg-align-base")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--skip", nargs="*", default=[])
-    parser.add_argument("--one-at-a-time-max", type=int, default=1000,
-                        help="naive-one runs only up to this size (it is very slow)")
-    parser.add_argument("--memory-rows", type=int, nargs="*", default=[],
-                        help="also measure score-int8 peak memory at these row counts")
+    parser.add_argument(
+        "--one-at-a-time-max",
+        type=int,
+        default=1000,
+        help="naive-one runs only up to this size (it is very slow)",
+    )
+    parser.add_argument(
+        "--memory-rows",
+        type=int,
+        nargs="*",
+        default=[],
+        help="also measure score-int8 peak memory at these row counts",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "results" / "bench_score.json")
     parser.add_argument("--child"), parser.add_argument("--texts"), parser.add_argument("--encoder")
     args = parser.parse_args()
@@ -160,29 +191,53 @@ def main() -> None:
         for method in methods:
             if method == "naive-one" and size > args.one_at_a_time_max:
                 continue
-            command = [sys.executable, __file__, "--child", method, "--texts", str(texts_file),
-                       "--model", str(args.model), "--encoder", str(encoder_dir)]
+            command = [
+                sys.executable,
+                __file__,
+                "--child",
+                method,
+                "--texts",
+                str(texts_file),
+                "--model",
+                str(args.model),
+                "--encoder",
+                str(encoder_dir),
+            ]
             out = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
             if out.returncode:
                 print(out.stderr[-2000:], file=sys.stderr)
                 raise SystemExit(f"{method} failed at {size}")
             measured = json.loads(out.stdout.strip().splitlines()[-1])
             rows.append({"method": method, "texts": size, **measured})
-            print(f"{method:<20} {size:>8} texts {measured['rows_per_second']:8.1f} texts/s "
-                  f"peak {measured['peak_rss_mb']:7.0f} MB", file=sys.stderr)
+            print(
+                f"{method:<20} {size:>8} texts {measured['rows_per_second']:8.1f} texts/s "
+                f"peak {measured['peak_rss_mb']:7.0f} MB",
+                file=sys.stderr,
+            )
 
     print()
     print(f"{'method':<20} {'texts':>8} {'texts/s':>9} {'vs naive-batched':>17} {'peak MB':>8}")
     for row in rows:
-        base = next((r for r in rows if r["method"] == "naive-batched" and r["texts"] == row["texts"]), None)
+        base = next(
+            (r for r in rows if r["method"] == "naive-batched" and r["texts"] == row["texts"]), None
+        )
         ratio = f"{row['rows_per_second'] / base['rows_per_second']:.2f}x" if base else "-"
-        print(f"{row['method']:<20} {row['texts']:>8} {row['rows_per_second']:9.1f} {ratio:>17} "
-              f"{row['peak_rss_mb']:8.0f}")
+        print(
+            f"{row['method']:<20} {row['texts']:>8} {row['rows_per_second']:9.1f} {ratio:>17} "
+            f"{row['peak_rss_mb']:8.0f}"
+        )
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps({
-        "model": str(args.model), "cpu_cores": os.cpu_count(), "rows": rows,
-        "command": " ".join(sys.argv),
-    }, indent=2))
+    args.output.write_text(
+        json.dumps(
+            {
+                "model": str(args.model),
+                "cpu_cores": os.cpu_count(),
+                "rows": rows,
+                "command": " ".join(sys.argv),
+            },
+            indent=2,
+        )
+    )
     print(f"\nwritten to {args.output}", file=sys.stderr)
 
 

@@ -29,9 +29,21 @@ CORPUS = ROOT / "training_data" / "cluster_projects.jsonl"
 LOCK = ROOT / "training_data" / "cluster_projects.splits.tsv"
 LANGS = {"en", "de", "fr", "es", "it"}
 SECTORS = {
-    "energy-batteries", "mobility", "agri-food", "health-life-sciences", "textiles", "construction",
-    "digital-ai", "maritime", "tourism", "creative-industries", "chemicals", "aerospace", "water",
-    "circular-economy", "cross-sector",
+    "energy-batteries",
+    "mobility",
+    "agri-food",
+    "health-life-sciences",
+    "textiles",
+    "construction",
+    "digital-ai",
+    "maritime",
+    "tourism",
+    "creative-industries",
+    "chemicals",
+    "aerospace",
+    "water",
+    "circular-economy",
+    "cross-sector",
 }
 KINDS = {"positive", "hard_negative", "no_sdg"}
 SPLITS = {"train", "dev", "test"}
@@ -140,15 +152,21 @@ def check_counts(records: list[dict]) -> list[str]:
     positives = Counter(s for r in records for s in r.get("sdgs") or [])
     for sdg in range(1, 18):
         if positives[sdg] < MIN_PER_SDG:
-            problems.append(f"SDG {sdg}: {positives[sdg]} positives; at least {MIN_PER_SDG} expected")
+            problems.append(
+                f"SDG {sdg}: {positives[sdg]} positives; at least {MIN_PER_SDG} expected"
+            )
         for split in ("dev", "test"):
             count = sum(sdg in (r.get("sdgs") or []) for r in records if r.get("split") == split)
             if count < MIN_PER_SDG_SPLIT:
-                problems.append(f"SDG {sdg}: {count} positives in {split}; at least {MIN_PER_SDG_SPLIT}")
+                problems.append(
+                    f"SDG {sdg}: {count} positives in {split}; at least {MIN_PER_SDG_SPLIT}"
+                )
     negatives = sum(r.get("kind") in ("hard_negative", "no_sdg") for r in records)
     if records and negatives / len(records) < MIN_NEGATIVE_SHARE:
-        problems.append(f"hard negatives and no-SDG texts: {negatives / len(records):.1%}; "
-                        f"at least {MIN_NEGATIVE_SHARE:.0%} expected")
+        problems.append(
+            f"hard negatives and no-SDG texts: {negatives / len(records):.1%}; "
+            f"at least {MIN_NEGATIVE_SHARE:.0%} expected"
+        )
     languages = Counter(r.get("lang") for r in records)
     for lang in ("de", "fr", "es", "it"):
         if languages[lang] < MIN_PER_LANG:
@@ -166,7 +184,9 @@ def check(path: Path, lock_path: Path) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--path", type=Path, default=CORPUS)
     parser.add_argument("--lock", type=Path, default=LOCK)
     args = parser.parse_args()

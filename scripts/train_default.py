@@ -45,7 +45,9 @@ DESCRIPTIONS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--base-encoder", default="multilingual-e5-small")
     parser.add_argument("--trainable-layers", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=4)
@@ -112,12 +114,22 @@ def main() -> None:
     classifier.save_pretrained(args.output, metrics=result.metrics, card=card)
     results_file = args.results or ROOT / "results" / f"{args.output.name}_eval.json"
     results_file.parent.mkdir(parents=True, exist_ok=True)
-    results_file.write_text(json.dumps({
-        "model": str(args.output), "base_encoder": args.base_encoder,
-        "trainable_layers": args.trainable_layers, "sizes": sizes, "history": result.metrics["history"],
-        "seconds": round(time.time() - started, 1),
-        "evaluations": {k: {kk: vv for kk, vv in v.items()} for k, v in evaluations.items()},
-    }, indent=2))
+    results_file.write_text(
+        json.dumps(
+            {
+                "model": str(args.output),
+                "base_encoder": args.base_encoder,
+                "trainable_layers": args.trainable_layers,
+                "sizes": sizes,
+                "history": result.metrics["history"],
+                "seconds": round(time.time() - started, 1),
+                "evaluations": {
+                    k: {kk: vv for kk, vv in v.items()} for k, v in evaluations.items()
+                },
+            },
+            indent=2,
+        )
+    )
     print(f"model written to {args.output}; evaluations in {results_file}", file=sys.stderr)
 
 

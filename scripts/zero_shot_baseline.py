@@ -53,8 +53,12 @@ def main() -> None:
     thresholds = np.array(best_thresholds(scores, tuning.label_matrix(), mask))
     print(f"thresholds tuned on {len(tuning)} training-side texts", file=sys.stderr)
 
-    results = {"method": "max cosine to official EN goal/target/indicator titles, all-MiniLM-L6-v2",
-               "thresholds": thresholds.tolist(), "tuning_texts": len(tuning), "evaluations": {}}
+    results = {
+        "method": "max cosine to official EN goal/target/indicator titles, all-MiniLM-L6-v2",
+        "thresholds": thresholds.tolist(),
+        "tuning_texts": len(tuning),
+        "evaluations": {},
+    }
     for name in EVALUATION_SOURCES:
         try:
             evaluation_set = load_source(name)
@@ -64,7 +68,11 @@ def main() -> None:
         predicted = sdg_scores(encoder, evaluation_set.texts(), titles) >= thresholds
         metrics = multilabel_metrics(evaluation_set.label_matrix(), predicted)
         results["evaluations"][name] = metrics
-        print(format_metrics_table(metrics, title=f"== zero-shot baseline on {name} ({len(evaluation_set)} texts)"))
+        print(
+            format_metrics_table(
+                metrics, title=f"== zero-shot baseline on {name} ({len(evaluation_set)} texts)"
+            )
+        )
         print()
     out = ROOT / "results" / "zero_shot_baseline.json"
     out.write_text(json.dumps(results, indent=2))

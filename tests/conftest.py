@@ -13,13 +13,68 @@ needs_shared = pytest.mark.skipif(
     not SHARED.is_dir(), reason=f"shared data folder not found at {SHARED} (a user's own clone)"
 )
 
-WORDS = (
-    "solar wind battery energy grid water wastewater river ocean fish coral forest soil biodiversity "
-    "school training skills women gender equality health hospital vaccine poverty income food farm "
-    "city transport housing recycling waste circular climate emissions justice transparency "
-    "partnership cooperation africa jobs growth sme innovation factory research the a of and for "
-    "with in to cluster project launches pilot regional new"
-).split()
+WORDS = [
+    "solar",
+    "wind",
+    "battery",
+    "energy",
+    "grid",
+    "water",
+    "wastewater",
+    "river",
+    "ocean",
+    "fish",
+    "coral",
+    "forest",
+    "soil",
+    "biodiversity",
+    "school",
+    "training",
+    "skills",
+    "women",
+    "gender",
+    "equality",
+    "health",
+    "hospital",
+    "vaccine",
+    "poverty",
+    "income",
+    "food",
+    "farm",
+    "city",
+    "transport",
+    "housing",
+    "recycling",
+    "waste",
+    "circular",
+    "climate",
+    "emissions",
+    "justice",
+    "transparency",
+    "partnership",
+    "cooperation",
+    "africa",
+    "jobs",
+    "growth",
+    "sme",
+    "innovation",
+    "factory",
+    "research",
+    "the",
+    "a",
+    "of",
+    "and",
+    "for",
+    "with",
+    "in",
+    "to",
+    "cluster",
+    "project",
+    "launches",
+    "pilot",
+    "regional",
+    "new",
+]
 
 TOPICS = {
     7: "solar wind battery energy grid",
@@ -38,7 +93,9 @@ def make_texts(n: int, seed: int = 0) -> list[dict]:
     for i in range(n):
         sdgs = sorted(rng.sample(sorted(TOPICS), k=rng.choice([1, 1, 2])))
         words = [w for s in sdgs for w in rng.sample(TOPICS[s].split(), 2)]
-        words += rng.sample(["the", "cluster", "project", "launches", "pilot", "regional", "new"], 3)
+        words += rng.sample(
+            ["the", "cluster", "project", "launches", "pilot", "regional", "new"], 3
+        )
         rng.shuffle(words)
         rows.append({"text": " ".join(words) + f" {i}", "sdgs": sdgs})
     return rows
@@ -75,8 +132,12 @@ def tiny_encoder_dir(tmp_path_factory) -> Path:
     tokenizer.save(str(folder / "tokenizer.json"))
     torch.manual_seed(0)
     config = BertConfig(
-        vocab_size=tokenizer.get_vocab_size(), hidden_size=32, num_hidden_layers=2,
-        num_attention_heads=2, intermediate_size=64, max_position_embeddings=64,
+        vocab_size=tokenizer.get_vocab_size(),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
     )
     BertModel(config).save_pretrained(str(folder))
     return folder
@@ -97,9 +158,16 @@ def tiny_model_dir(tmp_path_factory, tiny_encoder_dir, toy_data_file) -> Path:
     from sdg_align.training import TrainingConfig, train
 
     config = TrainingConfig(
-        base_encoder=str(tiny_encoder_dir), epochs=8, batch_size=16, max_length=32,
-        trainable_layers=1, learning_rate=3e-2, encoder_learning_rate=3e-3,
-        validation_fraction=0.2, test_fraction=0.1, patience=6,
+        base_encoder=str(tiny_encoder_dir),
+        epochs=8,
+        batch_size=16,
+        max_length=32,
+        trainable_layers=1,
+        learning_rate=3e-2,
+        encoder_learning_rate=3e-3,
+        validation_fraction=0.2,
+        test_fraction=0.1,
+        patience=6,
     )
     result = train(load_source(str(toy_data_file)), config, progress=False, log=lambda m: None)
     build_evidence_index(result.classifier)

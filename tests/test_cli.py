@@ -32,7 +32,9 @@ def test_classify_argument_table(runner, tiny_model_dir):
 
 
 def test_classify_json_has_all_17_probabilities(runner, tiny_model_dir):
-    result = runner.invoke(main, ["classify", "ocean fish coral", "-m", str(tiny_model_dir), "--json"])
+    result = runner.invoke(
+        main, ["classify", "ocean fish coral", "-m", str(tiny_model_dir), "--json"]
+    )
     assert result.exit_code == 0, result.output
     record = json.loads(result.output)
     assert set(record["probabilities"]) == {str(n) for n in range(1, 18)}
@@ -42,7 +44,9 @@ def test_classify_json_has_all_17_probabilities(runner, tiny_model_dir):
 def test_classify_from_file_and_stdin_lines(runner, tiny_model_dir, tmp_path):
     path = tmp_path / "t.txt"
     path.write_text("solar wind battery\nocean fish coral\n")
-    from_file = runner.invoke(main, ["classify", "-f", str(path), "-m", str(tiny_model_dir), "--json"])
+    from_file = runner.invoke(
+        main, ["classify", "-f", str(path), "-m", str(tiny_model_dir), "--json"]
+    )
     assert from_file.exit_code == 0 and isinstance(json.loads(from_file.output), dict)
     lines = runner.invoke(
         main, ["classify", "--lines", "-m", str(tiny_model_dir), "--json"], input=path.read_text()
@@ -52,16 +56,31 @@ def test_classify_from_file_and_stdin_lines(runner, tiny_model_dir, tmp_path):
 
 
 def test_classify_top_k_and_threshold(runner, tiny_model_dir):
-    result = runner.invoke(main, ["classify", "solar", "-m", str(tiny_model_dir), "--top-k", "2", "--json"])
+    result = runner.invoke(
+        main, ["classify", "solar", "-m", str(tiny_model_dir), "--top-k", "2", "--json"]
+    )
     assert len(json.loads(result.output)["sdgs"]) == 2
-    result = runner.invoke(main, ["classify", "solar", "-m", str(tiny_model_dir), "--threshold", "1", "--json"])
+    result = runner.invoke(
+        main, ["classify", "solar", "-m", str(tiny_model_dir), "--threshold", "1", "--json"]
+    )
     assert json.loads(result.output)["sdgs"] == []
 
 
 def test_classify_explain_json(runner, tiny_model_dir):
     result = runner.invoke(
-        main, ["classify", "Solar wind battery. Ocean fish coral.", "-m", str(tiny_model_dir),
-               "--threshold", "0", "--top-k", "2", "--explain", "--json"],
+        main,
+        [
+            "classify",
+            "Solar wind battery. Ocean fish coral.",
+            "-m",
+            str(tiny_model_dir),
+            "--threshold",
+            "0",
+            "--top-k",
+            "2",
+            "--explain",
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     record = json.loads(result.output)
@@ -80,7 +99,9 @@ def test_classify_explain_json(runner, tiny_model_dir):
         (["classify", "text", "-m", "{not_a_model}"], None, "not an sdg-align model"),
     ],
 )
-def test_classify_bad_input_gives_one_line_error(runner, tiny_model_dir, tmp_path, args, stdin, message):
+def test_classify_bad_input_gives_one_line_error(
+    runner, tiny_model_dir, tmp_path, args, stdin, message
+):
     binary = tmp_path / "b.bin"
     binary.write_bytes(b"\x00\x01\x02PNG")
     latin1 = tmp_path / "l.txt"
@@ -99,10 +120,27 @@ def test_classify_bad_input_gives_one_line_error(runner, tiny_model_dir, tmp_pat
 
 def test_train_and_evaluate_end_to_end(runner, tiny_encoder_dir, toy_data_file, tmp_path):
     out = tmp_path / "model"
-    result = runner.invoke(main, [
-        "train", "-d", str(toy_data_file), "-o", str(out), "--base-encoder", str(tiny_encoder_dir),
-        "--epochs", "2", "--batch-size", "16", "--max-length", "32", "--trainable-layers", "1", "-q",
-    ])
+    result = runner.invoke(
+        main,
+        [
+            "train",
+            "-d",
+            str(toy_data_file),
+            "-o",
+            str(out),
+            "--base-encoder",
+            str(tiny_encoder_dir),
+            "--epochs",
+            "2",
+            "--batch-size",
+            "16",
+            "--max-length",
+            "32",
+            "--trainable-layers",
+            "1",
+            "-q",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "held-out test split" in result.output and "macro" in result.output
     assert (out / "config.json").is_file() and (out / "README.md").is_file()

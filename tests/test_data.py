@@ -109,11 +109,13 @@ def test_osdg_format_uses_agreement_and_rejections(tmp_path):
 def test_deduplicate_and_exclude_evaluation_texts():
     from sdg_align.data import Example
 
-    labelled = LabelledSet([
-        Example("Solar pilot!", (7,), "a"),
-        Example("solar  PILOT", (7,), "b"),
-        Example("Held-out text", (3,), "a"),
-    ])
+    labelled = LabelledSet(
+        [
+            Example("Solar pilot!", (7,), "a"),
+            Example("solar  PILOT", (7,), "b"),
+            Example("Held-out text", (3,), "a"),
+        ]
+    )
     kept = deduplicate(labelled, exclude=["held out TEXT"])
     assert [e.source for e in kept.examples] == ["a"]
 
@@ -121,9 +123,13 @@ def test_deduplicate_and_exclude_evaluation_texts():
 def test_split_holdout_keeps_fixed_splits():
     from sdg_align.data import Example
 
-    examples = [Example(f"t{i}", (1,), "s", split=s) for i, s in enumerate(["test", "dev", "train"])]
+    examples = [
+        Example(f"t{i}", (1,), "s", split=s) for i, s in enumerate(["test", "dev", "train"])
+    ]
     examples += [Example(f"r{i}", (2,), "s") for i in range(200)]
-    train, dev, test = split_holdout(LabelledSet(examples), validation_fraction=0.2, test_fraction=0.1, seed=1)
+    train, dev, test = split_holdout(
+        LabelledSet(examples), validation_fraction=0.2, test_fraction=0.1, seed=1
+    )
     assert "t0" in test.texts() and "t1" in dev.texts() and "t2" in train.texts()
     assert 20 <= len(dev) <= 60 and 5 <= len(test) <= 35
     again = split_holdout(LabelledSet(examples), validation_fraction=0.2, test_fraction=0.1, seed=1)
@@ -140,7 +146,9 @@ def test_eval_only_files_are_refused_for_training():
 
 
 @needs_shared
-@pytest.mark.parametrize("name", ["aurora", "dpga", "swisstext", "zora", "sdg-reference", "oro-gold"])
+@pytest.mark.parametrize(
+    "name", ["aurora", "dpga", "swisstext", "zora", "sdg-reference", "oro-gold"]
+)
 def test_shared_sources_load(name):
     labelled = load_source(name)
     assert len(labelled) > 100

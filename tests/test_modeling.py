@@ -13,7 +13,9 @@ def test_layer_by_layer_forward_matches_the_encoder(tiny_encoder_dir):
     import torch
 
     classifier = SDGClassifier.from_base(str(tiny_encoder_dir), max_length=32)
-    windows = classifier.windower.windows(["solar wind battery", "ocean fish coral and more words here"])
+    windows = classifier.windower.windows(
+        ["solar wind battery", "ocean fish coral and more words here"]
+    )
     input_ids, mask = classifier.windower.pad([w[0] for w in windows])
     network = classifier.network
     with torch.inference_mode():
@@ -59,12 +61,13 @@ def test_threshold_and_top_k_override(tiny_model_dir):
 
 def test_long_text_is_windowed_not_truncated(tiny_model_dir):
     model = SDGClassifier.from_pretrained(tiny_model_dir)
-    long_text = " ".join(["the cluster project launches"] * 30 + ["ocean fish coral"])
-    prediction = model.predict(long_text)
+    head = " ".join(["the cluster project launches"] * 30)
+    prediction = model.predict(head + " ocean fish coral")
     assert prediction.windows > 1
-    # the ocean words sit beyond the first window: they must still count
-    tail_only = model.predict_proba("ocean fish coral")[13]
-    assert model.predict_proba(long_text)[13] >= 0.5 * tail_only
+    # the ocean words sit beyond the first window: reading them must change the result
+    with_tail = model.predict_proba(head + " ocean fish coral ocean fish coral")
+    without_tail = model.predict_proba(head)
+    assert with_tail[13] > without_tail[13]
 
 
 def test_trained_model_learns_the_toy_topics(tiny_model_dir):
@@ -72,7 +75,9 @@ def test_trained_model_learns_the_toy_topics(tiny_model_dir):
     assert metrics["validation"]["macro"]["f1"] > 0.5
 
 
-@pytest.mark.parametrize("breakage", ["missing", "no_config", "bad_json", "bad_weights", "wrong_labels"])
+@pytest.mark.parametrize(
+    "breakage", ["missing", "no_config", "bad_json", "bad_weights", "wrong_labels"]
+)
 def test_unreadable_model_directories_raise_model_error(tiny_model_dir, tmp_path, breakage):
     import shutil
 
@@ -97,14 +102,25 @@ def test_continue_training_from_an_existing_model(tiny_model_dir, toy_data_file)
     from sdg_align.data import load_source
     from sdg_align.training import TrainingConfig, train
 
-    config = TrainingConfig(init_model=str(tiny_model_dir), epochs=1, batch_size=16, trainable_layers=1,
-                            validation_fraction=0.2, test_fraction=0.0)
+    config = TrainingConfig(
+        init_model=str(tiny_model_dir),
+        epochs=1,
+        batch_size=16,
+        trainable_layers=1,
+        validation_fraction=0.2,
+        test_fraction=0.0,
+    )
     result = train(load_source(str(toy_data_file)), config, progress=False, log=lambda m: None)
-    assert result.classifier.config.base_encoder == SDGClassifier.from_pretrained(tiny_model_dir).config.base_encoder
+    assert (
+        result.classifier.config.base_encoder
+        == SDGClassifier.from_pretrained(tiny_model_dir).config.base_encoder
+    )
     assert "validation" in result.metrics
 
 
 def test_quantized_model_agrees_with_float(tiny_model_dir):
     model = SDGClassifier.from_pretrained(tiny_model_dir)
     texts = ["solar wind battery", "ocean fish coral", "school training skills"]
-    np.testing.assert_allclose(model.quantized().predict_proba(texts), model.predict_proba(texts), atol=0.1)
+    np.testing.assert_allclose(
+        model.quantized().predict_proba(texts), model.predict_proba(texts), atol=0.1
+    )

@@ -15,12 +15,21 @@ from sdg_align.modeling import SDGClassifier
 from sdg_align.scoring import OUTPUT_COLUMNS, PROBABILITY_COLUMNS, score_file, score_frame
 from sdg_align.tables import read_table, write_table
 
-PORTFOLIO = pd.DataFrame({
-    "id": ["a1", "a2", "a3", "a4", "a5", "a6"],
-    "title": ["Solar", "Ocean", "", "Skills", "Health", "2024"],
-    "description": ["wind battery grid", "fish coral", "", "school training", "hospital vaccine", "1234"],
-    "budget": ["1000", "2000", "3000", "4000", "5000", "6000"],
-})
+PORTFOLIO = pd.DataFrame(
+    {
+        "id": ["a1", "a2", "a3", "a4", "a5", "a6"],
+        "title": ["Solar", "Ocean", "", "Skills", "Health", "2024"],
+        "description": [
+            "wind battery grid",
+            "fish coral",
+            "",
+            "school training",
+            "hospital vaccine",
+            "1234",
+        ],
+        "budget": ["1000", "2000", "3000", "4000", "5000", "6000"],
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +47,9 @@ def test_score_frame_adds_the_contract_columns(model):
     assert good[PROBABILITY_COLUMNS].notna().all().all()
     for _, row in good.iterrows():
         sdgs = [int(s) for s in row["sdgs"].split(";")] if row["sdgs"] else []
-        assert (row["primary_sdg"] if sdgs else None) == (sdgs[0] if sdgs else None) or pd.isna(row["primary_sdg"])
+        assert (row["primary_sdg"] if sdgs else None) == (sdgs[0] if sdgs else None) or pd.isna(
+            row["primary_sdg"]
+        )
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl", ".parquet", ".xlsx"])
@@ -46,8 +57,15 @@ def test_every_format_round_trips_with_extra_columns(model, tmp_path, suffix):
     source = tmp_path / f"in{suffix}"
     write_table(PORTFOLIO, source)
     out = tmp_path / f"out{suffix}"
-    summary = score_file(source, out, model, text_cols=["title", "description"], id_col="id",
-                         progress=False, chunk_rows=4)
+    summary = score_file(
+        source,
+        out,
+        model,
+        text_cols=["title", "description"],
+        id_col="id",
+        progress=False,
+        chunk_rows=4,
+    )
     assert summary.rows == 6 and summary.failed == 2
     assert summary.failures == ["row a3: empty text", "row a6: no words in the text cell(s)"]
     result = read_table(out)
@@ -71,7 +89,9 @@ def test_resume_after_interruption_equals_an_uninterrupted_run(model, tmp_path, 
     source = tmp_path / "in.csv"
     write_table(big, source)
     reference = tmp_path / "reference.csv"
-    score_file(source, reference, model, text_cols=["title", "description"], progress=False, chunk_rows=7)
+    score_file(
+        source, reference, model, text_cols=["title", "description"], progress=False, chunk_rows=7
+    )
 
     import sdg_align.scoring as scoring
 
@@ -87,11 +107,20 @@ def test_resume_after_interruption_equals_an_uninterrupted_run(model, tmp_path, 
     out = tmp_path / "out.csv"
     monkeypatch.setattr(scoring, "score_frame", crash_on_third_chunk)
     with pytest.raises(KeyboardInterrupt):
-        score_file(source, out, model, text_cols=["title", "description"], progress=False, chunk_rows=7)
+        score_file(
+            source, out, model, text_cols=["title", "description"], progress=False, chunk_rows=7
+        )
     assert not out.exists()  # never a half output in place of the real one
     monkeypatch.setattr(scoring, "score_frame", real)
-    summary = score_file(source, out, model, text_cols=["title", "description"], progress=False,
-                         chunk_rows=7, resume=True)
+    summary = score_file(
+        source,
+        out,
+        model,
+        text_cols=["title", "description"],
+        progress=False,
+        chunk_rows=7,
+        resume=True,
+    )
     assert summary.resumed_rows == 14
     assert out.read_text() == reference.read_text()
 
@@ -101,9 +130,25 @@ def test_cli_score_reports_bad_rows_and_keeps_stdout_clean(tiny_model_dir, tmp_p
     write_table(PORTFOLIO, source)
     out = tmp_path / "out.parquet"
     runner = CliRunner()
-    result = runner.invoke(main, ["score", str(source), "-o", str(out), "--text-col", "title",
-                                  "--text-col", "description", "--id-col", "id",
-                                  "-m", str(tiny_model_dir), "--json", "-q"])
+    result = runner.invoke(
+        main,
+        [
+            "score",
+            str(source),
+            "-o",
+            str(out),
+            "--text-col",
+            "title",
+            "--text-col",
+            "description",
+            "--id-col",
+            "id",
+            "-m",
+            str(tiny_model_dir),
+            "--json",
+            "-q",
+        ],
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["rows"] == 6 and summary["failed"] == 2
@@ -128,8 +173,19 @@ def test_cli_score_bad_input(tiny_model_dir, tmp_path, setup, args, message):
         source.write_bytes("text\nCaf\xe9 solaire \xe0 Lyon\n".encode("latin-1"))
     elif setup == "weird":
         source.write_text("x")
-    result = CliRunner().invoke(main, ["score", str(source), "-o", str(tmp_path / "o.csv"),
-                                       "-m", str(tiny_model_dir), "-q", *args])
+    result = CliRunner().invoke(
+        main,
+        [
+            "score",
+            str(source),
+            "-o",
+            str(tmp_path / "o.csv"),
+            "-m",
+            str(tiny_model_dir),
+            "-q",
+            *args,
+        ],
+    )
     assert result.exit_code == 1, result.output
     assert message in result.output and "Traceback" not in result.output
     assert not (tmp_path / "o.csv").exists()
@@ -140,8 +196,15 @@ def test_explain_column_parses_in_every_format(model, tmp_path):
         source = tmp_path / f"in{suffix}"
         write_table(PORTFOLIO, source)
         out = tmp_path / f"out{suffix}"
-        score_file(source, out, model, text_cols=["title", "description"], explain=True,
-                   threshold=0.0, progress=False)
+        score_file(
+            source,
+            out,
+            model,
+            text_cols=["title", "description"],
+            explain=True,
+            threshold=0.0,
+            progress=False,
+        )
         result = read_table(out)
         for _, row in result.iterrows():
             if row["error"]:

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from .errors import DataError
 from .labels import NUM_SDGS, SDG_NUMBERS
@@ -78,8 +77,10 @@ class LabelledSet:
         self.problems.extend(other.problems)
 
     def label_matrix(self) -> np.ndarray:
-        return np.stack([e.label_vector() for e in self.examples]) if self.examples else np.zeros(
-            (0, NUM_SDGS), dtype=np.float32
+        return (
+            np.stack([e.label_vector() for e in self.examples])
+            if self.examples
+            else np.zeros((0, NUM_SDGS), dtype=np.float32)
         )
 
     def texts(self) -> list[str]:
@@ -87,9 +88,7 @@ class LabelledSet:
 
     def where(self, **conditions: Any) -> LabelledSet:
         """The examples whose attributes equal the given values (e.g. ``split="test"``)."""
-        kept = [
-            e for e in self.examples if all(getattr(e, k) == v for k, v in conditions.items())
-        ]
+        kept = [e for e in self.examples if all(getattr(e, k) == v for k, v in conditions.items())]
         return LabelledSet(kept, [])
 
     def to_hf_dataset(self) -> Any:
@@ -176,8 +175,10 @@ def _clean(value: Any) -> str:
 def _join(*parts: Any) -> str:
     cleaned = [_clean(p) for p in parts]
     cleaned = [p for p in cleaned if p]
-    return ". ".join(p.rstrip(".") for p in cleaned[:-1]) + (". " if len(cleaned) > 1 else "") + (
-        cleaned[-1] if cleaned else ""
+    return (
+        ". ".join(p.rstrip(".") for p in cleaned[:-1])
+        + (". " if len(cleaned) > 1 else "")
+        + (cleaned[-1] if cleaned else "")
     )
 
 
@@ -256,8 +257,9 @@ def load_osdg(path: str | Path, *, min_agreement: float = 0.6) -> LabelledSet:
         try:
             sdg = int(float(row["sdg"]))
             agreement = float(row["agreement"])
-            positive, negative = int(float(row["labels_positive"])), int(
-                float(row["labels_negative"])
+            positive, negative = (
+                int(float(row["labels_positive"])),
+                int(float(row["labels_negative"])),
             )
         except (TypeError, ValueError):
             result.problems.append(f"{path.name} row {row_number}: non-numeric sdg or votes")
@@ -445,8 +447,7 @@ def load_source(
     path = Path(name_or_path)
     if not path.exists():
         raise DataError(
-            f"'{name_or_path}' is neither a file nor a named source "
-            f"({', '.join(sources)})"
+            f"'{name_or_path}' is neither a file nor a named source ({', '.join(sources)})"
         )
     eval_only = "eval-only" in path.resolve().parts
     if path.suffix.lower() in (".tsv", ".tab") and _looks_like_osdg(path):

@@ -314,7 +314,7 @@ def _double_array(keys: list[bytes], values: list[int]) -> np.ndarray:
         units[pos] |= offset << 10
         for label in labels:
             slot = base ^ label
-            used[slot] = True
+            used[slot] = 1
             if label == 0:
                 units[pos] |= 1 << 8
                 units[slot] = node[None] | 1 << 31

@@ -36,7 +36,7 @@ def multilabel_metrics(
     fp = (~y_true & y_pred & known).sum(0)
     fn = (y_true & ~y_pred & known).sum(0)
     tn = (~y_true & ~y_pred & known).sum(0)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i, goal in enumerate(GOALS):
         precision = _safe_div(tp[i], tp[i] + fp[i])
         recall = _safe_div(tp[i], tp[i] + fn[i])
@@ -104,7 +104,11 @@ def metrics_from_probs(
             continue
         breakdown = {}
         for value in values:
-            rows = [i for i, e in enumerate(labelled.examples) if (getattr(e, attribute) or "?") == value]
+            rows = [
+                i
+                for i, e in enumerate(labelled.examples)
+                if (getattr(e, attribute) or "?") == value
+            ]
             sub = multilabel_metrics(y_true[rows], y_pred[rows], mask[rows])
             breakdown[value] = {"samples": len(rows), "macro": sub["macro"], "micro": sub["micro"]}
         result[f"by_{attribute}"] = breakdown
@@ -129,12 +133,17 @@ def format_metrics_table(metrics: dict[str, Any], title: str = "") -> str:
         f"{label:<44} {macro['precision']:6.3f} {macro['recall']:6.3f} {macro['f1']:6.3f} "
         f"{macro['accuracy']:6.3f}"
     )
-    lines.append(f"{'micro':<44} {micro['precision']:6.3f} {micro['recall']:6.3f} {micro['f1']:6.3f}")
+    lines.append(
+        f"{'micro':<44} {micro['precision']:6.3f} {micro['recall']:6.3f} {micro['f1']:6.3f}"
+    )
     for key, block in metrics.items():
         if key.startswith("by_"):
             lines.append("")
-            lines.append(f"by {key[3:]}: " + ", ".join(
-                f"{value} macro-F1 {sub['macro']['f1']:.3f} (n={sub['samples']})"
-                for value, sub in block.items()
-            ))
+            lines.append(
+                f"by {key[3:]}: "
+                + ", ".join(
+                    f"{value} macro-F1 {sub['macro']['f1']:.3f} (n={sub['samples']})"
+                    for value, sub in block.items()
+                )
+            )
     return "\n".join(lines)

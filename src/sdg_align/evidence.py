@@ -76,7 +76,9 @@ def build_evidence_index(
     english = short
     for lang in languages:
         official = load_reference(reference_dir, lang, kinds=("targets",))  # type: ignore[arg-type]
-        titles = [official.get(code, t.short_title) for code, t in zip(codes, catalogue, strict=True)]
+        titles = [
+            official.get(code, t.short_title) for code, t in zip(codes, catalogue, strict=True)
+        ]
         vectors = classifier.embed(titles)
         if lang == "en":  # the short title and the official one, averaged
             english = _normalise(short + vectors)
@@ -105,7 +107,9 @@ def explain_texts(
     if "target_codes" not in extras:
         from .errors import ModelError
 
-        raise ModelError("this model has no evidence index; rebuild it with scripts/train_default.py")
+        raise ModelError(
+            "this model has no evidence index; rebuild it with scripts/train_default.py"
+        )
     codes: list[str] = list(extras["target_codes"])
     titles: list[str] = list(extras["target_titles"])
     sdg_of = np.array([int(code.split(".")[0]) for code in codes])
@@ -136,7 +140,11 @@ def explain_texts(
             order = np.argsort(-support, kind="stable")[:TOP_SENTENCES]
             block[str(sdg)] = {
                 "targets": [
-                    {"target": codes[j], "title": titles[j], "score": round(float(similarity[j]), 4)}
+                    {
+                        "target": codes[j],
+                        "title": titles[j],
+                        "score": round(float(similarity[j]), 4),
+                    }
                     for j in best_targets
                 ],
                 "sentences": [

@@ -283,8 +283,11 @@ class Profile:
 
 
 def is_scored(frame: pd.DataFrame) -> bool:
-    """Whether the table already holds ``sdg-align score`` output (else it is raw text)."""
-    return "sdgs" in frame.columns or any(c in frame.columns for c in PROB_COLS)
+    """Whether the table holds ``sdg-align score`` output (probability columns), else raw text.
+
+    A labelled dataset with only an ``sdgs`` column counts as raw: it has no probabilities.
+    """
+    return any(c in frame.columns for c in PROB_COLS)
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -860,8 +863,8 @@ def _trends(periods: np.ndarray, tags: np.ndarray) -> list[Trend]:
     last = shares[-1] - shares[-2] if len(values) >= 2 else np.full(NUM_SDGS, np.nan)
     trends = []
     for k in range(NUM_SDGS):
-        if np.isnan(ci_low[k]):
-            label = None
+        if np.isnan(ci_low[k]) or not per_period[:, k].any():
+            label = None  # no slope to judge, or an SDG the group never advances
         elif ci_low[k] > 0:
             label = "accelerating"
         elif ci_high[k] < 0:
@@ -1239,14 +1242,17 @@ def check_document(document: Any, name: str = "the previous profile") -> dict[st
 
 
 def compare_profiles(
-    new: Profile | Mapping[str, Any], old: Mapping[str, Any], *, old_name: str = "previous profile"
+    new: Profile | Mapping[str, Any],
+    old: Profile | Mapping[str, Any],
+    *,
+    old_name: str = "previous profile",
 ) -> dict[str, Any]:
-    """What changed since ``old`` (a loaded profile JSON), per group and per SDG.
+    """What changed since ``old`` (a profile, or its loaded JSON), per group and per SDG.
 
     Groups are matched by name; a group in only one profile is listed as ``added`` or ``removed``.
     """
     current = new.to_dict() if isinstance(new, Profile) else dict(new)
-    previous = check_document(dict(old), old_name)
+    previous = check_document(old.to_dict() if isinstance(old, Profile) else dict(old), old_name)
     notes = []
     for key in ("by", "weight_col", "time_col"):
         if current["settings"].get(key) != previous["settings"].get(key):

@@ -19,6 +19,8 @@ import matplotlib
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
 from .labels import GOALS, NUM_SDGS
@@ -55,7 +57,7 @@ def profile_chart(group: Mapping[str, Any]) -> Figure:
     shares = [s["share"] for s in items]
     low = [s["share"] - s["share_ci_low"] if s["share_ci_low"] is not None else 0 for s in items]
     high = [s["share_ci_high"] - s["share"] if s["share_ci_high"] is not None else 0 for s in items]
-    ax.barh(y, shares, color=[s["colour"] for s in items], height=0.75, label="share (counts)")
+    ax.barh(y, shares, color=[s["colour"] for s in items], height=0.75)
     ax.errorbar(shares, y, xerr=[low, high], fmt="none", ecolor="#333", elinewidth=0.8, capsize=2)
     ax.scatter(
         [s["allocation_share"] for s in items],
@@ -66,7 +68,6 @@ def profile_chart(group: Mapping[str, Any]) -> Figure:
         edgecolors="#111",
         linewidths=0.8,
         zorder=3,
-        label="allocation share",
     )
     ax.set_yticks(y, [f"{s['sdg']} {s['name']}" for s in items])
     for tick, item in zip(ax.get_yticklabels(), items, strict=True):
@@ -76,7 +77,19 @@ def profile_chart(group: Mapping[str, Any]) -> Figure:
     ax.set_xlim(0, max(0.05, max(shares + [s["share_ci_high"] or 0 for s in items]) * 1.1))
     ax.set_xlabel("share of the group's projects")
     ax.set_title(f"{_label(group['name'])}: {group['projects']} projects", loc="left")
-    fig.legend(loc="outside lower center", ncols=2, frameon=False)
+    handles = [
+        Patch(facecolor="#9aa3ad", label="share of projects (counts), 95% interval"),
+        Line2D(
+            [],
+            [],
+            marker="D",
+            color="#111",
+            markerfacecolor="white",
+            linestyle="none",
+            label="allocation share",
+        ),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
 

@@ -5,7 +5,8 @@ The output keeps every input column and adds, per row (a stable contract other t
 - ``sdgs``: SDG numbers above threshold, ``;``-separated, most probable first ("" when none)
 - ``primary_sdg``: the most probable SDG above threshold (empty when none)
 - ``p_sdg1`` ... ``p_sdg17``: calibrated probabilities
-- ``windows``: token windows the text was read in (> 1: a long text split and max-pooled, not truncated)
+- ``windows``: token windows the text was read in (> 1: a long text split into windows whose
+  logits are averaged, not truncated)
 - ``error``: empty, or why the row could not be scored (its probabilities are then empty)
 - ``evidence`` (with ``explain``): JSON with the closest targets and supporting sentences per SDG
 
@@ -97,14 +98,17 @@ def score_frame(
         probs[good] = classifier.calibrate(logits)
         windows[good] = counts
     selected: list[list[int]] = [
-        classifier.select(probs[i], threshold=threshold) if not errors[i] else [] for i in range(len(frame))
+        classifier.select(probs[i], threshold=threshold) if not errors[i] else []
+        for i in range(len(frame))
     ]
     out = frame.copy()
     out["sdgs"] = [";".join(map(str, s)) for s in selected]
     out["primary_sdg"] = pd.array([s[0] if s else None for s in selected], dtype="Int64")
     for k, column in enumerate(PROBABILITY_COLUMNS):
         out[column] = np.round(probs[:, k], 4)
-    out["windows"] = pd.array([w if not e else None for w, e in zip(windows, errors, strict=True)], dtype="Int64")
+    out["windows"] = pd.array(
+        [w if not e else None for w, e in zip(windows, errors, strict=True)], dtype="Int64"
+    )
     out["error"] = errors
     if explain:
         from .evidence import explain_texts
@@ -208,8 +212,12 @@ def score_file(
                 bar.update(len(chunk))
                 continue
             scored = score_frame(
-                chunk, classifier, text_cols=text_cols, threshold=threshold,
-                explain=explain, batch_size=batch_size,
+                chunk,
+                classifier,
+                text_cols=text_cols,
+                threshold=threshold,
+                explain=explain,
+                batch_size=batch_size,
             )
             for offset, error in enumerate(scored["error"]):
                 if error:
@@ -264,4 +272,50 @@ def _assemble(parts: Path, output: Path, fmt: str) -> None:
                     lines = frame.to_json(orient="records", lines=True, force_ascii=False)
                     handle.write(lines if lines.endswith("\n") else lines + "\n")
                 else:
-                    frame.to_csv(handle, index=False, header=n == 0, sep="," if fmt == "csv" else "\t")
+                    frame.to_csv(
+                        handle, index=False, header=n == 0, sep="," if fmt == "csv" else "\t"
+                    )
+
+
+class BatchScorer:
+    """A picklable ``DataFrame -> DataFrame`` function for distributed engines.
+
+    Pass it to Dask's ``map_partitions``, Ray Data's ``map_batches(batch_format="pandas")`` or
+    Spark's ``mapInPandas`` (wrapped in a generator): each worker process loads the model once, on
+    first use, and scores its batches with :func:`score_frame`.
+    """
+
+    _loaded: dict[tuple[str, str], SDGClassifier] = {}
+
+    def __init__(
+        self,
+        model_path: str | None = None,
+        *,
+        text_cols: Sequence[str] = ("text",),
+        backend: str = "int8",
+        explain: bool = False,
+        threshold: float | None = None,
+    ) -> None:
+        self.model_path = model_path
+        self.text_cols = list(text_cols)
+        self.backend = backend
+        self.explain = explain
+        self.threshold = threshold
+
+    def classifier(self) -> SDGClassifier:
+        key = (str(self.model_path), self.backend)
+        if key not in self._loaded:
+            from .modeling import SDGClassifier
+
+            model = SDGClassifier.from_pretrained(self.model_path)
+            self._loaded[key] = model.quantized() if self.backend == "int8" else model
+        return self._loaded[key]
+
+    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        return score_frame(
+            batch,
+            self.classifier(),
+            text_cols=self.text_cols,
+            threshold=self.threshold,
+            explain=self.explain,
+        )

@@ -107,8 +107,12 @@ class _Cache:
 
 
 def _build_cache(
-    classifier: SDGClassifier, texts: list[str], first_trainable: int, batch_size: int,
-    show_progress: bool, desc: str,
+    classifier: SDGClassifier,
+    texts: list[str],
+    first_trainable: int,
+    batch_size: int,
+    show_progress: bool,
+    desc: str,
 ) -> _Cache:
     from tqdm.auto import tqdm
 
@@ -119,9 +123,12 @@ def _build_cache(
     pooled_only = first_trainable >= network.num_layers
     states: list[torch.Tensor] = [torch.empty(0)] * len(ids)
     network.eval()
-    with torch.inference_mode(), tqdm(
-        total=len(ids), desc=desc, unit="text", disable=not show_progress, file=sys.stderr
-    ) as bar:
+    with (
+        torch.inference_mode(),
+        tqdm(
+            total=len(ids), desc=desc, unit="text", disable=not show_progress, file=sys.stderr
+        ) as bar,
+    ):
         for start in range(0, len(order), batch_size):
             rows = order[start : start + batch_size]
             input_ids, mask = windower.pad([ids[i] for i in rows])
@@ -143,8 +150,10 @@ def _forward_top(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     network = classifier.network
     hidden, mask = cache.batch(rows)
-    pooled = hidden if cache.pooled_only else mean_pool(
-        network.run_layers(hidden, mask, first_trainable), mask
+    pooled = (
+        hidden
+        if cache.pooled_only
+        else mean_pool(network.run_layers(hidden, mask, first_trainable), mask)
     )
     return network.classify(pooled), pooled
 
@@ -230,8 +239,10 @@ def train(
     if len(dev_set) == 0:
         raise DataError("the validation set is empty: raise --validation-fraction")
     sizes = {"train": len(train_set), "validation": len(dev_set), "test": len(test_set)}
-    log(f"examples: {sizes['train']} train, {sizes['validation']} validation, "
-        f"{sizes['test']} held-out test")
+    log(
+        f"examples: {sizes['train']} train, {sizes['validation']} validation, "
+        f"{sizes['test']} held-out test"
+    )
 
     if config.init_model:
         classifier = SDGClassifier.from_pretrained(config.init_model)
@@ -286,15 +297,15 @@ def train(
     warmup = max(1, total_steps // 20)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer,
-        lambda step: min(1.0, (step + 1) / warmup)
-        * max(0.0, (total_steps - step) / max(1, total_steps - warmup)),
+        lambda step: (
+            min(1.0, (step + 1) / warmup)
+            * max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+        ),
     )
 
     y_dev = dev_set.label_matrix()
     m_dev = np.stack([e.known_mask() for e in dev_set.examples])
-    trainable_names = [
-        n for n, p in network.named_parameters() if p.requires_grad
-    ]
+    trainable_names = [n for n, p in network.named_parameters() if p.requires_grad]
     best_f1, best_state, stale, history = -1.0, None, 0, []
     rng = random.Random(config.seed)
     from tqdm.auto import tqdm
@@ -304,8 +315,11 @@ def train(
         batches = _length_bucketed_batches(train_cache, config.batch_size, rng)
         total_loss = 0.0
         with tqdm(
-            batches, desc=f"epoch {epoch}/{config.epochs}", unit="batch",
-            disable=not progress, file=sys.stderr,
+            batches,
+            desc=f"epoch {epoch}/{config.epochs}",
+            unit="batch",
+            disable=not progress,
+            file=sys.stderr,
         ) as bar:
             for rows in bar:
                 logits, _ = _forward_top(classifier, train_cache, rows, first_trainable)
@@ -313,7 +327,9 @@ def train(
                 loss = (per_label.sum(1) * w_train[rows]).sum() / m_train[rows].sum().clamp(min=1)
                 optimizer.zero_grad()
                 loss.backward()
-                nn.utils.clip_grad_norm_([p for g in optimizer.param_groups for p in g["params"]], 1.0)
+                nn.utils.clip_grad_norm_(
+                    [p for g in optimizer.param_groups for p in g["params"]], 1.0
+                )
                 optimizer.step()
                 scheduler.step()
                 total_loss += float(loss.detach())
@@ -323,7 +339,9 @@ def train(
         thresholds = best_thresholds(dev_probs, y_dev, m_dev)
         dev_f1 = multilabel_metrics(y_dev, dev_probs >= np.array(thresholds), m_dev)["macro"]["f1"]
         history.append({"epoch": epoch, "loss": total_loss / len(batches), "val_macro_f1": dev_f1})
-        log(f"epoch {epoch}: loss {total_loss / len(batches):.4f}, validation macro-F1 {dev_f1:.3f}")
+        log(
+            f"epoch {epoch}: loss {total_loss / len(batches):.4f}, validation macro-F1 {dev_f1:.3f}"
+        )
         if dev_f1 > best_f1 + 1e-4:
             best_f1, stale = dev_f1, 0
             best_state = {
@@ -375,6 +393,8 @@ def _length_bucketed_batches(cache: _Cache, batch_size: int, rng: random.Random)
     return batches
 
 
-def save_training_output(result: TrainingResult, output_dir: str | Path, card: dict[str, Any]) -> Path:
+def save_training_output(
+    result: TrainingResult, output_dir: str | Path, card: dict[str, Any]
+) -> Path:
     """Write the model folder with its metrics and model card."""
     return result.classifier.save_pretrained(output_dir, metrics=result.metrics, card=card)

@@ -23,7 +23,11 @@ def _read_texts(text: str | None, file: str | None, lines: bool) -> list[str]:
             raise click.UsageError("give a text, --file FILE, or pipe text on stdin")
         source = "stdin" if file in (None, "-") else file
         try:
-            raw = sys.stdin.buffer.read() if file in (None, "-") else open(file, "rb").read()
+            if file in (None, "-"):
+                raw = sys.stdin.buffer.read()
+            else:
+                with open(file, "rb") as handle:
+                    raw = handle.read()
         except OSError as exc:
             raise DataError(f"cannot read {source}: {exc.strerror}") from exc
     if b"\x00" in raw:
@@ -43,7 +47,8 @@ def _read_texts(text: str | None, file: str | None, lines: bool) -> list[str]:
 @click.argument("text", required=False)
 @click.option("-f", "--file", "file", type=str, help="Read the text from a file ('-' = stdin).")
 @click.option(
-    "--lines", is_flag=True,
+    "--lines",
+    is_flag=True,
     help="Treat each line as a separate text (default: the whole input is one document).",
 )
 @model_option
@@ -87,7 +92,9 @@ def classify(
             if evidence is not None:
                 record["evidence"] = evidence[i]
             records.append(record)
-        click.echo(json.dumps(records[0] if len(records) == 1 else records, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(records[0] if len(records) == 1 else records, ensure_ascii=False, indent=2)
+        )
         return
     from ..labels import goal
 
@@ -106,8 +113,12 @@ def classify(
             if evidence is not None:
                 block = evidence[i].get(str(number), {})
                 for target in block.get("targets", []):
-                    click.echo(f"      target {target['target']:<6} {target['title']} ({target['score']:.2f})")
+                    click.echo(
+                        f"      target {target['target']:<6} {target['title']} ({target['score']:.2f})"
+                    )
                 for sentence in block.get("sentences", [])[:2]:
-                    click.echo(f"      \u201c{sentence['text'][:100]}\u201d ({sentence['score']:.2f})")
+                    click.echo(
+                        f"      \u201c{sentence['text'][:100]}\u201d ({sentence['score']:.2f})"
+                    )
         if prediction.windows > 1:
             click.echo(f"  (long text: read in {prediction.windows} overlapping windows)")

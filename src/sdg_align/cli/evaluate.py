@@ -12,8 +12,12 @@ from ._common import friendly_errors
 @click.command()
 @click.argument("model_path", metavar="MODEL")
 @click.argument("data", nargs=-1, required=True)
-@click.option("--text-col", multiple=True, help="Text column(s) of a generic table (default: text).")
-@click.option("--sdgs-col", default="sdgs", show_default=True, help="SDG column of a generic table.")
+@click.option(
+    "--text-col", multiple=True, help="Text column(s) of a generic table (default: text)."
+)
+@click.option(
+    "--sdgs-col", default="sdgs", show_default=True, help="SDG column of a generic table."
+)
 @click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for all SDGs.")
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages on stderr.")

@@ -11,33 +11,69 @@ from ._common import friendly_errors, model_option, quiet_option
 
 @click.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", "output_path", required=True, type=click.Path(dir_okay=False),
-              help="Output file; its extension picks the format (or --output-format).")
-@click.option("--text-col", multiple=True,
-              help="Text column; repeat to join several (e.g. title and description). Default: text.")
+@click.option(
+    "-o",
+    "--output",
+    "output_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Output file; its extension picks the format (or --output-format).",
+)
+@click.option(
+    "--text-col",
+    multiple=True,
+    help="Text column; repeat to join several (e.g. title and description). Default: text.",
+)
 @click.option("--id-col", help="Column that names each row in error reports.")
-@click.option("--format", "in_format", type=click.Choice(["csv", "tsv", "jsonl", "parquet", "xlsx"]),
-              help="Input format, when the extension does not tell.")
-@click.option("--output-format", "out_format",
-              type=click.Choice(["csv", "tsv", "jsonl", "parquet", "xlsx"]))
+@click.option(
+    "--format",
+    "in_format",
+    type=click.Choice(["csv", "tsv", "jsonl", "parquet", "xlsx"]),
+    help="Input format, when the extension does not tell.",
+)
+@click.option(
+    "--output-format", "out_format", type=click.Choice(["csv", "tsv", "jsonl", "parquet", "xlsx"])
+)
 @model_option
 @click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for all SDGs.")
 @click.option("--explain", is_flag=True, help="Add an evidence column (targets and sentences).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its last chunk.")
-@click.option("--backend", type=click.Choice(["int8", "float32"]), default="int8", show_default=True,
-              help="int8: dynamically quantised linear layers (faster, see README for accuracy).")
+@click.option(
+    "--backend",
+    type=click.Choice(["int8", "float32"]),
+    default="int8",
+    show_default=True,
+    help="int8: dynamically quantised linear layers (faster, see README for accuracy).",
+)
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(1))
-@click.option("--chunk-rows", default=2000, show_default=True, type=click.IntRange(1),
-              help="Rows read, scored and saved at a time (memory stays flat).")
+@click.option(
+    "--chunk-rows",
+    default=2000,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Rows read, scored and saved at a time (memory stays flat).",
+)
 @click.option("--threads", type=click.IntRange(1), help="CPU threads (default: all cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON run summary on stdout.")
 @quiet_option
 @friendly_errors
 def score(
-    input_path: str, output_path: str, text_col: tuple[str, ...], id_col: str | None,
-    in_format: str | None, out_format: str | None, model_path: str | None,
-    threshold: float | None, explain: bool, resume: bool, backend: str, batch_size: int,
-    chunk_rows: int, threads: int | None, as_json: bool, quiet: bool,
+    input_path: str,
+    output_path: str,
+    text_col: tuple[str, ...],
+    id_col: str | None,
+    in_format: str | None,
+    out_format: str | None,
+    model_path: str | None,
+    threshold: float | None,
+    explain: bool,
+    resume: bool,
+    backend: str,
+    batch_size: int,
+    chunk_rows: int,
+    threads: int | None,
+    as_json: bool,
+    quiet: bool,
 ) -> None:
     """Score every row of INPUT and write it with SDG columns to --output.
 
@@ -55,26 +91,48 @@ def score(
     if backend == "int8":
         classifier = classifier.quantized()
     summary = score_file(
-        input_path, output_path, classifier, text_cols=list(text_col) or ["text"], id_col=id_col,
-        in_format=in_format, out_format=out_format, threshold=threshold, explain=explain,
-        resume=resume, chunk_rows=chunk_rows, batch_size=batch_size, progress=not quiet,
+        input_path,
+        output_path,
+        classifier,
+        text_cols=list(text_col) or ["text"],
+        id_col=id_col,
+        in_format=in_format,
+        out_format=out_format,
+        threshold=threshold,
+        explain=explain,
+        resume=resume,
+        chunk_rows=chunk_rows,
+        batch_size=batch_size,
+        progress=not quiet,
     )
     if not quiet:
         click.echo(
             f"scored {summary.rows} rows in {summary.seconds:.1f}s "
-            f"({summary.rows_per_second:.1f} rows/s) -> {output_path}", err=True,
+            f"({summary.rows_per_second:.1f} rows/s) -> {output_path}",
+            err=True,
         )
         if summary.resumed_rows:
             click.echo(f"resumed: {summary.resumed_rows} rows were already done", err=True)
         if summary.long_texts:
             click.echo(f"{summary.long_texts} long texts were read in several windows", err=True)
         if summary.failed:
-            click.echo(f"{summary.failed} rows could not be scored (see the error column):", err=True)
+            click.echo(
+                f"{summary.failed} rows could not be scored (see the error column):", err=True
+            )
             for failure in summary.failures[:10]:
                 click.echo(f"  {failure}", err=True)
     if as_json:
-        click.echo(json.dumps({
-            "rows": summary.rows, "failed": summary.failed, "failures": summary.failures,
-            "long_texts": summary.long_texts, "seconds": round(summary.seconds, 3),
-            "rows_per_second": round(summary.rows_per_second, 2), "output": output_path,
-        }, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "rows": summary.rows,
+                    "failed": summary.failed,
+                    "failures": summary.failures,
+                    "long_texts": summary.long_texts,
+                    "seconds": round(summary.seconds, 3),
+                    "rows_per_second": round(summary.rows_per_second, 2),
+                    "output": output_path,
+                },
+                indent=2,
+            )
+        )

@@ -1,0 +1,230 @@
+"""`sdg-align profile` through click's CliRunner: outputs, raw input, and bad input."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from sdg_align.cli import main
+from sdg_align.errors import ModelError
+from sdg_align.profile import json_schema
+
+KEYWORDS = {"solar": 7, "water": 6, "school": 4, "partner": 17}
+
+
+def scored_rows() -> pd.DataFrame:
+    """Six scored projects in two clusters over two years, with budgets and partners."""
+    rows = []
+    for i, (cluster, sdgs) in enumerate(
+        [("A", [7]), ("A", [7, 13]), ("A", []), ("B", [6]), ("B", [6, 4]), ("B", [17])]
+    ):
+        row = {
+            "project_id": f"P{i + 1}",
+            "cluster": cluster,
+            "year": str(2021 + i % 2),
+            "title": f"Project {i + 1}",
+            "budget_eur": str(1000 * (i + 1)),
+            "partners": "Acme (DE, sme); City (FR, public)" if i % 2 else "Acme (DE, sme)",
+            "sdgs": ";".join(map(str, sdgs)),
+            "primary_sdg": str(sdgs[0]) if sdgs else "",
+            "error": "",
+        }
+        row.update({f"p_sdg{k}": "0.9" if k in sdgs else "0.05" for k in range(1, 18)})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def scored_csv(tmp_path) -> Path:
+    path = tmp_path / "scored.csv"
+    scored_rows().to_csv(path, index=False)
+    return path
+
+
+def run(*args: str, stdin: str | None = None):
+    return CliRunner().invoke(main, ["profile", *args], input=stdin, catch_exceptions=False)
+
+
+def test_json_goes_to_stdout_alone_and_matches_the_schema(scored_csv):
+    jsonschema = pytest.importorskip("jsonschema")
+    result = run(str(scored_csv), "--by", "cluster", "--weight-col", "budget_eur",
+                 "--time-col", "year", "--partners-col", "partners", "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, json_schema())
+    assert [g["name"] for g in document["groups"]] == ["A", "B"]
+    assert document["overall"]["sdgs"][6]["projects"] == 2
+
+
+def test_every_output_file(scored_csv, tmp_path):
+    out = tmp_path / "out"
+    result = run(
+        str(scored_csv), "--by", "cluster", "--json-out", str(out / "p.json"),
+        "--csv", str(out / "p.csv"), "--markdown", str(out / "p.md"),
+        "--html", str(out / "p.html"), "--png-dir", str(out / "png"),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""  # data went to files; stderr says where
+    assert "wrote" in result.stderr and str(out / "p.html") in result.stderr
+    assert json.loads((out / "p.json").read_text())["settings"]["by"] == "cluster"
+    tidy = pd.read_csv(out / "p.csv")
+    assert len(tidy) == 17 * 3 and list(tidy["sdg"][:17]) == list(range(1, 18))
+    assert (out / "p.md").read_text().startswith("# SDG acceleration profile")
+    html = (out / "p.html").read_text()
+    assert "<svg" in html and 'href="' in html and "profile.md#share" in html
+    assert sorted(p.name for p in (out / "png").iterdir())[0] == "heatmap.png"
+
+
+def test_markdown_to_stdout_by_default_and_quiet(scored_csv, tmp_path):
+    result = run(str(scored_csv))
+    assert result.exit_code == 0
+    assert (
+        result.stdout.startswith("# SDG acceleration profile")
+        and "## All projects" in result.stdout
+    )
+    quiet = run(str(scored_csv), "-q", "--json-out", str(tmp_path / "p.json"))
+    assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == ""
+
+
+def test_stdin_input(scored_csv):
+    result = run("-", "--json", stdin=scored_csv.read_text())
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["input"]["rows"] == 6
+
+
+def test_compare_with_a_previous_profile(scored_csv, tmp_path):
+    old = tmp_path / "old.json"
+    assert run(str(scored_csv), "--by", "cluster", "--json-out", str(old)).exit_code == 0
+    frame = scored_rows()
+    frame.loc[2, ["sdgs", "primary_sdg", "p_sdg7"]] = ["7", "7", "0.9"]
+    frame.to_csv(tmp_path / "new.csv", index=False)
+    result = run(str(tmp_path / "new.csv"), "--by", "cluster", "--compare", str(old), "--json")
+    assert result.exit_code == 0, result.output
+    comparison = json.loads(result.stdout)["comparison"]
+    change = comparison["overall"]["sdgs"][6]
+    assert (change["projects_old"], change["projects_new"]) == (2, 3)
+    assert change["share_change"] == pytest.approx(1 / 6, abs=1e-6)
+    tidy = tmp_path / "t.csv"
+    assert run(str(tmp_path / "new.csv"), "--compare", str(old), "--csv", str(tidy)).exit_code == 0
+    assert "share_change" in pd.read_csv(tidy).columns
+
+
+def test_compare_file_that_is_not_a_profile(scored_csv, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{oops")
+    result = run(str(scored_csv), "--compare", str(bad))
+    assert result.exit_code == 1 and "bad.json is not JSON" in result.stderr
+    bad.write_text('{"rows": 1}')
+    result = run(str(scored_csv), "--compare", str(bad))
+    assert result.exit_code == 1 and "not a profile" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "args", "expected"),
+    [
+        (lambda f: f[["project_id", "cluster"]], [],
+         "expected a text column 'description' or 'title' (or the scored columns of `sdg-align "
+         "score`); found: project_id, cluster. Use --text-col to choose one."),
+        (lambda f: f, ["--by", "sector"],
+         "by column 'sector' not found; the input has: project_id, cluster, year"),
+        (lambda f: f.assign(budget_eur=["1", "2", "lots", "4", "", "6"]),
+         ["--weight-col", "budget_eur"],
+         "column 'budget_eur' must hold numbers of at least 0 in every scored row; found 'lots' in "
+         "row 3 (P3), '' in row 5 (P5)"),
+        (lambda f: f.assign(year=["2021", "2022", "2021", "next year", "2021", "2022"]),
+         ["--time-col", "year"],
+         "time column 'year' must hold a year (2021) or a date (2021-03-15) in every row; found "
+         "'next year' in row 4 (P4)"),
+        (lambda f: f.drop(columns=["p_sdg3"]), [], "lacks the scored column(s) p_sdg3"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_one_clear_line_and_exit_1(tmp_path, change, args, expected):
+    path = tmp_path / "in.csv"
+    change(scored_rows()).to_csv(path, index=False)
+    result = run(str(path), *args)
+    assert result.exit_code == 1
+    assert expected in result.stderr
+    assert result.stderr.startswith("Error: ") and "Traceback" not in result.output
+
+
+def test_missing_input_file_and_bad_flags(tmp_path):
+    result = run(str(tmp_path / "nope.csv"))
+    assert result.exit_code == 1 and "input file not found" in result.stderr
+    result = run(str(tmp_path / "nope.csv"), "--bootstrap", "-1")
+    assert result.exit_code == 2
+
+
+@pytest.fixture
+def fake_model(monkeypatch):
+    """Stand-ins for the classifier and score_frame: keywords decide the SDGs."""
+    calls: dict[str, object] = {}
+
+    class FakeClassifier:
+        @classmethod
+        def from_pretrained(cls, path):
+            calls["model"] = path
+            return cls()
+
+    def score_frame(frame, classifier, *, text_cols, explain=False, **_):
+        calls.setdefault("text_cols", list(text_cols))
+        calls.setdefault("explain", []).append(explain)
+        if explain and calls.get("no_evidence"):
+            raise ModelError("this model has no evidence index")
+        out = frame.copy()
+        texts = frame[list(text_cols)].astype(str).agg(" ".join, axis=1).str.lower()
+        tags = [[k for word, k in KEYWORDS.items() if word in text] for text in texts]
+        out["sdgs"] = [";".join(map(str, t)) for t in tags]
+        out["primary_sdg"] = [t[0] if t else None for t in tags]
+        for k in range(1, 18):
+            out[f"p_sdg{k}"] = [0.8 if k in t else 0.1 for t in tags]
+        out["error"] = ["" if text.strip() else "empty text" for text in texts]
+        if explain:
+            out["evidence"] = ""
+        return out
+
+    monkeypatch.setitem(sys.modules, "sdg_align.modeling",
+                        types.SimpleNamespace(SDGClassifier=FakeClassifier))  # fmt: skip
+    monkeypatch.setitem(sys.modules, "sdg_align.scoring",
+                        types.SimpleNamespace(score_frame=score_frame))  # fmt: skip
+    return calls
+
+
+def test_raw_input_is_scored_first(tmp_path, fake_model):
+    raw = pd.DataFrame({
+        "title": ["Solar school", "Water", ""],
+        "description": ["rooftop solar for a school", "clean water", ""],
+        "cluster": ["A", "B", "B"],
+    })  # fmt: skip
+    raw.to_csv(tmp_path / "raw.csv", index=False)
+    result = run(str(tmp_path / "raw.csv"), "--by", "cluster", "--json", "-m", "my-model")
+    assert result.exit_code == 0, result.output
+    assert fake_model["model"] == "my-model" and fake_model["text_cols"] == ["title", "description"]
+    assert fake_model["explain"] == [True]
+    document = json.loads(result.stdout)
+    assert document["input"]["excluded"] == 1  # the empty text
+    assert document["overall"]["sdgs"][6]["projects"] == 1
+
+
+def test_raw_input_with_chosen_text_column_and_no_evidence(tmp_path, fake_model):
+    fake_model["no_evidence"] = True
+    pd.DataFrame({"summary": ["solar", "water"]}).to_csv(tmp_path / "raw.csv", index=False)
+    result = run(str(tmp_path / "raw.csv"), "--text-col", "summary", "--json")
+    assert result.exit_code == 0, result.output
+    assert "warning: no evidence in the report" in result.stderr
+    assert json.loads(result.stdout)["overall"]["projects"] == 2
+    result = run(str(tmp_path / "raw.csv"), "--text-col", "abstract")
+    assert result.exit_code == 1
+    assert "text column(s) not found: abstract; the input has: summary" in result.stderr
+
+
+def test_text_col_on_scored_input_is_ignored_with_a_warning(scored_csv):
+    result = run(str(scored_csv), "--text-col", "title", "--json")
+    assert result.exit_code == 0
+    assert "--text-col is ignored" in result.stderr
+    json.loads(result.stdout)

@@ -1,0 +1,151 @@
+"""The HTML report and PNG charts: self-contained, escaped, and showing the right charts."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+
+from sdg_align.profile import FIGURES, build_profile, compare_profiles
+from sdg_align.report import render_html, write_html, write_pngs
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def hostile_frame() -> pd.DataFrame:
+    """Scored rows whose group names, titles, ids and evidence all carry markup."""
+    evidence = {
+        "7": {
+            "targets": [{"target": "7.2<b>", "title": '"><svg onload=alert(3)>', "score": 0.6}],
+            "sentences": [{"text": f"</td>{SCRIPT}<img src=x onerror=alert(2)>", "score": 0.4}],
+        }
+    }
+    rows = []
+    for i in range(12):
+        probs = {7: 0.9, 13: 0.6} if i % 3 else {3: 0.8}
+        row = {
+            "project_id": f"<i>P{i}</i>",
+            "cluster": SCRIPT if i % 2 else "Energy $x^2$ \\ & <b>Co</b>",
+            "year": str(2020 + i % 3),
+            "title": f"{SCRIPT} project {i} <a href='http://example.com'>x</a>",
+            "budget": str(1000 * (i + 1)),
+            "partners": "Acme (DE, sme); Uni (FR, university)",
+            "sdgs": ";".join(str(k) for k in sorted(probs, key=lambda k: -probs[k])),
+            "primary_sdg": str(max(probs, key=probs.get)),
+            "error": "",
+            "evidence": json.dumps(evidence),
+        }
+        row.update({f"p_sdg{k}": str(probs.get(k, 0.01)) for k in range(1, 18)})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def full_html() -> str:
+    frame = hostile_frame()
+    profile = build_profile(
+        frame, by="cluster", weight_col="budget", time_col="year", partners_col="partners"
+    )
+    profile.comparison = compare_profiles(
+        profile, build_profile(frame.iloc[:6], by="cluster").to_dict()
+    )
+    return render_html(profile, title=f"Report {SCRIPT}", docs_href="../docs/profile.md")
+
+
+class _Collect(HTMLParser):
+    """Every start tag with its attributes, and the text outside tags."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(html: str) -> _Collect:
+    parser = _Collect()
+    parser.feed(html)
+    return parser
+
+
+def test_untrusted_text_is_escaped_everywhere(full_html):
+    parsed = parse(full_html)
+    tags = {tag for tag, _ in parsed.tags}
+    assert "script" not in tags and "img" not in tags and "i" not in tags
+    assert not [a for _, attrs in parsed.tags for a in attrs if a.startswith("on")]
+    assert "b" in tags  # our own bold text, so the check above would catch injected tags
+    text = "".join(parsed.text)
+    assert SCRIPT in text  # shown to the reader as text
+    assert "<img src=x onerror=alert(2)>" in text and '"><svg onload=alert(3)>' in text
+    assert "<i>P1</i>" in text and "Energy $x^2$ \\ & <b>Co</b>" in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in full_html
+
+
+def test_the_report_loads_nothing(full_html):
+    parsed = parse(full_html)
+    for tag, attrs in parsed.tags:
+        for name in ("src", "href", "xlink:href"):
+            value = attrs.get(name) or ""
+            assert not re.match(r"[a-z]+://|//", value), (tag, name, value)
+    assert [a.get("href") for t, a in parsed.tags if t == "link"] == ["data:,"]
+    csp = [a["content"] for t, a in parsed.tags if t == "meta" and a.get("http-equiv")]
+    assert csp == ["default-src 'none'; style-src 'unsafe-inline'; img-src data:"]
+    assert "<!--" not in full_html.split("<body>")[1]  # chart comments would repeat label text
+    assert "@import" not in full_html
+    assert not re.search(r"url\((?!#)", full_html)  # only in-document clip paths
+
+
+def test_charts_are_inline_svg(full_html):
+    svgs = re.findall(r"<svg role=\"img\"", full_html)
+    # heatmap, then per group (overall + 2): profile, trends, network; and the comparison
+    assert len(svgs) == 1 + 3 * 3 + 1
+    assert 'id="heatmap"' in full_html and 'id="comparison"' in full_html
+
+
+def test_column_names_link_to_definitions_and_docs(full_html):
+    parsed = parse(full_html)
+    ids = {attrs["id"] for _, attrs in parsed.tags if "id" in attrs}
+    for name in FIGURES:
+        assert f"def-{name}" in ids
+        assert f'href="../docs/profile.md#{name}"' in full_html
+    local = {
+        a["href"][1:] for t, a in parsed.tags if t == "a" and a.get("href", "").startswith("#")
+    }
+    assert local <= ids  # no dead in-page link
+
+
+def test_one_portfolio_without_time_has_no_heatmap_or_trends(tmp_path):
+    frame = hostile_frame().drop(columns=["year"])
+    write_html(build_profile(frame), tmp_path / "out" / "report.html")
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>")
+    assert 'id="heatmap"' not in html and "<h3>Acceleration</h3>" not in html
+    assert html.count('<svg role="img"') == 2  # profile and network
+
+
+def test_png_charts_for_slides_stay_in_their_folder(tmp_path):
+    frame = hostile_frame()
+    frame["cluster"] = ["../../evil" if i % 2 else "a/b" for i in range(len(frame))]
+    profile = build_profile(frame, by="cluster")
+    written = write_pngs(profile, tmp_path / "png")
+    names = sorted(p.name for p in written)
+    assert names == sorted(p.name for p in (tmp_path / "png").iterdir())  # nothing outside
+    assert names == [
+        "heatmap.png",
+        "network-00-all-projects.png",
+        "network-01-evil.png",
+        "network-02-a-b.png",
+        "profile-00-all-projects.png",
+        "profile-01-evil.png",
+        "profile-02-a-b.png",
+    ]
+    for path in written:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
