@@ -46,19 +46,27 @@ METHODS = [
 ]
 
 
-def realistic_texts(n: int, seed: int = 0) -> list[str]:
-    """n texts sampled (with replacement) from real project descriptions."""
+def realistic_texts(n: int, seed: int = 0, long: bool = False) -> list[str]:
+    """n texts sampled (with replacement) from real project descriptions.
+
+    The default pool is what cluster managers score: the project corpus, the DPGA registry's
+    training part and the example portfolio (short descriptions, one 128-token window each).
+    ``long=True`` draws SNSF project summaries instead (about 280 tokens: 2-3 windows each).
+    """
     import pandas as pd
 
     from sdg_align.data import load_source, shared_data_dir
 
     pool: list[str] = []
-    for name in ("corpus", "dpga"):
-        with contextlib.suppress(Exception):  # the corpus may be absent in a user's clone
-            pool += load_source(name).texts()
-    snsf = shared_data_dir() / "snsf-projects" / "snsf_projects.csv"
-    if snsf.is_file():
-        pool += [t for t in pd.read_csv(snsf)["projects"].dropna().astype(str) if t.strip()]
+    if long:
+        snsf = shared_data_dir() / "snsf-projects" / "snsf_projects.csv"
+        pool = [t for t in pd.read_csv(snsf)["projects"].dropna().astype(str) if t.strip()]
+    else:
+        for name in ("corpus", "dpga"):
+            with contextlib.suppress(Exception):  # the corpus may be absent in a user's clone
+                pool += load_source(name).texts()
+        portfolio = pd.read_csv(ROOT / "examples" / "portfolio.csv")
+        pool += (portfolio["title"] + ". " + portfolio["description"]).tolist()
     rng = random.Random(seed)
     return [rng.choice(pool) for _ in range(n)]
 
@@ -79,7 +87,10 @@ def _export_encoder(model_dir: Path, target: Path) -> None:
     classifier.network.encoder.save_pretrained(str(target))
     from transformers import PreTrainedTokenizerFast
 
-    PreTrainedTokenizerFast(tokenizer_object=classifier.tokenizer).save_pretrained(str(target))
+    pad = classifier.tokenizer.id_to_token(classifier.windower.pad_id)
+    PreTrainedTokenizerFast(tokenizer_object=classifier.tokenizer, pad_token=pad).save_pretrained(
+        str(target)
+    )
 
 
 def run_method(method: str, texts_file: Path, model_dir: Path, encoder_dir: Path) -> dict:
@@ -126,8 +137,7 @@ def run_method(method: str, texts_file: Path, model_dir: Path, encoder_dir: Path
         outputs = extractor(
             [prefix + t for t in texts],
             batch_size=batch,
-            truncation=True,
-            max_length=config["max_length"],
+            tokenize_kwargs={"truncation": True, "max_length": config["max_length"]},
             return_tensors=True,
         )
         pooled = np.stack([o[0].numpy().mean(0) for o in outputs])
@@ -155,6 +165,13 @@ def main() -> None:
     )
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "sdg-align-base")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument(
+        "--long-sizes",
+        type=int,
+        nargs="*",
+        default=[1000],
+        help="also run on long texts (SNSF summaries, 2-3 windows each)",
+    )
     parser.add_argument("--skip", nargs="*", default=[])
     parser.add_argument(
         "--one-at-a-time-max",
@@ -180,14 +197,15 @@ def main() -> None:
     encoder_dir = work / "encoder"
     _export_encoder(args.model, encoder_dir)
     rows = []
-    for size in args.sizes + [s for s in args.memory_rows if s not in args.sizes]:
+    runs = [("short", n) for n in args.sizes] + [("long", n) for n in args.long_sizes]
+    runs += [("memory", n) for n in args.memory_rows]
+    for kind, size in runs:
         import pandas as pd
 
-        texts_file = work / f"texts-{size}.csv"
-        pd.DataFrame({"text": realistic_texts(size)}).to_csv(texts_file, index=False)
-        methods = [m for m in METHODS if m not in args.skip]
-        if size in args.memory_rows and size not in args.sizes:
-            methods = ["score-int8"]
+        texts_file = work / f"texts-{kind}-{size}.csv"
+        texts = realistic_texts(size, long=kind == "long")
+        pd.DataFrame({"text": texts}).to_csv(texts_file, index=False)
+        methods = ["score-int8"] if kind == "memory" else [m for m in METHODS if m not in args.skip]
         for method in methods:
             if method == "naive-one" and size > args.one_at_a_time_max:
                 continue
@@ -208,23 +226,32 @@ def main() -> None:
                 print(out.stderr[-2000:], file=sys.stderr)
                 raise SystemExit(f"{method} failed at {size}")
             measured = json.loads(out.stdout.strip().splitlines()[-1])
-            rows.append({"method": method, "texts": size, **measured})
+            rows.append({"method": method, "set": kind, "texts": size, **measured})
             print(
-                f"{method:<20} {size:>8} texts {measured['rows_per_second']:8.1f} texts/s "
+                f"{method:<20} {kind:<6} {size:>8} texts {measured['rows_per_second']:8.1f} texts/s "
                 f"peak {measured['peak_rss_mb']:7.0f} MB",
                 file=sys.stderr,
             )
 
     print()
-    print(f"{'method':<20} {'texts':>8} {'texts/s':>9} {'vs naive-batched':>17} {'peak MB':>8}")
+    print(
+        f"{'method':<20} {'set':<6} {'texts':>8} {'texts/s':>9} {'vs naive-batched':>17} {'peak MB':>8}"
+    )
     for row in rows:
         base = next(
-            (r for r in rows if r["method"] == "naive-batched" and r["texts"] == row["texts"]), None
+            (
+                r
+                for r in rows
+                if r["method"] == "naive-batched"
+                and r["texts"] == row["texts"]
+                and r["set"] == row["set"]
+            ),
+            None,
         )
         ratio = f"{row['rows_per_second'] / base['rows_per_second']:.2f}x" if base else "-"
         print(
-            f"{row['method']:<20} {row['texts']:>8} {row['rows_per_second']:9.1f} {ratio:>17} "
-            f"{row['peak_rss_mb']:8.0f}"
+            f"{row['method']:<20} {row['set']:<6} {row['texts']:>8} {row['rows_per_second']:9.1f} "
+            f"{ratio:>17} {row['peak_rss_mb']:8.0f}"
         )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(

@@ -291,16 +291,20 @@ class SDGClassifier:
         (folder / "README.md").write_text(render_model_card(self.config, metrics or {}, card or {}))
         return folder
 
-    def quantized(self) -> SDGClassifier:
-        """A copy whose linear layers run in int8 (dynamic quantisation): faster on CPU."""
-        import copy
+    def quantized(self, *, copy: bool = True) -> SDGClassifier:
+        """This model with int8 linear layers (dynamic quantisation): about 2x faster on a CPU.
+
+        ``copy=False`` quantises in place, saving the memory of a float copy (the CLI's choice).
+        """
+        import copy as copying
         import warnings
 
         from torch.ao.quantization import quantize_dynamic
 
+        network = copying.deepcopy(self.network) if copy else self.network
         with warnings.catch_warnings():  # torch flags the eager API as deprecated; it still works
             warnings.simplefilter("ignore")
-            network = quantize_dynamic(copy.deepcopy(self.network), {nn.Linear}, dtype=torch.qint8)
+            network = quantize_dynamic(network, {nn.Linear}, dtype=torch.qint8, inplace=True)
         clone = SDGClassifier(network, self.tokenizer, self.config, self.encoder_spec)
         clone.extras = self.extras
         return clone

@@ -86,7 +86,7 @@ def score_frame(
     text_cols: Sequence[str] = ("text",),
     threshold: float | None = None,
     explain: bool = False,
-    batch_size: int = 32,
+    batch_size: int = 16,
 ) -> pd.DataFrame:
     """Score one batch: the input columns unchanged, plus the output contract's columns."""
     texts, errors = row_texts(frame, text_cols)
@@ -165,7 +165,7 @@ def score_file(
     explain: bool = False,
     resume: bool = False,
     chunk_rows: int = 2000,
-    batch_size: int = 32,
+    batch_size: int = 16,
     progress: bool = True,
 ) -> ScoreSummary:
     """Score a whole file in chunks; the output appears only when every row is done.
@@ -308,7 +308,7 @@ class BatchScorer:
             from .modeling import SDGClassifier
 
             model = SDGClassifier.from_pretrained(self.model_path)
-            self._loaded[key] = model.quantized() if self.backend == "int8" else model
+            self._loaded[key] = model.quantized(copy=False) if self.backend == "int8" else model
         return self._loaded[key]
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:

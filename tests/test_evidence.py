@@ -1,0 +1,73 @@
+"""Evidence: deterministic, sentences from the input, valid targets of the tagged SDG."""
+
+from __future__ import annotations
+
+import pytest
+
+from sdg_align.evidence import explain_texts, guess_language, split_sentences
+from sdg_align.labels import targets_of
+from sdg_align.modeling import SDGClassifier
+
+TEXTS = [
+    "The cluster pilots solar wind battery storage. Schools run training on skills. Ocean fish coral.",
+    "Hospital vaccine health pilot with regional partners",
+]
+
+
+@pytest.fixture(scope="module")
+def model(tiny_model_dir):
+    return SDGClassifier.from_pretrained(tiny_model_dir)
+
+
+def test_sentence_splitting_keeps_every_sentence():
+    text = "First sentence here. Second one! Third? And 4 more.\nA new line"
+    assert split_sentences(text) == [
+        "First sentence here.",
+        "Second one!",
+        "Third?",
+        "And 4 more.",
+        "A new line",
+    ]
+    assert split_sentences("no end punctuation") == ["no end punctuation"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("The cluster launches a training academy for the region", "en"),
+        ("Das Cluster startet eine Akademie für die Region und die Betriebe", "de"),
+        ("Le pôle lance une académie pour les entreprises de la région", "fr"),
+        ("El clúster lanza una academia para las empresas de la región", "es"),
+        ("Il cluster lancia una accademia per le imprese della regione", "it"),
+    ],
+)
+def test_guess_language(text, lang):
+    assert guess_language(text) == lang
+
+
+def test_evidence_is_deterministic_and_points_into_the_input(model):
+    selected = [[7, 14, 4], [3]]
+    first = explain_texts(model, TEXTS, selected)
+    again = explain_texts(model, TEXTS, selected)
+    assert first == again
+    for text, sdgs, block in zip(TEXTS, selected, first, strict=True):
+        assert set(block) == {str(s) for s in sdgs}
+        sentences = split_sentences(text)
+        for sdg in sdgs:
+            entry = block[str(sdg)]
+            valid = {t.code for t in targets_of(sdg)}
+            assert 1 <= len(entry["targets"]) <= 3
+            assert all(t["target"] in valid for t in entry["targets"])
+            scores = [t["score"] for t in entry["targets"]]
+            assert scores == sorted(scores, reverse=True)
+            for sentence in entry["sentences"]:
+                assert sentence["text"] in text
+                assert sentences[sentence["index"]] == sentence["text"]
+
+
+def test_model_without_index_gives_a_clear_error(model):
+    from sdg_align.errors import ModelError
+
+    bare = SDGClassifier(model.network, model.tokenizer, model.config, model.encoder_spec)
+    with pytest.raises(ModelError, match="no evidence index"):
+        explain_texts(bare, ["text"], [[1]])
