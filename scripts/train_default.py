@@ -49,8 +49,8 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--base-encoder", default="multilingual-e5-small")
-    parser.add_argument("--trainable-layers", type=int, default=2)
-    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--trainable-layers", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--encoder-learning-rate", type=float, default=1e-4)
     parser.add_argument("--batch-size", type=int, default=32)

@@ -117,6 +117,12 @@ def iter_table_chunks(
         raise DataError(f"cannot read {path} as {fmt}: {first_line}") from exc
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it over ``target`` only on success."""
@@ -129,6 +135,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; outputs are not
         os.replace(tmp, target)
     finally:
         if tmp.exists():
