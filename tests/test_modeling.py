@@ -36,7 +36,7 @@ def test_labels_thresholds_and_calibration_round_trip(tiny_model_dir, tmp_path):
     texts = ["solar battery grid", "ocean fish"]
     np.testing.assert_allclose(again.predict_proba(texts), model.predict_proba(texts), atol=1e-3)
     files = {p.name for p in (tmp_path / "copy").iterdir()}
-    assert {"config.json", "model.safetensors", "tokenizer.json", "README.md"} <= files
+    assert {"config.json", "model.safetensors", "tokenizer.json.gz", "README.md"} <= files
     assert not any(name.endswith((".bin", ".pkl", ".pt")) for name in files)
 
 
