@@ -153,3 +153,14 @@ def test_shared_sources_load(name):
     labelled = load_source(name)
     assert len(labelled) > 100
     assert all(e.text and all(1 <= s <= 17 for s in e.sdgs) for e in labelled.examples)
+
+
+def test_single_goal_research_labels_imply_soft_negatives():
+    """A paper labelled with its goal teaches 'absent' for the others, at a reduced loss weight."""
+    from sdg_align.data import Example
+
+    example = Example("An abstract", (3,), "aurora", known=(3,), implied_negative_weight=0.5)
+    mask = example.known_mask()
+    assert mask[2] == 1.0
+    assert mask[0] == 0.5 and mask.sum() == 1.0 + 16 * 0.5
+    assert Example("x", (3,), "osdg", known=(3,)).known_mask().sum() == 1.0
