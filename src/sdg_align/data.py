@@ -437,6 +437,8 @@ def _named_sources() -> dict[str, Any]:
         "swisstext": lambda: load_swisstext(base / "swisstext2024"),
         "zora": lambda: load_zora(base / "zora" / "zora_original.tsv"),
         "sdg-reference": lambda: load_reference_titles(base / "sdg-reference"),
+        # Weak labels (keyword query systems) on unlabelled SNSF project summaries: opt-in only.
+        "snsf-weak": lambda: _load_snsf_weak(base),
         # Evaluation only: train() refuses anything whose source ends in "-eval".
         "oro-gold": lambda: _as_eval(load_oro(base / "eval-only" / "oro-gold" / "oro_gold.tsv")),
         "dpga-test": lambda: _as_eval(
@@ -444,6 +446,17 @@ def _named_sources() -> dict[str, Any]:
         ),
         "corpus-test": lambda: _as_eval(load_corpus().where(split="test")),
     }
+
+
+def _load_snsf_weak(base: Path) -> LabelledSet:
+    from .weak_labels import QuerySystems, weak_label
+
+    systems = QuerySystems.load(_require(base / "keywords" / "all_query_systems.csv"))
+    frame = read_table(_require(base / "snsf-projects" / "snsf_projects.csv"), "csv")
+    texts = [t for t in (_clean(v) for v in frame["projects"]) if t]
+    labelled = weak_label(texts, systems, source="snsf-weak")
+    labelled.problems.extend(systems.problems)
+    return labelled
 
 
 TRAINING_SOURCES = ("corpus", "aurora", "dpga", "swisstext", "zora", "sdg-reference")

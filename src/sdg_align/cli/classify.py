@@ -122,3 +122,5 @@ def classify(
                     )
         if prediction.windows > 1:
             click.echo(f"  (long text: read in {prediction.windows} overlapping windows)")
+    if evidence is not None and not classifier.config.multilingual:
+        click.echo("(evidence is English-only: this model's encoder is not multilingual)", err=True)
