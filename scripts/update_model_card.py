@@ -57,13 +57,13 @@ def main() -> None:
             "The baseline tags a text with every SDG whose best cosine similarity (all-MiniLM-L6-v2) to "
             "the official English goal, target and indicator titles passes a per-SDG threshold tuned on "
             "the corpus dev split and the DPGA training part (`python scripts/zero_shot_baseline.py`). "
-            "Same held-out sets, same metrics:\n\n" + comparison_table(metrics, baseline)
+            "Same held-out sets, same metrics:\n\n" + comparison_table(metrics, baseline) + "\n"
         )
     evidence_file = ROOT / "results" / "eval_evidence.json"
     if evidence_file.is_file():
         evidence = json.loads(evidence_file.read_text())
         card["extra"] = (
-            "## Evidence\n"
+            "## Evidence\n\n"
             f"On the corpus test split, for {evidence['pairs']} (text, SDG) pairs with a labelled target, "
             f"one of the labelled targets is among the 3 targets the evidence shows "
             f"{evidence['top3_target_accuracy']:.1%} of the time (chance: {evidence['chance']:.1%}); "

@@ -36,7 +36,7 @@ def test_classify_json_has_all_17_probabilities(runner, tiny_model_dir):
         main, ["classify", "ocean fish coral", "-m", str(tiny_model_dir), "--json"]
     )
     assert result.exit_code == 0, result.output
-    record = json.loads(result.output)
+    record = json.loads(result.stdout)
     assert set(record["probabilities"]) == {str(n) for n in range(1, 18)}
     assert record["sdgs"] == sorted(record["sdgs"], key=lambda n: -record["probabilities"][str(n)])
 
@@ -47,23 +47,23 @@ def test_classify_from_file_and_stdin_lines(runner, tiny_model_dir, tmp_path):
     from_file = runner.invoke(
         main, ["classify", "-f", str(path), "-m", str(tiny_model_dir), "--json"]
     )
-    assert from_file.exit_code == 0 and isinstance(json.loads(from_file.output), dict)
+    assert from_file.exit_code == 0 and isinstance(json.loads(from_file.stdout), dict)
     lines = runner.invoke(
         main, ["classify", "--lines", "-m", str(tiny_model_dir), "--json"], input=path.read_text()
     )
     assert lines.exit_code == 0, lines.output
-    assert len(json.loads(lines.output)) == 2
+    assert len(json.loads(lines.stdout)) == 2
 
 
 def test_classify_top_k_and_threshold(runner, tiny_model_dir):
     result = runner.invoke(
         main, ["classify", "solar", "-m", str(tiny_model_dir), "--top-k", "2", "--json"]
     )
-    assert len(json.loads(result.output)["sdgs"]) == 2
+    assert len(json.loads(result.stdout)["sdgs"]) == 2
     result = runner.invoke(
         main, ["classify", "solar", "-m", str(tiny_model_dir), "--threshold", "1", "--json"]
     )
-    assert json.loads(result.output)["sdgs"] == []
+    assert json.loads(result.stdout)["sdgs"] == []
 
 
 def test_classify_explain_json(runner, tiny_model_dir):
@@ -83,7 +83,7 @@ def test_classify_explain_json(runner, tiny_model_dir):
         ],
     )
     assert result.exit_code == 0, result.output
-    record = json.loads(result.output)
+    record = json.loads(result.stdout)
     assert set(record["evidence"]) == {str(n) for n in record["sdgs"]}
 
 
@@ -146,7 +146,7 @@ def test_train_and_evaluate_end_to_end(runner, tiny_encoder_dir, toy_data_file, 
     assert (out / "config.json").is_file() and (out / "README.md").is_file()
     evaluated = runner.invoke(main, ["evaluate", str(out), str(toy_data_file), "--json", "-q"])
     assert evaluated.exit_code == 0, evaluated.output
-    metrics = json.loads(evaluated.output)[str(toy_data_file)]
+    metrics = json.loads(evaluated.stdout)[str(toy_data_file)]
     assert len(metrics["per_sdg"]) == 17 and {"macro", "micro"} <= set(metrics)
 
 
@@ -176,4 +176,4 @@ def test_train_refuses_eval_only_data(runner, tmp_path):
 def test_evaluate_reads_eval_only_files(runner, tiny_model_dir):
     result = runner.invoke(main, ["evaluate", str(tiny_model_dir), "dpga-test", "--json", "-q"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["dpga-test"]["samples"] == 215
+    assert json.loads(result.stdout)["dpga-test"]["samples"] == 215

@@ -292,7 +292,7 @@ class BatchScorer:
         model_path: str | None = None,
         *,
         text_cols: Sequence[str] = ("text",),
-        backend: str = "int8",
+        backend: str = "float32",
         explain: bool = False,
         threshold: float | None = None,
     ) -> None:

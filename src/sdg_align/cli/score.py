@@ -40,10 +40,11 @@ from ._common import friendly_errors, model_option, quiet_option
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its last chunk.")
 @click.option(
     "--backend",
-    type=click.Choice(["int8", "float32"]),
-    default="int8",
+    type=click.Choice(["float32", "int8"]),
+    default="float32",
     show_default=True,
-    help="int8: dynamically quantised linear layers (faster, see README for accuracy).",
+    help="int8: quantised encoder layers, about 1.9x faster but about 1 macro-F1 point less "
+    "accurate on the default model (see README); float32 is exact.",
 )
 @click.option(
     "--batch-size",
