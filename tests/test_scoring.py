@@ -211,3 +211,29 @@ def test_explain_column_parses_in_every_format(model, tmp_path):
                 continue
             evidence = json.loads(row["evidence"])
             assert set(evidence) == set(str(row["sdgs"]).split(";"))
+
+
+def test_onnx_backend_gives_the_float32_results_and_is_exported_once(
+    tiny_model_dir, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("SDG_ALIGN_CACHE", str(tmp_path / "cache"))  # other tests export too
+    source = tmp_path / "in.csv"
+    write_table(PORTFOLIO, source)
+    outputs = {}
+    for backend in ("float32", "onnx", "onnx"):
+        out = tmp_path / f"{backend}-{len(outputs)}.csv"
+        args = ["score", str(source), "-o", str(out), "--text-col", "title"]
+        args += ["--text-col", "description", "-m", str(tiny_model_dir), "--backend", backend]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        exported = "exporting the model to ONNX" in result.stderr
+        assert exported == (backend == "onnx" and len(outputs) == 1)  # cached after the first
+        outputs[len(outputs)] = read_table(out)
+    reference, first, second = outputs[0], outputs[1], outputs[2]
+    np.testing.assert_allclose(
+        first[PROBABILITY_COLUMNS].apply(pd.to_numeric, errors="coerce").to_numpy(),
+        reference[PROBABILITY_COLUMNS].apply(pd.to_numeric, errors="coerce").to_numpy(),
+        atol=2e-4,
+    )
+    assert first["sdgs"].fillna("").tolist() == reference["sdgs"].fillna("").tolist()
+    pd.testing.assert_frame_equal(first, second)

@@ -191,6 +191,8 @@ class SDGClassifier:
             tokenizer, config.max_length, config.window_overlap, config.text_prefix
         )
         self.extras: dict[str, Any] = {}  # optional parts (evidence index) loaded with the model
+        # Set by onnx_backend.with_onnx: runs the same network with ONNX Runtime instead of torch.
+        self.runner: Any = None
 
     # ----------------------------------------------------------------- construction
     @classmethod
@@ -357,10 +359,14 @@ class SDGClassifier:
             for start in range(0, len(order), batch_size):
                 rows = order[start : start + batch_size]
                 input_ids, mask = self.windower.pad([flat[j][1] for j in rows])
-                pooled = self.network.embed(input_ids, mask)
-                window_logits[rows] = self.network.head(pooled).numpy()
+                if self.runner is not None:
+                    logits_np, pooled_np = self.runner(input_ids.numpy(), mask.numpy())
+                else:
+                    pooled = self.network.embed(input_ids, mask)
+                    logits_np, pooled_np = self.network.head(pooled).numpy(), pooled.numpy()
+                window_logits[rows] = logits_np
                 if want_pooled:
-                    window_pooled[rows] = pooled.numpy()
+                    window_pooled[rows] = pooled_np
         # A long text's windows are averaged (mean of window logits); see docs/encoders.md,
         # "Long texts", for how mean and max compare (scripts/eval_pooling.py).
         counts = [len(w) for w in per_text]

@@ -308,7 +308,14 @@ class BatchScorer:
             from .modeling import SDGClassifier
 
             model = SDGClassifier.from_pretrained(self.model_path)
-            self._loaded[key] = model.quantized(copy=False) if self.backend == "int8" else model
+            if self.backend == "int8":
+                model = model.quantized(copy=False)
+            elif self.backend == "onnx":
+                from .modeling import default_model_path
+                from .onnx_backend import with_onnx
+
+                with_onnx(model, self.model_path or default_model_path())
+            self._loaded[key] = model
         return self._loaded[key]
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:

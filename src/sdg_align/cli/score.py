@@ -40,11 +40,12 @@ from ._common import friendly_errors, model_option, quiet_option
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its last chunk.")
 @click.option(
     "--backend",
-    type=click.Choice(["float32", "int8"]),
-    default="float32",
+    type=click.Choice(["onnx", "float32", "int8"]),
+    default="onnx",
     show_default=True,
-    help="int8: quantised encoder layers, about 1.9x faster but about 1 macro-F1 point less "
-    "accurate on the default model (see README); float32 is exact.",
+    help="onnx: the float32 network in ONNX Runtime (same results, about 2x faster; exported "
+    "once per model into the cache); float32: PyTorch; int8: quantised encoder layers, faster "
+    "still but about 1 macro-F1 point less accurate (see README).",
 )
 @click.option(
     "--batch-size",
@@ -89,7 +90,7 @@ def score(
       sdg-align score examples/portfolio.csv --text-col title --text-col description -o scored.csv
       sdg-align score projects.parquet -o scored.parquet --explain --resume
     """
-    from ..modeling import SDGClassifier
+    from ..modeling import SDGClassifier, default_model_path
     from ..runtime import configure_threads
     from ..scoring import score_file
 
@@ -97,6 +98,10 @@ def score(
     classifier = SDGClassifier.from_pretrained(model_path)
     if backend == "int8":
         classifier = classifier.quantized(copy=False)
+    elif backend == "onnx":
+        from ..onnx_backend import with_onnx
+
+        with_onnx(classifier, model_path or default_model_path())
     summary = score_file(
         input_path,
         output_path,
