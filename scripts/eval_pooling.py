@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -25,11 +24,14 @@ from sklearn.metrics import average_precision_score
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from train_default import training_data  # noqa: E402
+
 from sdg_align.data import (  # noqa: E402
     EVALUATION_SOURCES,
     TRAINING_SOURCES,
     LabelledSet,
-    deduplicate,
     load_source,
     split_holdout,
 )
@@ -39,14 +41,8 @@ from sdg_align.runtime import configure_threads  # noqa: E402
 
 
 def validation_split() -> LabelledSet:
-    eval_texts = [t for name in EVALUATION_SOURCES for t in load_source(name).texts()]
-    labelled = LabelledSet()
-    for name in TRAINING_SOURCES:
-        part = load_source(name)
-        if name == "sdg-reference":
-            part.examples = [replace(e, split="train") for e in part.examples]
-        labelled.extend(part)
-    labelled = deduplicate(labelled, exclude=eval_texts)
+    evaluation_sets = {name: load_source(name) for name in EVALUATION_SOURCES}
+    labelled = training_data(list(TRAINING_SOURCES), evaluation_sets)
     _train, dev, _test = split_holdout(labelled, validation_fraction=0.1, test_fraction=0.0, seed=0)
     return dev
 

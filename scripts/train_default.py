@@ -44,6 +44,25 @@ DESCRIPTIONS = {
 }
 
 
+def training_data(
+    sources: list[str], evaluation_sets: dict[str, LabelledSet], *, verbose: bool = False
+) -> LabelledSet:
+    """The named sources, deduplicated, with every text of the eval-only sets removed."""
+    eval_texts = [t for name in ("dpga-test", "oro-gold") for t in evaluation_sets[name].texts()]
+    labelled = LabelledSet()
+    for name in sources:
+        part = load_source(name)
+        if name == "sdg-reference":  # titles are not like users' texts: train only, never validate
+            part.examples = [replace(e, split="train") for e in part.examples]
+        if verbose:
+            print(f"{name}: {len(part)} examples", file=sys.stderr)
+        labelled.extend(part)
+    labelled = deduplicate(labelled, exclude=eval_texts)
+    if verbose:
+        print(labelled.problems[-1] if labelled.problems else "no duplicates", file=sys.stderr)
+    return labelled
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -63,16 +82,7 @@ def main() -> None:
     started = time.time()
 
     evaluation_sets = {name: load_source(name) for name in EVALUATION_SOURCES}
-    eval_texts = [t for name in ("dpga-test", "oro-gold") for t in evaluation_sets[name].texts()]
-    labelled = LabelledSet()
-    for name in args.sources:
-        part = load_source(name)
-        if name == "sdg-reference":  # titles are not like users' texts: train only, never validate
-            part.examples = [replace(e, split="train") for e in part.examples]
-        print(f"{name}: {len(part)} examples", file=sys.stderr)
-        labelled.extend(part)
-    labelled = deduplicate(labelled, exclude=eval_texts)
-    print(labelled.problems[-1] if labelled.problems else "no duplicates", file=sys.stderr)
+    labelled = training_data(args.sources, evaluation_sets, verbose=True)
 
     config = TrainingConfig(
         base_encoder=args.base_encoder,

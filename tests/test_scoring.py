@@ -237,3 +237,15 @@ def test_onnx_backend_gives_the_float32_results_and_is_exported_once(
     )
     assert first["sdgs"].fillna("").tolist() == reference["sdgs"].fillna("").tolist()
     pd.testing.assert_frame_equal(first, second)
+
+
+def test_unwritable_cache_is_a_one_line_error(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("SDG_ALIGN_CACHE", str(blocked / "cache"))
+    source = tmp_path / "in.csv"
+    write_table(PORTFOLIO, source)
+    result = CliRunner().invoke(main, ["score", str(source), "-o", str(tmp_path / "o.csv")])
+    assert result.exit_code == 1
+    assert "cannot write the encoder cache" in result.output and "SDG_ALIGN_CACHE" in result.output
+    assert "Traceback" not in result.output

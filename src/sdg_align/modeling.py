@@ -302,7 +302,7 @@ class SDGClassifier:
         return folder
 
     def quantized(self, *, copy: bool = True) -> SDGClassifier:
-        """This model with int8 encoder layers (dynamic quantisation): about 1.9x faster on a CPU.
+        """This model with int8 encoder layers (dynamic quantisation): 1.6-1.8x faster on a CPU.
 
         Not every layer is quantised. The feed-forward output projections (``layer.N.output.dense``)
         and the head stay float32: their inputs carry outlier activations that per-tensor int8

@@ -277,6 +277,20 @@ def _assemble(parts: Path, output: Path, fmt: str) -> None:
                     )
 
 
+def load_for_scoring(model_path: str | Path | None, backend: str = "onnx") -> SDGClassifier:
+    """Load a model folder and prepare it for one scoring backend: onnx, float32 or int8."""
+    from .modeling import SDGClassifier, default_model_path
+
+    model = SDGClassifier.from_pretrained(model_path)
+    if backend == "int8":
+        return model.quantized(copy=False)
+    if backend == "onnx":
+        from .onnx_backend import with_onnx
+
+        return with_onnx(model, model_path or default_model_path())
+    return model
+
+
 class BatchScorer:
     """A picklable ``DataFrame -> DataFrame`` function for distributed engines.
 
@@ -305,17 +319,7 @@ class BatchScorer:
     def classifier(self) -> SDGClassifier:
         key = (str(self.model_path), self.backend)
         if key not in self._loaded:
-            from .modeling import SDGClassifier
-
-            model = SDGClassifier.from_pretrained(self.model_path)
-            if self.backend == "int8":
-                model = model.quantized(copy=False)
-            elif self.backend == "onnx":
-                from .modeling import default_model_path
-                from .onnx_backend import with_onnx
-
-                with_onnx(model, self.model_path or default_model_path())
-            self._loaded[key] = model
+            self._loaded[key] = load_for_scoring(self.model_path, self.backend)
         return self._loaded[key]
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:

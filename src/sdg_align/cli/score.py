@@ -43,9 +43,9 @@ from ._common import friendly_errors, model_option, quiet_option
     type=click.Choice(["onnx", "float32", "int8"]),
     default="onnx",
     show_default=True,
-    help="onnx: the float32 network in ONNX Runtime (same results, about 2x faster; exported "
+    help="onnx: the float32 network in ONNX Runtime (same results, 1.6-2x faster; exported "
     "once per model into the cache); float32: PyTorch; int8: quantised encoder layers, faster "
-    "still but about 1 macro-F1 point less accurate (see README).",
+    "than float32 but about 1 macro-F1 point less accurate (see README).",
 )
 @click.option(
     "--batch-size",
@@ -90,18 +90,11 @@ def score(
       sdg-align score examples/portfolio.csv --text-col title --text-col description -o scored.csv
       sdg-align score projects.parquet -o scored.parquet --explain --resume
     """
-    from ..modeling import SDGClassifier, default_model_path
     from ..runtime import configure_threads
-    from ..scoring import score_file
+    from ..scoring import load_for_scoring, score_file
 
     configure_threads(threads)
-    classifier = SDGClassifier.from_pretrained(model_path)
-    if backend == "int8":
-        classifier = classifier.quantized(copy=False)
-    elif backend == "onnx":
-        from ..onnx_backend import with_onnx
-
-        with_onnx(classifier, model_path or default_model_path())
+    classifier = load_for_scoring(model_path, backend)
     summary = score_file(
         input_path,
         output_path,
