@@ -1,97 +1,159 @@
-"""How should a long text's windows be pooled: mean or max of the window logits? Decided on validation data.
+"""How should a long text's windows be pooled? Measured on validation texts only.
 
-Rebuilds the default model's validation split exactly as `scripts/train_default.py` made it (same
-sources, deduplication, evaluation texts removed, seed 0), keeps the texts that need two or more
-128-token windows (research abstracts, mostly), and compares mean and max pooling of the window
-logits by macro average precision per SDG over the labels known for each text. Average precision
-needs no threshold, so neither pooling is favoured by the thresholds the model picked (with mean
-pooling). No evaluation-only set is read for the decision.
+    python scripts/eval_pooling.py [--model models/sdg-align-base] [--config RECIPE]
 
-    python scripts/eval_pooling.py           # table + results/eval_pooling.json
+Uses the recipe's validation split (the same one training uses) and builds three kinds of text:
+- the validation texts as they are;
+- long validation texts (more than one 128-token window);
+- *joined* texts: 2-5 fully labelled validation texts concatenated (labels: the union), like a
+  newsletter or programme report that covers several projects.
+The window logits are computed once; each pooling (mean, max, mean-max, noisy-or) is then calibrated
+and thresholded on one half of the validation texts (as training would) and measured on the other
+half. Prints a table and writes results/eval_pooling.json. No evaluation-only or test text is read.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 from pathlib import Path
 
 import numpy as np
-import torch
-from sklearn.metrics import average_precision_score
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from train_default import training_data  # noqa: E402
-
-from sdg_align.data import (  # noqa: E402
-    EVALUATION_SOURCES,
-    TRAINING_SOURCES,
-    LabelledSet,
-    load_source,
-    split_holdout,
+from sdg_align.data import Example, LabelledSet, split_holdout  # noqa: E402
+from sdg_align.decisions import (  # noqa: E402
+    balanced_macro_f1,
+    calibrate,
+    choose_thresholds,
+    fit_calibration,
 )
-from sdg_align.labels import NUM_SDGS  # noqa: E402
+from sdg_align.evaluation import multilabel_metrics  # noqa: E402
 from sdg_align.modeling import SDGClassifier  # noqa: E402
+from sdg_align.pooling import POOLINGS, pool_texts  # noqa: E402
 from sdg_align.runtime import configure_threads  # noqa: E402
+from sdg_align.training import TrainingConfig, assemble_training_data  # noqa: E402
 
 
-def validation_split() -> LabelledSet:
-    evaluation_sets = {name: load_source(name) for name in EVALUATION_SOURCES}
-    labelled = training_data(list(TRAINING_SOURCES), evaluation_sets)
-    _train, dev, _test = split_holdout(labelled, validation_fraction=0.1, test_fraction=0.0, seed=0)
-    return dev
+def joined_texts(examples: list[Example], count: int, seed: int) -> list[Example]:
+    """``count`` texts made of 2-5 fully labelled texts each, labels their union."""
+    rng = random.Random(seed)
+    full = [e for e in examples if e.known is None]
+    joined = []
+    for _ in range(count):
+        parts = rng.sample(full, rng.randint(2, 5))
+        sdgs = tuple(sorted({s for e in parts for s in e.sdgs}))
+        joined.append(Example("\n\n".join(e.text for e in parts), sdgs, "joined"))
+    return joined
 
 
-def macro_ap(scores: np.ndarray, labels: np.ndarray, known: np.ndarray) -> tuple[float, int]:
-    values = []
-    for k in range(NUM_SDGS):
-        rows = known[:, k] >= 1.0  # fully known labels only
-        if labels[rows, k].sum() >= 3:
-            values.append(average_precision_score(labels[rows, k], scores[rows, k]))
-    return float(np.mean(values)), len(values)
+def figures(probs: np.ndarray, labelled: LabelledSet, thresholds: list[float]) -> dict:
+    m = multilabel_metrics(
+        labelled.label_matrix(), probs >= np.array(thresholds), labelled.certain_mask()
+    )
+    return {"macro": m["macro"], "micro": m["micro"], "texts": len(labelled)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--model", type=Path, default=ROOT / "models" / "sdg-align-base")
-    parser.add_argument("--output", type=Path, default=ROOT / "results" / "eval_pooling.json")
+    parser.add_argument("--model", default=str(ROOT / "models" / "sdg-align-base"))
+    parser.add_argument(
+        "--config", default=str(ROOT / "training_data" / "recipes" / "sdg-align-base.toml")
+    )
+    parser.add_argument("--joined", type=int, default=400)
+    parser.add_argument(
+        "--fit-on",
+        choices=["plain", "plain+joined"],
+        default="plain",
+        help="What calibration and thresholds are fitted on: plain validation texts (as training "
+        "does) or those plus joined texts.",
+    )
+    parser.add_argument("--output", default=str(ROOT / "results" / "eval_pooling.json"))
     args = parser.parse_args()
     configure_threads()
+    config = TrainingConfig.from_file(args.config)
+    labelled = assemble_training_data(config, log=lambda m: None)
+    _train, dev, _test = split_holdout(
+        labelled,
+        validation_fraction=config.validation_fraction,
+        test_fraction=config.test_fraction,
+        seed=config.seed,
+    )
+    rng = random.Random(1)
+    order = list(range(len(dev)))
+    rng.shuffle(order)
+    halves = [
+        LabelledSet([dev.examples[i] for i in order[: len(order) // 2]]),
+        LabelledSet([dev.examples[i] for i in order[len(order) // 2 :]]),
+    ]
+    sets = {}
+    for name, half in zip(("fit", "measure"), halves, strict=True):
+        sets[f"{name}-plain"] = half
+        sets[f"{name}-joined"] = LabelledSet(
+            joined_texts(half.examples, args.joined // 2, seed=len(name))
+        )
     model = SDGClassifier.from_pretrained(args.model)
-    dev = validation_split()
-    windows = model.windower.windows(dev.texts())
-    long_rows = [i for i, w in enumerate(windows) if len(w) >= 2]
-    examples = [dev.examples[i] for i in long_rows]
-    labels = np.stack([e.label_vector() for e in examples])
-    known = np.stack([e.known_mask() for e in examples])
-    pooled: dict[str, list[np.ndarray]] = {"mean": [], "max": []}
-    with torch.inference_mode():
-        for i in long_rows:
-            input_ids, mask = model.windower.pad(windows[i])
-            logits = model.network.classify(model.network.embed(input_ids, mask)).numpy()
-            pooled["mean"].append(logits.mean(0))
-            pooled["max"].append(logits.max(0))
-    result = {
+    windows = {}
+    for name, part in sets.items():
+        logits, counts = model.raw_window_logits(part.texts())
+        windows[name] = (logits, counts)
+        print(f"{name}: {len(part)} texts, {sum(counts)} windows", file=sys.stderr)
+
+    results = {}
+    for pooling in POOLINGS:
+        pooled = {name: pool_texts(w, c, pooling) for name, (w, c) in windows.items()}
+        if args.fit_on == "plain":
+            fit, fit_logits = sets["fit-plain"], pooled["fit-plain"]
+        else:
+            fit = LabelledSet(sets["fit-plain"].examples + sets["fit-joined"].examples)
+            fit_logits = np.vstack([pooled["fit-plain"], pooled["fit-joined"]])
+        y, certain, sources = fit.label_matrix(), fit.certain_mask(), fit.sources()
+        slopes, intercepts = fit_calibration(fit_logits, y, certain, sources)
+        thresholds = choose_thresholds(
+            calibrate(fit_logits, slopes, intercepts), y, certain, sources
+        )["balanced"]
+        measured = {}
+        plain = sets["measure-plain"]
+        probs = calibrate(pooled["measure-plain"], slopes, intercepts)
+        long_rows = [i for i, c in enumerate(windows["measure-plain"][1]) if c > 1]
+        measured["plain"] = figures(probs, plain, thresholds)
+        measured["plain_balanced_f1"] = balanced_macro_f1(
+            probs, plain.label_matrix(), plain.certain_mask(), thresholds, plain.sources()
+        )
+        long_set = LabelledSet([plain.examples[i] for i in long_rows])
+        measured["long"] = figures(probs[long_rows], long_set, thresholds)
+        measured["joined"] = figures(
+            calibrate(pooled["measure-joined"], slopes, intercepts),
+            sets["measure-joined"],
+            thresholds,
+        )
+        results[pooling] = measured
+    print(
+        f"{'pooling':<10} {'plain F1':>9} {'plain bal.':>10} {'long F1':>8} {'long R':>7} {'joined F1':>10} {'joined R':>9} {'joined P':>9}"
+    )
+    for pooling, m in results.items():
+        print(
+            f"{pooling:<10} {m['plain']['macro']['f1']:9.3f} {m['plain_balanced_f1']:10.3f} {m['long']['macro']['f1']:8.3f} "
+            f"{m['long']['macro']['recall']:7.3f} {m['joined']['macro']['f1']:10.3f} {m['joined']['macro']['recall']:9.3f} "
+            f"{m['joined']['macro']['precision']:9.3f}"
+        )
+    out = {
+        "model": args.model,
         "validation_texts": len(dev),
-        "long_texts": len(long_rows),
-        "mean_windows": float(np.mean([len(windows[i]) for i in long_rows])),
-        "sources": sorted({e.source for e in examples}),
+        "long_texts_measured": results[POOLINGS[0]]["long"]["texts"],
+        "joined_texts_measured": len(sets["measure-joined"]),
+        "fit_on": args.fit_on,
+        "results": results,
+        "command": "python scripts/eval_pooling.py " + " ".join(sys.argv[1:]),
     }
-    print(f"{len(long_rows)} validation texts with 2+ windows (of {len(dev)})")
-    for name, rows in pooled.items():
-        value, sdgs = macro_ap(np.stack(rows), labels, known)
-        result[f"{name}_macro_ap"] = round(value, 4)
-        result["sdgs_scored"] = sdgs
-        print(f"{name:<5} pooling: macro average precision {value:.3f} over {sdgs} SDGs")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    Path(args.output).write_text(json.dumps(out, indent=2) + "\n")
+    print(f"wrote {args.output}", file=sys.stderr)
 
 
 if __name__ == "__main__":

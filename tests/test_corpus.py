@@ -1,32 +1,22 @@
-"""The committed cluster-project corpus passes its checker; broken copies fail; README stats match."""
+"""The committed corpus and annotation files pass their checker; broken copies fail; stats match."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from sdg_align.corpus import CORPUS, LOCK, PARALLEL, check_annotations, check_corpus
+from sdg_align.corpus.check import CORPUS_MINIMUMS, Minimums, check_scenarios, shortcut_aucs
+from sdg_align.corpus.stats import readme_block, stats_markdown
+from sdg_align.data import ANNOTATIONS_DIR
+
+from .conftest import SHARED, needs_shared
+
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "training_data" / "cluster_projects.jsonl"
-LOCK = ROOT / "training_data" / "cluster_projects.splits.tsv"
-CHECKER = ROOT / "scripts" / "check_corpus.py"
-
-
-def run_checker(path: Path, lock: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(CHECKER), "--path", str(path), "--lock", str(lock)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-def test_committed_corpus_is_valid():
-    result = run_checker(CORPUS, LOCK)
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def _records() -> list[dict]:
@@ -38,6 +28,11 @@ def _write(records: list[dict], path: Path) -> Path:
     return path
 
 
+def test_committed_corpus_is_valid():
+    problems = check_corpus(CORPUS, LOCK, parallel_path=PARALLEL, minimums=CORPUS_MINIMUMS)
+    assert problems == []
+
+
 @pytest.mark.parametrize(
     ("breakage", "message"),
     [
@@ -47,8 +42,10 @@ def _write(records: list[dict], path: Path) -> Path:
         ("split_moved", "split changed from"),
         ("bad_target", "is not of an SDG in"),
         ("too_few", "texts; at least 2000 expected"),
-        ("bad_lang", "lang 'pt'"),
+        ("bad_lang", "lang 'xx'"),
         ("not_json", "not JSON"),
+        ("bad_primary", "primary 99 is not among"),
+        ("scenario_split", "is split across"),
     ],
 )
 def test_checker_fails_on_a_broken_copy(tmp_path, breakage, message):
@@ -71,7 +68,14 @@ def test_checker_fails_on_a_broken_copy(tmp_path, breakage, message):
     elif breakage == "too_few":
         records = records[:100]
     elif breakage == "bad_lang":
-        first["lang"] = "pt"
+        first["lang"] = "xx"
+    elif breakage == "bad_primary":
+        record = next(r for r in records if r["sdgs"])
+        record["label_version"], record["primary"] = 2, 99
+    elif breakage == "scenario_split":
+        train = next(r for r in records if r["split"] == "train")
+        test = next(r for r in records if r["split"] == "test")
+        train["scenario"] = test["scenario"] = "same-story@somewhere"
     path = _write(records, tmp_path / "copy.jsonl")
     if breakage == "not_json":
         path.write_text(path.read_text() + "{not json\n")
@@ -79,15 +83,92 @@ def test_checker_fails_on_a_broken_copy(tmp_path, breakage, message):
     lock.write_text(
         LOCK.read_text() + ("cp-9999\ttrain\n" if breakage.endswith("duplicate") else "")
     )
-    result = run_checker(path, lock)
-    assert result.returncode == 1
-    assert message in result.stdout
+    problems = check_corpus(path, lock, parallel_path=PARALLEL, minimums=Minimums())
+    assert any(message in p for p in problems), problems
 
 
-def test_readme_statistics_match_the_script():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import corpus_stats
-    finally:
-        sys.path.pop(0)
-    assert corpus_stats.readme_block() == corpus_stats.stats_markdown()
+def test_story_check_with_an_embedder_finds_paraphrases_in_two_splits():
+    records = [
+        {"id": "cp-0001", "text": "a", "split": "train"},
+        {"id": "cp-0002", "text": "b", "split": "test", "form": "news"},
+        {"id": "cp-0003", "text": "c", "split": "test", "form": "news"},
+    ]
+    vectors = np.array([[1.0, 0.0], [0.99, 0.141], [0.0, 1.0]])
+    problems = check_scenarios(records, embed=lambda texts: vectors)
+    assert len(problems) == 1 and "cp-0002 and cp-0001 tell the same story" in problems[0]
+
+
+def test_shortcut_check_catches_length_and_words():
+    """Negatives that are all short and say 'gala' are separable: both AUCs are high."""
+    rng = np.random.default_rng(0)
+    records = []
+    for i in range(120):
+        positive = i % 2 == 0
+        words = 120 if positive else 20
+        body = " ".join(rng.choice(["solar", "water", "skills", "grid", "clinic"], size=words))
+        records.append(
+            {"text": body if positive else body + " gala dinner", "sdgs": [7] if positive else []}
+        )
+    aucs = shortcut_aucs(records)
+    assert aucs["length"] > 0.9 and aucs["bag_of_words"] > 0.9
+
+
+def test_readme_statistics_match():
+    assert readme_block(ROOT / "training_data" / "README.md") == stats_markdown()
+
+
+def test_annotation_files_are_valid():
+    assert check_annotations(ANNOTATIONS_DIR, data_available=SHARED.is_dir()) == []
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        ("out_of_range", "sdgs out of range"),
+        ("primary", "is not among sdgs"),
+        ("unlocked", "in the test split but not locked"),
+        ("hash", "hash mismatch"),
+    ],
+)
+def test_annotation_checker_fails_on_a_broken_copy(tmp_path, breakage, message):
+    if breakage == "hash" and not SHARED.is_dir():
+        pytest.skip(f"shared data folder not found at {SHARED}")
+    folder = tmp_path / "annotations"
+    shutil.copytree(ANNOTATIONS_DIR, folder)
+    path = folder / "dpga.jsonl"
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    target = next(r for r in records if r["sdgs"] and r.get("split") != "test")
+    if breakage == "out_of_range":
+        target["sdgs"] = [18]
+    elif breakage == "primary":
+        target["primary"] = 99 if 1 not in target["sdgs"] else 2
+        target["targets"] = []
+    elif breakage == "unlocked":
+        target["split"] = "test"
+    elif breakage == "hash":
+        target["text_sha256"] = "0" * 64
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    if breakage == "hash":
+        import sdg_align.data.sources as sources
+
+        original = sources.ANNOTATIONS_DIR
+        sources.ANNOTATIONS_DIR = folder
+        try:
+            problems = check_annotations(folder, data_available=True)
+        finally:
+            sources.ANNOTATIONS_DIR = original
+    else:
+        problems = check_annotations(folder, data_available=False)
+    assert any(message in p for p in problems), problems
+
+
+@needs_shared
+def test_annotations_replace_source_labels_and_real_test_is_held_out():
+    from sdg_align.data import load_source
+
+    dpga = load_source("dpga")
+    annotated = [e for e in dpga.examples if e.known is None]
+    assert len(annotated) > 500  # nearly every training-part registry text
+    real_test = load_source("real-test")
+    assert len(real_test) >= 400
+    assert all(e.split == "test" for e in real_test.examples)

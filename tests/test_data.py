@@ -8,7 +8,6 @@ import pytest
 from sdg_align.data import (
     LabelledSet,
     check_trainable,
-    deduplicate,
     load_generic,
     load_osdg,
     load_source,
@@ -106,18 +105,47 @@ def test_osdg_format_uses_agreement_and_rejections(tmp_path):
     assert len(load_source(str(path))) == 2
 
 
-def test_deduplicate_and_exclude_evaluation_texts():
-    from sdg_align.data import Example
+def test_duplicates_merge_and_disputed_labels_become_unknown():
+    from sdg_align.data import Example, merge_duplicates
 
     labelled = LabelledSet(
         [
             Example("Solar pilot!", (7,), "a"),
-            Example("solar  PILOT", (7,), "b"),
+            Example("solar  PILOT", (7, 13), "b"),
+            # same abstract: one source names SDG 13 (others implied), the other says "no SDG"
+            Example(
+                "Paper. " + "x " * 400, (13,), "zora", known=(13,), implied_negative_weight=0.5
+            ),
+            Example("Other title. " + "x " * 400, (), "swisstext"),
+        ]
+    )
+    merged, report = merge_duplicates(labelled)
+    assert len(merged) == 2 and report.duplicates == 2
+    solar = merged.examples[0]
+    assert solar.source == "a"
+    # "a" knows all 17 and rules out 13 for certain; "b" names it: 13 is disputed
+    assert solar.sdgs == (7,) and solar.certain_mask()[12] == 0 and solar.known_mask()[12] == 0
+    paper = merged.examples[1]
+    assert paper.sdgs == () and paper.certain_mask()[12] == 0  # disputed, unknown
+    assert paper.certain_mask()[0] == 1  # swisstext's "no SDG" is certain for the others
+    assert report.conflicts[("a", "b")] == 1 and report.conflicts[("swisstext", "zora")] == 1
+    assert any("conflicts swisstext vs zora: 1" in line for line in merged.problems)
+
+
+def test_evaluation_texts_are_dropped_by_content():
+    from sdg_align.data import Example, content_keys, drop_evaluation_texts
+
+    abstract = "We measure how seagrass meadows recover after dredging " * 20
+    keys = set(content_keys("Gold title. " + abstract))
+    labelled = LabelledSet(
+        [
+            Example("Another title. " + abstract, (14,), "zora"),  # same abstract, other title
             Example("Held-out text", (3,), "a"),
         ]
     )
-    kept = deduplicate(labelled, exclude=["held out TEXT"])
-    assert [e.source for e in kept.examples] == ["a"]
+    kept = drop_evaluation_texts(labelled, keys | set(content_keys("held out TEXT")))
+    assert len(kept) == 0
+    assert "2 texts also in evaluation-only sets dropped" in kept.problems[-1]
 
 
 def test_split_holdout_keeps_fixed_splits():

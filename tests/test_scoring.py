@@ -249,3 +249,102 @@ def test_unwritable_cache_is_a_one_line_error(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert "cannot write the encoder cache" in result.output and "SDG_ALIGN_CACHE" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "message"),
+    [
+        ({"threshold": 0.0}, {"threshold": 1.0}, "threshold was 0.0, now 1.0"),
+        ({"tags": "broad"}, {"tags": "precise"}, "tags was 'broad', now 'precise'"),
+        ({"explain": False}, {"explain": True}, "explain was False, now True"),
+    ],
+)
+def test_resume_refuses_other_settings_instead_of_mixing_rows(
+    model, tmp_path, monkeypatch, first, second, message
+):
+    big = pd.concat([PORTFOLIO] * 3, ignore_index=True)
+    source = tmp_path / "in.csv"
+    write_table(big, source)
+    import sdg_align.scoring as scoring
+
+    real = scoring.score_frame
+    calls = {"n": 0}
+
+    def crash_on_second_chunk(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    out = tmp_path / "out.csv"
+    common = {"text_cols": ["title", "description"], "progress": False, "chunk_rows": 5}
+    monkeypatch.setattr(scoring, "score_frame", crash_on_second_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        score_file(source, out, model, **common, **first)
+    monkeypatch.setattr(scoring, "score_frame", real)
+    with pytest.raises(DataError, match="cannot resume") as error:
+        score_file(source, out, model, **common, **second, resume=True)
+    assert message in str(error.value)
+    # the same settings resume fine
+    summary = score_file(source, out, model, **common, **first, resume=True)
+    assert summary.resumed_rows == 5
+
+
+def test_resume_refuses_another_model(model, tmp_path, monkeypatch):
+    source = tmp_path / "in.csv"
+    write_table(pd.concat([PORTFOLIO] * 3, ignore_index=True), source)
+    import sdg_align.scoring as scoring
+
+    real = scoring.score_frame
+    calls = {"n": 0}
+
+    def crash(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    out = tmp_path / "out.csv"
+    common = {"text_cols": ["title", "description"], "progress": False, "chunk_rows": 5}
+    monkeypatch.setattr(scoring, "score_frame", crash)
+    with pytest.raises(KeyboardInterrupt):
+        score_file(source, out, model, **common)
+    monkeypatch.setattr(scoring, "score_frame", real)
+    other = SDGClassifier.from_pretrained(model.source_dir)
+    other.config.thresholds = [0.99] * 17
+    other.forget_hash()
+    with pytest.raises(DataError, match="model \\(hash of its weights and thresholds\\) was"):
+        score_file(source, out, other, **common, resume=True)
+    with pytest.raises(DataError, match="backend was 'float32', now 'int8'"):
+        score_file(source, out, model.quantized(), **common, resume=True)
+
+
+def test_operating_points_nest_precise_in_balanced_in_broad(model):
+    texts = PORTFOLIO["title"] + " " + PORTFOLIO["description"]
+    probs = model.predict_proba(list(texts))
+    for row in probs:
+        precise = set(model.select(row, tags="precise"))
+        balanced = set(model.select(row, tags="balanced"))
+        broad = set(model.select(row, tags="broad"))
+        assert precise <= balanced <= broad
+    cut = {t: model.cut(t) for t in ("precise", "balanced", "broad")}
+    assert (cut["precise"] >= cut["balanced"]).all() and (cut["balanced"] >= cut["broad"]).all()
+
+
+def test_cli_tags_option_and_a_model_without_operating_points(tiny_model_dir, tmp_path):
+    runner = CliRunner()
+    for tags in ("precise", "broad"):
+        result = runner.invoke(
+            main, ["classify", "solar wind battery", "--model", str(tiny_model_dir), "--tags", tags]
+        )
+        assert result.exit_code == 0, result.output
+    old = tmp_path / "old-model"
+    import shutil
+
+    shutil.copytree(tiny_model_dir, old)
+    config = json.loads((old / "config.json").read_text())
+    config.pop("operating_points")
+    (old / "config.json").write_text(json.dumps(config))
+    result = runner.invoke(main, ["classify", "solar", "--model", str(old), "--tags", "broad"])
+    assert result.exit_code == 1
+    assert "no 'broad' operating point" in result.output and "Traceback" not in result.output

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .labels import GOALS, NUM_SDGS
+from .labels import GOALS
 
 if TYPE_CHECKING:
     from .data import LabelledSet
@@ -77,12 +77,30 @@ def evaluate(
     labelled: LabelledSet,
     *,
     threshold: float | None = None,
+    tags: str = "balanced",
     batch_size: int = 32,
     by: Sequence[str] = ("lang",),
 ) -> dict[str, Any]:
-    """Predict every example and compare with its labels; adds breakdowns by ``lang`` etc."""
+    """Predict every example and compare with its labels; adds breakdowns by ``lang`` etc.
+
+    Besides the chosen operating point, the result has ``operating_points``: macro and micro
+    figures at each operating point the model stores, and ``shared_task`` for sets whose texts
+    have one primary goal (SwissText 2024 task 1's metric).
+    """
     probs = classifier.predict_proba(labelled.texts(), batch_size=batch_size)
-    return metrics_from_probs(classifier, labelled, probs, threshold=threshold, by=by)
+    result = metrics_from_probs(classifier, labelled, probs, threshold=threshold, tags=tags, by=by)
+    if threshold is None:
+        result["operating_points"] = {}
+        for point in ["balanced", *classifier.config.operating_points]:
+            if point in result["operating_points"]:
+                continue
+            sub = metrics_from_probs(classifier, labelled, probs, tags=point, by=())
+            result["operating_points"][point] = {"macro": sub["macro"], "micro": sub["micro"]}
+    if labelled.examples and all(e.source == "swisstext-test" for e in labelled.examples):
+        result["shared_task"] = shared_task_metrics(
+            probs, classifier.cut(tags, threshold), [e.primary or 0 for e in labelled.examples]
+        )
+    return result
 
 
 def metrics_from_probs(
@@ -91,12 +109,13 @@ def metrics_from_probs(
     probs: np.ndarray,
     *,
     threshold: float | None = None,
+    tags: str = "balanced",
     by: Sequence[str] = ("lang",),
 ) -> dict[str, Any]:
-    cut = np.full(NUM_SDGS, threshold) if threshold is not None else classifier.thresholds
-    y_pred = probs >= cut
+    """Metrics of given probabilities; only labels known for certain count (see Example)."""
+    y_pred = probs >= classifier.cut(tags, threshold)
     y_true = labelled.label_matrix()
-    mask = np.stack([e.known_mask() for e in labelled.examples])
+    mask = labelled.certain_mask()
     result = multilabel_metrics(y_true, y_pred, mask)
     for attribute in by:
         values = sorted({getattr(e, attribute) or "?" for e in labelled.examples})
@@ -113,6 +132,28 @@ def metrics_from_probs(
             breakdown[value] = {"samples": len(rows), "macro": sub["macro"], "micro": sub["micro"]}
         result[f"by_{attribute}"] = breakdown
     return result
+
+
+def shared_task_metrics(
+    probs: np.ndarray, thresholds: np.ndarray, gold_primary: Sequence[int]
+) -> dict[str, Any]:
+    """SwissText 2024 task 1: one class per text (the most probable tagged SDG, 0 when none).
+
+    Macro-F1 over the classes that occur in the gold labels or the predictions (0-17), and accuracy,
+    as the shared task computed them.
+    """
+    from sklearn.metrics import accuracy_score, f1_score
+
+    predicted = []
+    for row in probs:
+        tagged = np.flatnonzero(row >= thresholds)
+        predicted.append(int(tagged[np.argmax(row[tagged])]) + 1 if len(tagged) else 0)
+    gold = list(gold_primary)
+    return {
+        "macro_f1": float(f1_score(gold, predicted, average="macro", zero_division=0)),
+        "accuracy": float(accuracy_score(gold, predicted)),
+        "samples": len(gold),
+    }
 
 
 def format_metrics_table(metrics: dict[str, Any], title: str = "") -> str:
@@ -136,6 +177,19 @@ def format_metrics_table(metrics: dict[str, Any], title: str = "") -> str:
     lines.append(
         f"{'micro':<44} {micro['precision']:6.3f} {micro['recall']:6.3f} {micro['f1']:6.3f}"
     )
+    if "shared_task" in metrics:
+        task = metrics["shared_task"]
+        lines.append(
+            f"shared task (one class per text, 0 = none): macro-F1 {task['macro_f1']:.3f}, "
+            f"accuracy {task['accuracy']:.3f}"
+        )
+    for point, block in metrics.get("operating_points", {}).items():
+        lines.append(
+            f"--tags {point}: macro P {block['macro']['precision']:.3f} R "
+            f"{block['macro']['recall']:.3f} F1 {block['macro']['f1']:.3f}; micro P "
+            f"{block['micro']['precision']:.3f} R {block['micro']['recall']:.3f} F1 "
+            f"{block['micro']['f1']:.3f}"
+        )
     for key, block in metrics.items():
         if key.startswith("by_"):
             lines.append("")

@@ -116,10 +116,9 @@ def explain_texts(
 
     sentences = [split_sentences(t) for t in texts]
     flat = [s for group in sentences for s in group]
-    logits, pooled, _counts = classifier._run(flat, batch_size=batch_size, want_pooled=True)
-    assert pooled is not None
+    logits, vectors_all = classifier.logits_and_embeddings(flat, batch_size=batch_size)
     sentence_probs = classifier.calibrate(logits)
-    sentence_vectors = _normalise(pooled)
+    sentence_vectors = vectors_all
 
     results: list[dict[str, Any]] = []
     start = 0

@@ -24,6 +24,7 @@ from . import __version__
 from .encoders import EncoderSpec, resolve_encoder
 from .errors import ModelError
 from .labels import NUM_SDGS, SDG_NUMBERS
+from .pooling import POOLINGS, pool_texts
 
 FORMAT_VERSION = 1
 WEIGHTS_FILE = "model.safetensors"
@@ -47,6 +48,9 @@ class ModelConfig:
     thresholds: list[float] = field(default_factory=lambda: [0.5] * NUM_SDGS)
     calibration_slope: list[float] = field(default_factory=lambda: [1.0] * NUM_SDGS)
     calibration_intercept: list[float] = field(default_factory=lambda: [0.0] * NUM_SDGS)
+    # Per-SDG thresholds of each operating point (balanced = ``thresholds``); see decisions.py.
+    operating_points: dict[str, list[float]] = field(default_factory=dict)
+    pooling: str = "mean"  # how a long text's window logits are combined; see pooling.py
     trained_layers: int = 0  # how many top encoder layers were fine-tuned (and are stored)
     encoder_stored: str = "partial"  # "partial": only trained layers; "full": the whole encoder
     format_version: int = FORMAT_VERSION
@@ -66,7 +70,23 @@ class ModelConfig:
             )
         if config.labels != list(SDG_NUMBERS) or len(config.thresholds) != NUM_SDGS:
             raise ModelError("config.json must list the 17 SDGs in order, with 17 thresholds")
+        if any(len(v) != NUM_SDGS for v in config.operating_points.values()):
+            raise ModelError("config.json: every operating point needs 17 thresholds")
+        if config.pooling not in POOLINGS:
+            raise ModelError(f"config.json: unknown pooling {config.pooling!r}")
         return config
+
+    def thresholds_for(self, tags: str = "balanced") -> list[float]:
+        """The per-SDG thresholds of an operating point (``balanced`` is the default)."""
+        if tags == "balanced":
+            return self.thresholds
+        if tags not in self.operating_points:
+            known = ", ".join(["balanced", *[k for k in self.operating_points if k != "balanced"]])
+            raise ModelError(
+                f"this model has no '{tags}' operating point (it has: {known}); retrain it with "
+                "this version of sdg-align or use --threshold"
+            )
+        return self.operating_points[tags]
 
 
 @dataclass
@@ -191,6 +211,9 @@ class SDGClassifier:
             tokenizer, config.max_length, config.window_overlap, config.text_prefix
         )
         self.extras: dict[str, Any] = {}  # optional parts (evidence index) loaded with the model
+        self.source_dir: Path | None = None  # the folder it was loaded from, if any
+        self.backend = "float32"  # "onnx" or "int8" once prepared for another backend
+        self._weights_hash: str | None = None
         # Set by onnx_backend.with_onnx: runs the same network with ONNX Runtime instead of torch.
         self.runner: Any = None
 
@@ -258,6 +281,7 @@ class SDGClassifier:
         tokenizer = _load_tokenizer(plain if plain.is_file() else folder / TOKENIZER_FILE_GZ)
         classifier = cls(network, tokenizer, config, spec)
         classifier.extras = _load_extras(folder)
+        classifier.source_dir = folder.resolve()
         return classifier
 
     def save_pretrained(
@@ -316,6 +340,7 @@ class SDGClassifier:
 
         from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
+        source_hash = self.weights_hash()
         network = copying.deepcopy(self.network) if copy else self.network
         chosen = {
             name: per_channel_dynamic_qconfig
@@ -329,64 +354,118 @@ class SDGClassifier:
             network = quantize_dynamic(network, chosen, dtype=torch.qint8, inplace=True)
         clone = SDGClassifier(network, self.tokenizer, self.config, self.encoder_spec)
         clone.extras = self.extras
+        clone.source_dir = self.source_dir
+        clone.backend = "int8"
+        clone._weights_hash = source_hash
         return clone
+
+    def weights_hash(self) -> str:
+        """A hash of what decides this model's output: stored weights, calibration, thresholds.
+
+        Caches (the ONNX export) and resumable runs are keyed by it, so they can never mix up two
+        models, wherever each was loaded from.
+        """
+        import hashlib
+
+        if self._weights_hash is not None:
+            return self._weights_hash
+        digest = hashlib.sha256()
+        state = self.network.state_dict()
+        first = self.network.num_layers - self.config.trained_layers
+        stored = ("head.", *(f"encoder.encoder.layer.{i}." for i in range(first, 99)))
+        if self.config.encoder_stored == "full":
+            stored = ("",)
+        for name in sorted(state):
+            if name.startswith(stored):
+                tensor = state[name]
+                digest.update(name.encode())
+                digest.update(tensor.detach().float().contiguous().numpy().tobytes())
+        decision = {
+            k: getattr(self.config, k)
+            for k in (
+                "base_encoder",
+                "base_encoder_version",
+                "calibration_slope",
+                "calibration_intercept",
+                "thresholds",
+                "operating_points",
+                "pooling",
+                "max_length",
+                "window_overlap",
+                "text_prefix",
+            )
+        }
+        digest.update(json.dumps(decision, sort_keys=True).encode())
+        self._weights_hash = digest.hexdigest()[:24]
+        return self._weights_hash
+
+    def forget_hash(self) -> None:
+        """Call after changing weights or thresholds in place (training does)."""
+        self._weights_hash = None
 
     # ----------------------------------------------------------------- inference
     def window_logits(
         self, texts: Sequence[str], *, batch_size: int = 32
     ) -> tuple[np.ndarray, list[int]]:
-        """Raw logits per text (mean over its windows) and the number of windows of each text."""
+        """Raw logits per text (its windows pooled) and the number of windows of each text."""
+        logits, _pooled, counts = self._run(texts, batch_size=batch_size, want_pooled=False)
+        return pool_texts(logits, counts, self.config.pooling), counts
+
+    def raw_window_logits(
+        self, texts: Sequence[str], *, batch_size: int = 32
+    ) -> tuple[np.ndarray, list[int]]:
+        """Logits of every window, texts one after another, and each text's window count."""
         logits, _pooled, counts = self._run(texts, batch_size=batch_size, want_pooled=False)
         return logits, counts
 
     def embed(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
         """L2-normalised mean-pooled embeddings, one per text (mean over its windows)."""
-        _logits, pooled, _counts = self._run(texts, batch_size=batch_size, want_pooled=True)
+        return self.logits_and_embeddings(texts, batch_size=batch_size)[1]
+
+    def logits_and_embeddings(
+        self, texts: Sequence[str], *, batch_size: int = 32
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Pooled raw logits and L2-normalised embeddings (mean over windows) of each text."""
+        logits, pooled, counts = self._run(texts, batch_size=batch_size, want_pooled=True)
         assert pooled is not None
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return pooled / np.clip(norms, 1e-9, None)
+        owner = np.repeat(np.arange(len(counts)), counts)
+        mean = np.zeros((len(counts), pooled.shape[1]), dtype=np.float32)
+        np.add.at(mean, owner, pooled)
+        mean /= np.maximum(np.array(counts, dtype=np.float32)[:, None], 1)
+        norms = np.linalg.norm(mean, axis=1, keepdims=True)
+        return pool_texts(logits, counts, self.config.pooling), mean / np.clip(norms, 1e-9, None)
 
     def _run(
         self, texts: Sequence[str], *, batch_size: int, want_pooled: bool
     ) -> tuple[np.ndarray, np.ndarray | None, list[int]]:
+        """Logits (and embeddings) of every window, in text order, and the windows per text."""
         per_text = self.windower.windows(texts)
-        flat = [(i, w) for i, windows in enumerate(per_text) for w in windows]
-        order = sorted(range(len(flat)), key=lambda j: len(flat[j][1]))  # little padding
+        flat = [w for windows in per_text for w in windows]
+        order = sorted(range(len(flat)), key=lambda j: len(flat[j]))  # little padding
         hidden_size = self.network.head.in_features
         window_logits = np.zeros((len(flat), NUM_SDGS), dtype=np.float32)
-        window_pooled = np.zeros((len(flat), hidden_size), dtype=np.float32)
+        window_pooled = (
+            np.zeros((len(flat), hidden_size), dtype=np.float32) if want_pooled else None
+        )
         with torch.inference_mode():
             for start in range(0, len(order), batch_size):
                 rows = order[start : start + batch_size]
-                input_ids, mask = self.windower.pad([flat[j][1] for j in rows])
+                input_ids, mask = self.windower.pad([flat[j] for j in rows])
                 if self.runner is not None:
                     logits_np, pooled_np = self.runner(input_ids.numpy(), mask.numpy())
                 else:
                     pooled = self.network.embed(input_ids, mask)
                     logits_np, pooled_np = self.network.head(pooled).numpy(), pooled.numpy()
                 window_logits[rows] = logits_np
-                if want_pooled:
+                if window_pooled is not None:
                     window_pooled[rows] = pooled_np
-        # A long text's windows are averaged (mean of window logits); see docs/encoders.md,
-        # "Long texts", for how mean and max compare (scripts/eval_pooling.py).
-        counts = [len(w) for w in per_text]
-        owner = np.array([i for i, _w in flat], dtype=np.int64)
-        divisor = np.maximum(np.array(counts, dtype=np.float32)[:, None], 1)
-        logits = np.zeros((len(texts), NUM_SDGS), dtype=np.float32)
-        np.add.at(logits, owner, window_logits)
-        logits /= divisor
-        pooled_mean = None
-        if want_pooled:
-            pooled_mean = np.zeros((len(texts), hidden_size), dtype=np.float32)
-            np.add.at(pooled_mean, owner, window_pooled)
-            pooled_mean /= divisor
-        return logits, pooled_mean, counts
+        return window_logits, window_pooled, [len(w) for w in per_text]
 
     def calibrate(self, logits: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from raw logits (per-SDG Platt scaling fitted on validation)."""
-        slope = np.asarray(self.config.calibration_slope, dtype=np.float64)
-        intercept = np.asarray(self.config.calibration_intercept, dtype=np.float64)
-        return 1.0 / (1.0 + np.exp(-(logits.astype(np.float64) * slope + intercept)))
+        from .decisions import calibrate
+
+        return calibrate(logits, self.config.calibration_slope, self.config.calibration_intercept)
 
     @overload
     def predict_proba(self, texts: str, *, batch_size: int = ...) -> np.ndarray: ...
@@ -400,23 +479,35 @@ class SDGClassifier:
         return probs[0] if single else probs
 
     def select(
-        self, probs: np.ndarray, *, threshold: float | None = None, top_k: int | None = None
+        self,
+        probs: np.ndarray,
+        *,
+        threshold: float | None = None,
+        top_k: int | None = None,
+        tags: str = "balanced",
     ) -> list[int]:
         """SDG numbers chosen from one row of probabilities, most probable first.
 
-        Per-SDG thresholds by default; ``threshold`` replaces them all; ``top_k`` keeps the k most
-        probable SDGs whatever their probability (or, with a threshold, at most k above it).
+        The per-SDG thresholds of the operating point ``tags`` by default; ``threshold`` replaces
+        them all; ``top_k`` keeps the k most probable SDGs whatever their probability (or, with a
+        threshold, at most k above it).
         """
         order = [int(i) for i in np.argsort(-probs, kind="stable")]
         if top_k is not None and threshold is None:
             return [SDG_NUMBERS[i] for i in order[:top_k]]
-        cut = np.full(NUM_SDGS, threshold) if threshold is not None else self.thresholds
+        cut = np.full(NUM_SDGS, threshold) if threshold is not None else self.cut(tags)
         chosen = [SDG_NUMBERS[i] for i in order if probs[i] >= cut[i]]
         return chosen[:top_k] if top_k is not None else chosen
 
     @property
     def thresholds(self) -> np.ndarray:
         return np.asarray(self.config.thresholds, dtype=np.float64)
+
+    def cut(self, tags: str = "balanced", threshold: float | None = None) -> np.ndarray:
+        """The 17 thresholds in use: one ``threshold`` for all, or an operating point's."""
+        if threshold is not None:
+            return np.full(NUM_SDGS, threshold, dtype=np.float64)
+        return np.asarray(self.config.thresholds_for(tags), dtype=np.float64)
 
     @overload
     def predict(  # type: ignore[overload-overlap]  # a str is also a Sequence[str]
@@ -425,6 +516,7 @@ class SDGClassifier:
         *,
         threshold: float | None = ...,
         top_k: int | None = ...,
+        tags: str = ...,
         batch_size: int = ...,
     ) -> Prediction: ...
     @overload
@@ -434,6 +526,7 @@ class SDGClassifier:
         *,
         threshold: float | None = ...,
         top_k: int | None = ...,
+        tags: str = ...,
         batch_size: int = ...,
     ) -> list[Prediction]: ...
     def predict(
@@ -442,6 +535,7 @@ class SDGClassifier:
         *,
         threshold: float | None = None,
         top_k: int | None = None,
+        tags: str = "balanced",
         batch_size: int = 32,
     ) -> Prediction | list[Prediction]:
         """The SDGs each text advances; a single string gives a single :class:`Prediction`."""
@@ -451,7 +545,7 @@ class SDGClassifier:
         probs = self.calibrate(logits)
         predictions = [
             Prediction(
-                sdgs=self.select(row, threshold=threshold, top_k=top_k),
+                sdgs=self.select(row, threshold=threshold, top_k=top_k, tags=tags),
                 probabilities={n: float(p) for n, p in zip(SDG_NUMBERS, row, strict=True)},
                 windows=count,
             )
@@ -474,6 +568,11 @@ def default_model_path() -> Path:
         "no default model found (looked in models/sdg-align-base); pass --model DIR or set "
         "SDG_ALIGN_MODEL"
     )
+
+
+def read_model_config(path: str | Path | None = None) -> ModelConfig:
+    """A model folder's config alone (thresholds, calibration), without loading any weights."""
+    return _read_config(Path(path) if path is not None else default_model_path())
 
 
 def _quiet_transformers() -> None:

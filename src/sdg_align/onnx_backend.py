@@ -4,8 +4,9 @@ ONNX Runtime fuses the encoder's attention, layer norms and GELUs into optimised
 the default model, `sdg-align score` did 84 and 117 texts/s on 1k and 10k texts against PyTorch's 53
 and 59 (scripts/bench_score.py), with probabilities within 2.3e-6 and the same tags on every
 evaluation text (scripts/eval_backends.py). Exporting the network takes about 10 s, so each model is exported once
-into ``<cache>/onnx/<key>/model.onnx``, keyed by a hash of the model folder's weights and config and
-of the torch and onnxruntime versions; later runs only open the file.
+into ``<cache>/onnx/<key>/model.onnx``, keyed by the classifier's own weights hash (weights,
+calibration, thresholds) and the torch and onnxruntime versions, never by a folder name; later runs
+only open the file. A cache entry that ONNX Runtime cannot open is deleted and exported again.
 """
 
 from __future__ import annotations
@@ -36,15 +37,12 @@ def available() -> bool:
     return True
 
 
-def _cache_key(model_dir: Path) -> str:
+def cache_key(classifier: SDGClassifier) -> str:
     import onnxruntime
     import torch
 
-    digest = hashlib.sha256()
-    for name in ("config.json", "model.safetensors"):
-        digest.update((model_dir / name).read_bytes())
-    digest.update(f"{torch.__version__}/{onnxruntime.__version__}".encode())
-    return digest.hexdigest()[:20]
+    versions = f"{torch.__version__}/{onnxruntime.__version__}"
+    return hashlib.sha256(f"{classifier.weights_hash()}/{versions}".encode()).hexdigest()[:20]
 
 
 def export(classifier: SDGClassifier, target: Path) -> Path:
@@ -102,22 +100,44 @@ class OnnxRunner:
 
 
 def with_onnx(
-    classifier: SDGClassifier, model_dir: str | Path, *, cache_root: Path | None = None
+    classifier: SDGClassifier,
+    model_dir: str | Path | None = None,
+    *,
+    cache_root: Path | None = None,
 ) -> SDGClassifier:
-    """Attach an ONNX Runtime runner to ``classifier`` (exporting it once per model); returns it."""
+    """Run ``classifier`` with ONNX Runtime (exporting it once per model); returns it.
+
+    The cache entry is chosen by the classifier's weights hash, so it needs no folder and can never
+    serve or overwrite another model's network. ``model_dir`` is accepted for older callers and
+    ignored.
+    """
     import torch
 
     from .e5_convert import default_cache_root
 
     if not available():
         raise ModelError("the onnx backend needs onnxruntime: pip install onnxruntime onnx")
-    model_dir = Path(model_dir)
-    target = (cache_root or default_cache_root()) / "onnx" / _cache_key(model_dir) / ONNX_FILE
-    if not target.is_file():
-        print(f"sdg-align: exporting the model to ONNX in {target.parent} (once)", file=sys.stderr)
+    target = (cache_root or default_cache_root()) / "onnx" / cache_key(classifier) / ONNX_FILE
+    threads = torch.get_num_threads()
+    for attempt in (1, 2):
+        if not target.is_file():
+            print(
+                f"sdg-align: exporting the model to ONNX in {target.parent} (once)", file=sys.stderr
+            )
+            try:
+                export(classifier, target)
+            except Exception as exc:  # an exporter failure should name the way out
+                raise ModelError(f"ONNX export failed ({exc}); use --backend float32") from exc
         try:
-            export(classifier, target)
-        except Exception as exc:  # an exporter failure should name the way out
-            raise ModelError(f"ONNX export failed ({exc}); use --backend float32") from exc
-    classifier.runner = OnnxRunner(target, torch.get_num_threads())
+            classifier.runner = OnnxRunner(target, threads)
+            break
+        except Exception as exc:  # a corrupt cache entry: export it again, once
+            if attempt == 2:
+                raise ModelError(f"cannot open the ONNX export {target}: {exc}") from exc
+            print(
+                f"sdg-align: the ONNX cache entry {target} is unreadable; re-exporting",
+                file=sys.stderr,
+            )
+            target.unlink(missing_ok=True)
+    classifier.backend = "onnx"
     return classifier

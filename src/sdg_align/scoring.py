@@ -79,12 +79,26 @@ def row_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> tuple[list[str],
     return texts, errors
 
 
+def tags_from_probabilities(probs: np.ndarray, thresholds: Sequence[float]) -> list[list[int]]:
+    """SDGs at or above their thresholds per row, most probable first (rows of NaN: none)."""
+    cut = np.asarray(thresholds, dtype=np.float64)
+    selected: list[list[int]] = []
+    for row in probs:
+        if np.isnan(row).all():
+            selected.append([])
+            continue
+        order = np.argsort(-np.nan_to_num(row, nan=-1.0), kind="stable")
+        selected.append([SDG_NUMBERS[i] for i in order if row[i] >= cut[i]])
+    return selected
+
+
 def score_frame(
     frame: pd.DataFrame,
     classifier: SDGClassifier,
     *,
     text_cols: Sequence[str] = ("text",),
     threshold: float | None = None,
+    tags: str = "balanced",
     explain: bool = False,
     batch_size: int = 16,
 ) -> pd.DataFrame:
@@ -98,7 +112,7 @@ def score_frame(
         probs[good] = classifier.calibrate(logits)
         windows[good] = counts
     selected: list[list[int]] = [
-        classifier.select(probs[i], threshold=threshold) if not errors[i] else []
+        classifier.select(probs[i], threshold=threshold, tags=tags) if not errors[i] else []
         for i in range(len(frame))
     ]
     out = frame.copy()
@@ -140,16 +154,36 @@ def _parts_dir(output: Path) -> Path:
     return output.parent / f".{output.name}.sdg-align-parts"
 
 
-def _fingerprint(path: Path, text_cols: Sequence[str], explain: bool, model: str) -> dict[str, Any]:
+def _fingerprint(
+    path: Path,
+    text_cols: Sequence[str],
+    classifier: SDGClassifier,
+    *,
+    explain: bool,
+    threshold: float | None,
+    tags: str,
+) -> dict[str, Any]:
+    """Everything that decides the output rows: a resumed run must match it exactly."""
     stat = path.stat()
     return {
         "input": str(path.resolve()),
-        "size": stat.st_size,
-        "mtime": int(stat.st_mtime),
-        "text_cols": list(text_cols),
+        "input size": stat.st_size,
+        "input modification time": int(stat.st_mtime),
+        "text columns": list(text_cols),
+        "model (hash of its weights and thresholds)": classifier.weights_hash(),
+        "backend": classifier.backend,
+        "threshold": threshold,
+        "tags": tags,
         "explain": explain,
-        "model": model,
     }
+
+
+def _fingerprint_mismatch(old: dict[str, Any], new: dict[str, Any]) -> str | None:
+    """The first setting that differs, said so a user can act on it."""
+    for key, value in new.items():
+        if old.get(key) != value:
+            return f"{key} was {old.get(key)!r}, now {value!r}"
+    return None
 
 
 def score_file(
@@ -162,6 +196,7 @@ def score_file(
     in_format: str | None = None,
     out_format: str | None = None,
     threshold: float | None = None,
+    tags: str = "balanced",
     explain: bool = False,
     resume: bool = False,
     chunk_rows: int = 2000,
@@ -182,19 +217,28 @@ def score_file(
         raise DataError(f"input file not found: {input_path}")
     parts = _parts_dir(output_path)
     manifest_file = parts / "manifest.json"
-    fingerprint = _fingerprint(input_path, text_cols, explain, str(classifier.config.base_encoder))
+    classifier.cut(tags, threshold)  # an unknown operating point fails before any work
+    fingerprint = _fingerprint(
+        input_path, text_cols, classifier, explain=explain, threshold=threshold, tags=tags
+    )
+    fingerprint["chunk rows"] = chunk_rows
     done_chunks = 0
     if parts.exists() and resume:
-        manifest = json.loads(manifest_file.read_text()) if manifest_file.is_file() else {}
-        if manifest.get("fingerprint") != fingerprint or manifest.get("chunk_rows") != chunk_rows:
+        try:
+            manifest = json.loads(manifest_file.read_text()) if manifest_file.is_file() else {}
+        except (OSError, json.JSONDecodeError):
+            manifest = {}
+        differs = _fingerprint_mismatch(manifest.get("fingerprint", {}), fingerprint)
+        if differs:
             raise DataError(
-                f"cannot resume: {parts} belongs to another input or settings; delete it to start over"
+                f"cannot resume: the interrupted run used other settings ({differs}); rerun "
+                f"with the same settings, or without --resume to start over"
             )
         done_chunks = len(sorted(parts.glob("chunk-*.parquet")))
     elif parts.exists():
         shutil.rmtree(parts)
     parts.mkdir(parents=True, exist_ok=True)
-    manifest_file.write_text(json.dumps({"fingerprint": fingerprint, "chunk_rows": chunk_rows}))
+    manifest_file.write_text(json.dumps({"fingerprint": fingerprint}))
 
     summary = ScoreSummary()
     started = time.time()
@@ -216,6 +260,7 @@ def score_file(
                 classifier,
                 text_cols=text_cols,
                 threshold=threshold,
+                tags=tags,
                 explain=explain,
                 batch_size=batch_size,
             )
@@ -279,7 +324,7 @@ def _assemble(parts: Path, output: Path, fmt: str) -> None:
 
 def load_for_scoring(model_path: str | Path | None, backend: str = "onnx") -> SDGClassifier:
     """Load a model folder and prepare it for one scoring backend: onnx, float32 or int8."""
-    from .modeling import SDGClassifier, default_model_path
+    from .modeling import SDGClassifier
 
     model = SDGClassifier.from_pretrained(model_path)
     if backend == "int8":
@@ -287,7 +332,7 @@ def load_for_scoring(model_path: str | Path | None, backend: str = "onnx") -> SD
     if backend == "onnx":
         from .onnx_backend import with_onnx
 
-        return with_onnx(model, model_path or default_model_path())
+        return with_onnx(model)
     return model
 
 
@@ -309,12 +354,14 @@ class BatchScorer:
         backend: str = "float32",
         explain: bool = False,
         threshold: float | None = None,
+        tags: str = "balanced",
     ) -> None:
         self.model_path = model_path
         self.text_cols = list(text_cols)
         self.backend = backend
         self.explain = explain
         self.threshold = threshold
+        self.tags = tags
 
     def classifier(self) -> SDGClassifier:
         key = (str(self.model_path), self.backend)
@@ -328,5 +375,6 @@ class BatchScorer:
             self.classifier(),
             text_cols=self.text_cols,
             threshold=self.threshold,
+            tags=self.tags,
             explain=self.explain,
         )

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .data import Example, LabelledSet
+from .data.types import Example, LabelledSet
 from .errors import DataError
 from .labels import NUM_SDGS
 

@@ -45,3 +45,15 @@ def model_option(func: F) -> F:
 
 def quiet_option(func: F) -> F:
     return click.option("-q", "--quiet", is_flag=True, help="No progress bar on stderr.")(func)
+
+
+def tags_option(func: F) -> F:
+    """``--tags``: which of the model's operating points decides the tags."""
+    return click.option(
+        "--tags",
+        type=click.Choice(["balanced", "precise", "broad"]),
+        default="balanced",
+        show_default=True,
+        help="Operating point: balanced (best F1), precise (precision >= 0.9 where reachable, "
+        "for reports) or broad (recall >= 0.9 where reachable, for screening).",
+    )(func)

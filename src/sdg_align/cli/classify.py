@@ -8,7 +8,7 @@ import sys
 import click
 
 from ..errors import DataError
-from ._common import friendly_errors, model_option
+from ._common import friendly_errors, model_option, tags_option
 
 
 def _read_texts(text: str | None, file: str | None, lines: bool) -> list[str]:
@@ -52,6 +52,7 @@ def _read_texts(text: str | None, file: str | None, lines: bool) -> list[str]:
     help="Treat each line as a separate text (default: the whole input is one document).",
 )
 @model_option
+@tags_option
 @click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for all SDGs.")
 @click.option("--top-k", type=click.IntRange(1, 17), help="Show the k most probable SDGs.")
 @click.option("--explain", is_flag=True, help="Show the closest SDG targets and sentences.")
@@ -62,6 +63,7 @@ def classify(
     file: str | None,
     lines: bool,
     model_path: str | None,
+    tags: str,
     threshold: float | None,
     top_k: int | None,
     explain: bool,
@@ -79,7 +81,7 @@ def classify(
     from ..modeling import SDGClassifier
 
     classifier = SDGClassifier.from_pretrained(model_path)
-    predictions = classifier.predict(texts, threshold=threshold, top_k=top_k)
+    predictions = classifier.predict(texts, threshold=threshold, top_k=top_k, tags=tags)
     evidence = None
     if explain:
         from ..evidence import explain_texts

@@ -6,7 +6,8 @@ import json
 
 import click
 
-from ._common import friendly_errors
+from ..errors import SDGAlignError
+from ._common import friendly_errors, tags_option
 
 
 @click.command()
@@ -18,6 +19,7 @@ from ._common import friendly_errors
 @click.option(
     "--sdgs-col", default="sdgs", show_default=True, help="SDG column of a generic table."
 )
+@tags_option
 @click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for all SDGs.")
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages on stderr.")
@@ -27,6 +29,7 @@ def evaluate(
     data: tuple[str, ...],
     text_col: tuple[str, ...],
     sdgs_col: str,
+    tags: str,
     threshold: float | None,
     as_json: bool,
     quiet: bool,
@@ -44,19 +47,30 @@ def evaluate(
     from ..modeling import SDGClassifier
 
     classifier = SDGClassifier.from_pretrained(model_path)
-    results = {}
+    results, failed = {}, []
     for name in data:
-        labelled = load_source(name, text_col=list(text_col) or "text", sdgs_col=sdgs_col)
+        try:
+            labelled = load_source(name, text_col=list(text_col) or "text", sdgs_col=sdgs_col)
+        except SDGAlignError as exc:  # evaluate the other sets, then fail
+            failed.append(name)
+            click.echo(f"error: {name}: {exc}", err=True)
+            continue
         for problem in labelled.problems:
             if not quiet:
                 click.echo(f"warning: {problem}", err=True)
         if not len(labelled):
-            raise click.ClickException(f"{name}: no usable labelled rows")
-        results[name] = run_evaluation(classifier, labelled, threshold=threshold)
+            failed.append(name)
+            click.echo(f"error: {name}: no usable labelled rows", err=True)
+            continue
+        results[name] = run_evaluation(classifier, labelled, threshold=threshold, tags=tags)
         results[name]["skipped_rows"] = len(labelled.problems)
     if as_json:
         click.echo(json.dumps(results, indent=2))
-        return
-    for name, metrics in results.items():
-        click.echo(format_metrics_table(metrics, title=f"== {name} ({metrics['samples']} texts)"))
-        click.echo()
+    else:
+        for name, metrics in results.items():
+            click.echo(
+                format_metrics_table(metrics, title=f"== {name} ({metrics['samples']} texts)")
+            )
+            click.echo()
+    if failed:
+        raise click.ClickException(f"not evaluated: {', '.join(failed)} (see the errors above)")

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import DataError, ModelError
 from ..tables import FORMATS, read_table, write_table, write_text
-from ._common import friendly_errors, model_option, quiet_option
+from ._common import friendly_errors, model_option, quiet_option, tags_option
 
 RAW_TEXT_COLUMNS = ("title", "description")
 SCORE_CHUNK_ROWS = 500
@@ -42,6 +42,7 @@ SCORE_CHUNK_ROWS = 500
     help="Input format, when the extension does not tell (stdin: csv by default).",
 )
 @model_option
+@tags_option
 @click.option("--json", "as_json", is_flag=True, help="Print the profile as JSON on stdout only.")
 @click.option("--json-out", type=click.Path(dir_okay=False), help="Write the JSON profile here.")
 @click.option(
@@ -96,6 +97,7 @@ def profile(
     title_col: str | None,
     in_format: str | None,
     model_path: str | None,
+    tags: str,
     as_json: bool,
     json_out: str | None,
     csv_path: str | None,
@@ -123,9 +125,12 @@ def profile(
 
     frame = _read_input(input_path, in_format)
     if not is_scored(frame):
-        frame = _score(frame, list(text_col), model_path, quiet)
-    elif text_col:
-        click.echo("warning: the input is already scored; --text-col is ignored", err=True)
+        frame = _score(frame, list(text_col), model_path, tags, quiet)
+    else:
+        if text_col:
+            click.echo("warning: the input is already scored; --text-col is ignored", err=True)
+        if tags != "balanced":
+            frame = _retag(frame, model_path, tags)
     result = build_profile(
         frame,
         by=by,
@@ -207,8 +212,23 @@ def _read_json(path: str) -> Any:
         ) from exc
 
 
+def _retag(frame: pd.DataFrame, model_path: str | None, tags: str) -> pd.DataFrame:
+    """Tags of a scored table at another operating point, from its probabilities."""
+    from ..modeling import ModelConfig, read_model_config
+    from ..scoring import PROBABILITY_COLUMNS, tags_from_probabilities
+
+    config: ModelConfig = read_model_config(model_path)
+    thresholds = config.thresholds_for(tags)
+    probs = frame[PROBABILITY_COLUMNS].apply(pd.to_numeric, errors="coerce").to_numpy()
+    out = frame.copy()
+    selected = tags_from_probabilities(probs, thresholds)
+    out["sdgs"] = [";".join(map(str, s)) for s in selected]
+    out["primary_sdg"] = pd.array([s[0] if s else None for s in selected], dtype="Int64")
+    return out
+
+
 def _score(
-    frame: pd.DataFrame, text_cols: list[str], model_path: str | None, quiet: bool
+    frame: pd.DataFrame, text_cols: list[str], model_path: str | None, tags: str, quiet: bool
 ) -> pd.DataFrame:
     """Score raw project texts in chunks (a progress bar on stderr), with evidence when possible."""
     found = ", ".join(map(str, frame.columns))
@@ -237,13 +257,17 @@ def _score(
         for start in range(0, len(frame), SCORE_CHUNK_ROWS):
             chunk = frame.iloc[start : start + SCORE_CHUNK_ROWS]
             try:
-                parts.append(score_frame(chunk, classifier, text_cols=text_cols, explain=explain))
+                parts.append(
+                    score_frame(chunk, classifier, text_cols=text_cols, tags=tags, explain=explain)
+                )
             except ModelError as exc:
                 if not explain:
                     raise
                 click.echo(f"warning: no evidence in the report: {exc}", err=True)
                 explain = False
-                parts.append(score_frame(chunk, classifier, text_cols=text_cols, explain=False))
+                parts.append(
+                    score_frame(chunk, classifier, text_cols=text_cols, tags=tags, explain=False)
+                )
             bar.update(len(chunk))
     return pd.concat(parts, ignore_index=True) if parts else frame
 

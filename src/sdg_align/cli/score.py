@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ._common import friendly_errors, model_option, quiet_option
+from ._common import friendly_errors, model_option, quiet_option, tags_option
 
 
 @click.command()
@@ -35,6 +35,7 @@ from ._common import friendly_errors, model_option, quiet_option
     "--output-format", "out_format", type=click.Choice(["csv", "tsv", "jsonl", "parquet", "xlsx"])
 )
 @model_option
+@tags_option
 @click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for all SDGs.")
 @click.option("--explain", is_flag=True, help="Add an evidence column (targets and sentences).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its last chunk.")
@@ -73,6 +74,7 @@ def score(
     in_format: str | None,
     out_format: str | None,
     model_path: str | None,
+    tags: str,
     threshold: float | None,
     explain: bool,
     resume: bool,
@@ -104,6 +106,7 @@ def score(
         in_format=in_format,
         out_format=out_format,
         threshold=threshold,
+        tags=tags,
         explain=explain,
         resume=resume,
         chunk_rows=chunk_rows,

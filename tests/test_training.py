@@ -1,0 +1,234 @@
+"""The training protocol: thresholds, operating points, calibration, loss, early stopping, recipe."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from sdg_align.cli import main
+from sdg_align.data import Example, load_source
+from sdg_align.decisions import (
+    choose_thresholds,
+    fit_calibration,
+    source_weights,
+)
+from sdg_align.pooling import pool_numpy, pool_texts, pool_torch
+from sdg_align.training import (
+    TrainingConfig,
+    assemble_training_data,
+    masked_loss,
+    positive_weights,
+    train,
+)
+
+
+def _one_sdg(probs, truth, certain=None, sources=None):
+    """Helper: a (n, 17) problem where only SDG 1 varies."""
+    n = len(probs)
+    p = np.zeros((n, 17))
+    p[:, 0] = probs
+    y = np.zeros((n, 17))
+    y[:, 0] = truth
+    c = np.ones((n, 17)) if certain is None else certain
+    return choose_thresholds(p, y, c, sources)
+
+
+def test_balanced_threshold_maximises_f1_and_the_others_reach_their_targets():
+    # positives score 0.6-0.9, negatives 0.1-0.7: the overlap decides the balanced threshold
+    probs = np.array([0.9, 0.8, 0.7, 0.6, 0.65, 0.5, 0.3, 0.2, 0.1, 0.7])
+    truth = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+    points = _one_sdg(probs, truth)
+    balanced, precise, broad = (points[k][0] for k in ("balanced", "precise", "broad"))
+    assert 0.51 <= balanced <= 0.60  # all four positives in, two negatives (0.65, 0.7) too
+    assert precise > 0.70  # above both negatives: precision 1.0
+    assert broad <= balanced
+    assert points["balanced"][5] == 0.5  # an SDG without positives keeps 0.5
+
+
+def test_implied_negatives_do_not_move_thresholds():
+    probs = np.array([0.9, 0.8, 0.5, 0.55, 0.6, 0.65, 0.1])
+    truth = np.array([1, 1, 0, 0, 0, 0, 0])
+    certain = np.ones((7, 17))
+    certain[2:6, 0] = 0  # rows 2-5 are implied negatives: a guess, not a label
+    with_guesses = _one_sdg(probs, truth)["balanced"][0]
+    certain_only = _one_sdg(probs, truth, certain)["balanced"][0]
+    assert with_guesses > 0.65 and certain_only < 0.5
+
+
+def test_every_source_weighs_the_same_when_choosing_thresholds():
+    # a big source with few, low-scoring positives; a small one where 0.4 is a false alarm
+    big = ([0.3] * 4 + [0.1] * 76, [1] * 4 + [0] * 76)
+    small = ([0.6] * 5 + [0.4] * 5, [1] * 5 + [0] * 5)
+    probs = np.array(big[0] + small[0])
+    truth = np.array(big[1] + small[1])
+    sources = ["big"] * 80 + ["small"] * 10
+    pooled = _one_sdg(probs, truth)["balanced"][0]
+    balanced = _one_sdg(probs, truth, sources=sources)["balanced"][0]
+    assert pooled <= 0.3  # raw counts: the big source's 4 positives outvote 5 false alarms
+    assert 0.4 < balanced <= 0.6  # each source weighs the same: the false alarms matter
+    weights = source_weights(sources)
+    assert weights[:80].sum() == pytest.approx(weights[80:].sum())
+
+
+def test_calibration_fits_a_monotone_scaling_and_keeps_identity_when_unsure():
+    rng = np.random.default_rng(0)
+    truth = rng.random(400) < 0.3
+    logits = np.where(truth, 2.0, -2.0) + rng.normal(0, 1.5, 400)
+    y = np.zeros((400, 17))
+    y[:, 0] = truth
+    x = np.zeros((400, 17))
+    x[:, 0] = logits
+    slopes, intercepts = fit_calibration(x, y, np.ones((400, 17)))
+    assert slopes[0] > 0 and intercepts[0] < 0  # 30% prevalence pulls the intercept down
+    assert (slopes[1], intercepts[1]) == (1.0, 0.0)  # no positives: identity
+
+
+def test_masked_loss_ignores_unknown_labels_and_scales_by_weight():
+    loss_fn = torch.nn.BCEWithLogitsLoss(reduction="none")
+    logits = torch.zeros(2, 17)
+    labels = torch.zeros(2, 17)
+    mask = torch.ones(2, 17)
+    base = masked_loss(loss_fn, logits, labels, mask, torch.ones(2))
+    assert base.item() == pytest.approx(np.log(2), rel=1e-5)
+    wild = logits.clone()
+    wild[0, 3] = 50.0  # a confident mistake on a label that is unknown ...
+    unknown = mask.clone()
+    unknown[0, 3] = 0.0
+    assert masked_loss(loss_fn, wild, labels, unknown, torch.ones(2)).item() < base.item() * 1.01
+    # ... costs nothing; the same mistake on a known label costs a lot
+    assert masked_loss(loss_fn, wild, labels, mask, torch.ones(2)).item() > base.item() * 2
+    halved = masked_loss(loss_fn, logits, labels, mask, torch.tensor([0.5, 0.5]))
+    assert halved.item() == pytest.approx(base.item() / 2, rel=1e-5)
+
+
+def test_positive_weights_favour_rare_goals_within_the_cap():
+    labels = torch.zeros(100, 17)
+    labels[:50, 0] = 1  # common
+    labels[:1, 1] = 1  # rare
+    weights = positive_weights(labels, torch.ones(100, 17), cap=8.0)
+    assert weights[0] == pytest.approx(1.0)
+    assert weights[1] == pytest.approx(8.0)  # sqrt(99) capped
+    assert weights[2] == pytest.approx(8.0)  # no positives at all: the cap
+
+
+def test_poolings_agree_between_numpy_and_torch_and_keep_a_one_window_topic():
+    windows = np.array([[3.0, -4.0], [-4.0, -4.0], [-4.0, -4.0], [-4.0, -4.0]])
+    for method in ("mean", "max", "mean-max", "noisy-or"):
+        expected = pool_numpy(windows, method)
+        assert np.allclose(pool_torch(torch.tensor(windows), method).numpy(), expected, atol=1e-5)
+    assert pool_numpy(windows, "mean")[0] < 0  # a topic in one window of four is diluted away
+    assert pool_numpy(windows, "noisy-or")[0] > 2.9 and pool_numpy(windows, "max")[0] == 3.0
+    pooled = pool_texts(np.vstack([windows, windows[:1]]), [4, 1], "max")
+    assert pooled.shape == (2, 2) and pooled[1, 0] == 3.0
+
+
+def test_training_fits_its_decisions_on_the_logits_inference_computes(
+    tiny_encoder_dir, toy_data_file
+):
+    labelled = load_source(str(toy_data_file))
+    long_text = " ".join(["solar wind battery grid energy"] * 12)  # several 32-token windows
+    labelled.examples += [Example(long_text, (7,), "toy", split="dev")] * 2
+    config = TrainingConfig(
+        sources=[str(toy_data_file)],
+        base_encoder=str(tiny_encoder_dir),
+        epochs=2,
+        batch_size=16,
+        max_length=32,
+        trainable_layers=1,
+        pooling="noisy-or",
+        validation_fraction=0.2,
+        test_fraction=0.1,
+    )
+    result = train(labelled, config, progress=False, log=lambda m: None)
+    model = result.classifier
+    assert model.config.pooling == "noisy-or"
+    assert set(model.config.operating_points) == {"balanced", "precise", "broad"}
+    assert model.config.thresholds == model.config.operating_points["balanced"]
+    # The validation figures were computed from the same pooled, calibrated probabilities that
+    # predict_proba gives now (all windows, the model's pooling, float16-rounded layers).
+    from sdg_align.data import split_holdout
+
+    _train, dev, _test = split_holdout(labelled, validation_fraction=0.2, test_fraction=0.1, seed=0)
+    from sdg_align.evaluation import metrics_from_probs
+
+    probs = model.predict_proba(dev.texts())
+    assert result.metrics["validation"]["macro"]["f1"] == pytest.approx(
+        metrics_from_probs(model, dev, probs)["macro"]["f1"], abs=1e-9
+    )
+    assert model.predict(long_text).windows > 1
+
+
+def test_early_stopping_stops_after_patience(tiny_encoder_dir, toy_data_file):
+    config = TrainingConfig(
+        base_encoder=str(tiny_encoder_dir),
+        epochs=10,
+        batch_size=16,
+        max_length=32,
+        trainable_layers=1,
+        learning_rate=1e-9,  # nothing is learned, so validation never improves
+        encoder_learning_rate=1e-9,
+        patience=2,
+    )
+    messages: list[str] = []
+    result = train(load_source(str(toy_data_file)), config, progress=False, log=messages.append)
+    assert len(result.metrics["history"]) == 3  # the first epoch, then two without gain
+    assert any("early stop" in m for m in messages)
+
+
+def test_recipe_files_round_trip_and_typos_are_refused(tmp_path):
+    config = TrainingConfig(sources=["corpus", "aurora"], source_weights={"aurora": 0.5}, epochs=3)
+    yaml_file = tmp_path / "recipe.yaml"
+    yaml_file.write_text(config.to_yaml())
+    assert TrainingConfig.from_file(yaml_file) == config
+    toml_file = tmp_path / "recipe.toml"
+    toml_file.write_text('sources = ["corpus"]\nepochs = 3\n[source_weights]\ncorpus = 2.0\n')
+    assert TrainingConfig.from_file(toml_file).source_weights == {"corpus": 2.0}
+    bad = tmp_path / "bad.toml"
+    bad.write_text('sources = ["corpus"]\nepoch = 3\n')
+    from sdg_align.errors import DataError
+
+    with pytest.raises(DataError, match="unknown training setting"):
+        TrainingConfig.from_file(bad)
+
+
+def test_train_drops_evaluation_texts_by_content(toy_data_file, monkeypatch):
+    import sdg_align.training as training
+    from sdg_align.data import content_keys
+
+    first = json.loads(toy_data_file.read_text().splitlines()[0])["text"]
+    monkeypatch.setattr(
+        training, "evaluation_keys", lambda: (set(content_keys(first.upper() + "!")), [])
+    )
+    messages: list[str] = []
+    config = TrainingConfig(sources=[str(toy_data_file)])
+    labelled = assemble_training_data(config, log=messages.append)
+    assert first not in labelled.texts() and len(labelled) == 159
+    assert any("1 texts also in evaluation-only sets dropped" in m for m in messages)
+
+
+def test_cli_train_from_a_recipe_stores_it_and_its_operating_points(
+    tiny_encoder_dir, toy_data_file, tmp_path
+):
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text(
+        f'sources = ["{toy_data_file}"]\nbase_encoder = "{tiny_encoder_dir}"\n'
+        "epochs = 2\nbatch_size = 16\nmax_length = 32\ntrainable_layers = 1\n"
+    )
+    out = tmp_path / "model"
+    result = CliRunner().invoke(main, ["train", "--config", str(recipe), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    stored = TrainingConfig.from_file(out / "training_config.yaml")
+    assert stored.sources == [str(toy_data_file)] and stored.epochs == 2
+    config = json.loads((out / "config.json").read_text())
+    assert set(config["operating_points"]) == {"balanced", "precise", "broad"}
+    again = CliRunner().invoke(
+        main,
+        ["train", "--config", str(out / "training_config.yaml"), "-o", str(tmp_path / "m2"), "-q"],
+    )
+    assert again.exit_code == 0, again.output
+    config2 = json.loads((tmp_path / "m2" / "config.json").read_text())
+    assert config2["thresholds"] == config["thresholds"]  # the recipe reproduces the model
