@@ -215,3 +215,52 @@ def per_source_report(
             "micro": metrics["micro"],
         }
     return report
+
+
+def error_rates(
+    probs: np.ndarray,
+    y_true: np.ndarray,
+    certain: np.ndarray,
+    points: dict[str, Sequence[float]],
+) -> dict[str, Any]:
+    """How often the model's tags are right, per operating point and SDG, on validation texts.
+
+    Stored in the model folder (``error_rates.json``) so a portfolio profile can correct its
+    counts for the model's own misses and false alarms (quantification: adjusted counts). Raw counts
+    are kept, not only rates, so the uncertainty of each rate can be carried into an interval.
+    """
+    result: dict[str, Any] = {
+        "version": 1,
+        "texts": int(len(probs)),
+        "operating_points": {},
+    }
+    for name, thresholds in points.items():
+        tagged = probs >= np.asarray(thresholds)[None, :]
+        block: dict[str, list[Any]] = {
+            key: []
+            for key in (
+                "positives",
+                "negatives",
+                "true_positives",
+                "false_positives",
+                "mean_probability_positives",
+                "mean_probability_negatives",
+            )
+        }
+        for k in range(NUM_SDGS):
+            rows = certain[:, k] > 0
+            truth = y_true[rows, k] > 0
+            guess = tagged[rows, k]
+            p = probs[rows, k]
+            block["positives"].append(int(truth.sum()))
+            block["negatives"].append(int((~truth).sum()))
+            block["true_positives"].append(int((truth & guess).sum()))
+            block["false_positives"].append(int((~truth & guess).sum()))
+            block["mean_probability_positives"].append(
+                round(float(p[truth].mean()), 6) if truth.any() else None
+            )
+            block["mean_probability_negatives"].append(
+                round(float(p[~truth].mean()), 6) if (~truth).any() else None
+            )
+        result["operating_points"][name] = block
+    return result
