@@ -16,7 +16,7 @@ def test_layer_by_layer_forward_matches_the_encoder(tiny_encoder_dir):
     windows = classifier.windower.windows(
         ["solar wind battery", "ocean fish coral and more words here"]
     )
-    input_ids, mask = classifier.windower.pad([w[0] for w in windows])
+    input_ids, mask = map(torch.from_numpy, classifier.windower.pad([w[0] for w in windows]))
     network = classifier.network
     with torch.inference_mode():
         reference = network.encoder(input_ids=input_ids, attention_mask=mask).last_hidden_state

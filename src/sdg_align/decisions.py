@@ -14,7 +14,7 @@ Three operating points are stored per model, each a threshold per SDG:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,7 +221,7 @@ def error_rates(
     probs: np.ndarray,
     y_true: np.ndarray,
     certain: np.ndarray,
-    points: dict[str, Sequence[float]],
+    points: Mapping[str, Sequence[float]],
 ) -> dict[str, Any]:
     """How often the model's tags are right, per operating point and SDG, on validation texts.
 

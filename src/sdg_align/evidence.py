@@ -24,7 +24,7 @@ import numpy as np
 from .labels import load_reference, targets
 
 if TYPE_CHECKING:
-    from .modeling import SDGClassifier
+    from .modeling import Classifier
 
 TOP_TARGETS = 3
 TOP_SENTENCES = 3
@@ -57,7 +57,7 @@ def guess_language(text: str) -> str:
 
 
 def build_evidence_index(
-    classifier: SDGClassifier, reference_dir: str | Path | None = None
+    classifier: Classifier, reference_dir: str | Path | None = None
 ) -> dict[str, Any]:
     """Embed the targets with the classifier's encoder; store the index in ``classifier.extras``."""
     catalogue = targets()
@@ -96,7 +96,7 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 def explain_texts(
-    classifier: SDGClassifier,
+    classifier: Classifier,
     texts: Sequence[str],
     selected: Sequence[Sequence[int]],
     *,

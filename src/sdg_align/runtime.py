@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
+
+_threads: int | None = None
 
 
 def available_cores() -> int:
@@ -11,10 +14,21 @@ def available_cores() -> int:
     return os.cpu_count() or 1
 
 
-def configure_threads(threads: int | None = None) -> int:
-    """Use all available cores for torch's intra-op threads by default; return the count."""
-    import torch
+def thread_count() -> int:
+    """The CPU threads inference should use: what the CLI chose, else every available core."""
+    return _threads or available_cores()
 
-    count = threads or available_cores()
-    torch.set_num_threads(count)
-    return count
+
+def configure_threads(threads: int | None = None) -> int:
+    """Use ``threads`` (default: all available cores) for ONNX Runtime and torch; return it.
+
+    torch is not imported for this: the ONNX backend runs without it. If torch is loaded later,
+    it reads the same count from ``OMP_NUM_THREADS``.
+    """
+    global _threads
+    _threads = threads or available_cores()
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(_threads)
+    else:
+        os.environ["OMP_NUM_THREADS"] = str(_threads)
+    return _threads

@@ -34,7 +34,7 @@ from .labels import SDG_NUMBERS
 from .tables import atomic_path, detect_format, iter_table_chunks
 
 if TYPE_CHECKING:
-    from .modeling import SDGClassifier
+    from .modeling import Classifier
 
 PROBABILITY_COLUMNS = [f"p_sdg{n}" for n in SDG_NUMBERS]
 OUTPUT_COLUMNS = ["sdgs", "primary_sdg", *PROBABILITY_COLUMNS, "windows", "error"]
@@ -94,7 +94,7 @@ def tags_from_probabilities(probs: np.ndarray, thresholds: Sequence[float]) -> l
 
 def score_frame(
     frame: pd.DataFrame,
-    classifier: SDGClassifier,
+    classifier: Classifier,
     *,
     text_cols: Sequence[str] = ("text",),
     threshold: float | None = None,
@@ -157,7 +157,7 @@ def _parts_dir(output: Path) -> Path:
 def _fingerprint(
     path: Path,
     text_cols: Sequence[str],
-    classifier: SDGClassifier,
+    classifier: Classifier,
     *,
     explain: bool,
     threshold: float | None,
@@ -189,7 +189,7 @@ def _fingerprint_mismatch(old: dict[str, Any], new: dict[str, Any]) -> str | Non
 def score_file(
     input_path: str | Path,
     output_path: str | Path,
-    classifier: SDGClassifier,
+    classifier: Classifier,
     *,
     text_cols: Sequence[str] = ("text",),
     id_col: str | None = None,
@@ -322,18 +322,11 @@ def _assemble(parts: Path, output: Path, fmt: str) -> None:
                     )
 
 
-def load_for_scoring(model_path: str | Path | None, backend: str = "onnx") -> SDGClassifier:
-    """Load a model folder and prepare it for one scoring backend: onnx, float32 or int8."""
-    from .modeling import SDGClassifier
+def load_for_scoring(model_path: str | Path | None, backend: str = "onnx") -> Classifier:
+    """A model ready for one backend (see sdg_align.modeling.backends)."""
+    from .modeling import load_classifier
 
-    model = SDGClassifier.from_pretrained(model_path)
-    if backend == "int8":
-        return model.quantized(copy=False)
-    if backend == "onnx":
-        from .onnx_backend import with_onnx
-
-        return with_onnx(model)
-    return model
+    return load_classifier(model_path, backend)
 
 
 class BatchScorer:
@@ -344,7 +337,7 @@ class BatchScorer:
     first use, and scores its batches with :func:`score_frame`.
     """
 
-    _loaded: dict[tuple[str, str], SDGClassifier] = {}
+    _loaded: dict[tuple[str, str], Classifier] = {}
 
     def __init__(
         self,
@@ -363,7 +356,7 @@ class BatchScorer:
         self.threshold = threshold
         self.tags = tags
 
-    def classifier(self) -> SDGClassifier:
+    def classifier(self) -> Classifier:
         key = (str(self.model_path), self.backend)
         if key not in self._loaded:
             self._loaded[key] = load_for_scoring(self.model_path, self.backend)

@@ -43,13 +43,15 @@ from .decisions import (
     balanced_macro_f1,
     calibrate,
     choose_thresholds,
+    error_rates,
     fit_calibration,
     per_source_report,
 )
 from .errors import DataError
 from .evaluation import metrics_from_probs
 from .labels import NUM_SDGS
-from .modeling import SDGClassifier, mean_pool
+from .modeling import Classifier, load_classifier
+from .modeling.network import SDGClassifier, mean_pool
 from .pooling import POOLINGS, pool_texts, pool_torch
 
 TRAINING_CONFIG_FILE = "training_config.yaml"
@@ -273,7 +275,8 @@ def _build_cache(
     ):
         for begin in range(0, len(order), batch_size):
             rows = order[begin : begin + batch_size]
-            input_ids, mask = classifier.windower.pad([flat[i] for i in rows])
+            ids_np, mask_np = classifier.windower.pad([flat[i] for i in rows])
+            input_ids, mask = torch.from_numpy(ids_np), torch.from_numpy(mask_np)
             hidden = network.run_layers(network.embed_tokens(input_ids), mask, 0, first_trainable)
             if pooled_only:
                 pooled = mean_pool(hidden, mask)
@@ -586,12 +589,15 @@ def fit_decision_rule(
     points = choose_thresholds(calibrate(logits, slopes, intercepts), y_true, certain, sources)
     classifier.config.thresholds = points["balanced"]
     classifier.config.operating_points = points
+    classifier.error_rates = error_rates(
+        calibrate(logits, slopes, intercepts), y_true, certain, points
+    )
     classifier.forget_hash()
 
 
 # ----------------------------------------------------------------------- the whole recipe
 def evaluate_named(
-    classifier: SDGClassifier, names: list[str], *, log: Progress = _stderr
+    classifier: Classifier, names: list[str], *, log: Progress = _stderr
 ) -> dict[str, dict[str, Any]]:
     """Metrics of ``classifier`` on named evaluation sets, at every operating point."""
     from .data import SOURCES
@@ -629,9 +635,9 @@ def save_model(
     folder = result.classifier.save_pretrained(output_dir, metrics=result.metrics, card=card)
     (folder / TRAINING_CONFIG_FILE).write_text(result.config.to_yaml(), encoding="utf-8")
     if result.config.evaluate:
-        saved = SDGClassifier.from_pretrained(folder)
+        saved = load_classifier(folder, "float32")  # the model as saved, not the one in memory
         result.metrics["evaluations"] = evaluate_named(saved, result.config.evaluate, log=log)
-        saved.save_pretrained(folder, metrics=result.metrics, card=card)
+        result.classifier.save_pretrained(folder, metrics=result.metrics, card=card)
         (folder / TRAINING_CONFIG_FILE).write_text(result.config.to_yaml(), encoding="utf-8")
     (folder / TRAINING_CONFIG_FILE).chmod(0o644)
     return folder

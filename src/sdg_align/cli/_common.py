@@ -57,3 +57,16 @@ def tags_option(func: F) -> F:
         help="Operating point: balanced (best F1), precise (precision >= 0.9 where reachable, "
         "for reports) or broad (recall >= 0.9 where reachable, for screening).",
     )(func)
+
+
+def backend_option(func: F) -> F:
+    """``--backend``: how the network runs (see sdg_align.modeling.backends)."""
+    return click.option(
+        "--backend",
+        type=click.Choice(["onnx", "float32", "int8"]),
+        default="onnx",
+        show_default=True,
+        help="onnx: the float32 network in ONNX Runtime (same results, no torch import once "
+        "exported into the cache, about 10 s once per model); float32: PyTorch; int8: quantised "
+        "encoder layers in PyTorch, about 1 macro-F1 point less accurate (see README).",
+    )(func)

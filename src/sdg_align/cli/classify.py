@@ -8,7 +8,7 @@ import sys
 import click
 
 from ..errors import DataError
-from ._common import friendly_errors, model_option, tags_option
+from ._common import backend_option, friendly_errors, model_option, tags_option
 
 
 def _read_texts(text: str | None, file: str | None, lines: bool) -> list[str]:
@@ -53,6 +53,7 @@ def _read_texts(text: str | None, file: str | None, lines: bool) -> list[str]:
 )
 @model_option
 @tags_option
+@backend_option
 @click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for all SDGs.")
 @click.option("--top-k", type=click.IntRange(1, 17), help="Show the k most probable SDGs.")
 @click.option("--explain", is_flag=True, help="Show the closest SDG targets and sentences.")
@@ -64,6 +65,7 @@ def classify(
     lines: bool,
     model_path: str | None,
     tags: str,
+    backend: str,
     threshold: float | None,
     top_k: int | None,
     explain: bool,
@@ -78,9 +80,9 @@ def classify(
       cat projects.txt | sdg-align classify --lines --json
     """
     texts = _read_texts(text, file, lines)
-    from ..modeling import SDGClassifier
+    from ..modeling import load_classifier
 
-    classifier = SDGClassifier.from_pretrained(model_path)
+    classifier = load_classifier(model_path, backend)
     predictions = classifier.predict(texts, threshold=threshold, top_k=top_k, tags=tags)
     evidence = None
     if explain:

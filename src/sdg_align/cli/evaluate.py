@@ -7,7 +7,7 @@ import json
 import click
 
 from ..errors import SDGAlignError
-from ._common import friendly_errors, tags_option
+from ._common import backend_option, friendly_errors, tags_option
 
 
 @click.command()
@@ -20,6 +20,7 @@ from ._common import friendly_errors, tags_option
     "--sdgs-col", default="sdgs", show_default=True, help="SDG column of a generic table."
 )
 @tags_option
+@backend_option
 @click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for all SDGs.")
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages on stderr.")
@@ -30,6 +31,7 @@ def evaluate(
     text_col: tuple[str, ...],
     sdgs_col: str,
     tags: str,
+    backend: str,
     threshold: float | None,
     as_json: bool,
     quiet: bool,
@@ -44,9 +46,9 @@ def evaluate(
     from ..data import load_source
     from ..evaluation import evaluate as run_evaluation
     from ..evaluation import format_metrics_table
-    from ..modeling import SDGClassifier
+    from ..modeling import load_classifier
 
-    classifier = SDGClassifier.from_pretrained(model_path)
+    classifier = load_classifier(model_path, backend)
     results, failed = {}, []
     for name in data:
         try:

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ._common import friendly_errors, model_option, quiet_option, tags_option
+from ._common import backend_option, friendly_errors, model_option, quiet_option, tags_option
 
 
 @click.command()
@@ -39,15 +39,7 @@ from ._common import friendly_errors, model_option, quiet_option, tags_option
 @click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for all SDGs.")
 @click.option("--explain", is_flag=True, help="Add an evidence column (targets and sentences).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its last chunk.")
-@click.option(
-    "--backend",
-    type=click.Choice(["onnx", "float32", "int8"]),
-    default="onnx",
-    show_default=True,
-    help="onnx: the float32 network in ONNX Runtime (same results, 1.6-2x faster; exported "
-    "once per model into the cache); float32: PyTorch; int8: quantised encoder layers, faster "
-    "than float32 but about 1 macro-F1 point less accurate (see README).",
-)
+@backend_option
 @click.option(
     "--batch-size",
     default=16,

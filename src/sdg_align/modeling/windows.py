@@ -1,0 +1,71 @@
+"""Text to token windows: the tokenizer, overlapping windows for long texts, padded batches.
+
+Nothing here needs torch: inference on ONNX Runtime uses the same windows as training.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelError
+from .config import TOKENIZER_FILE, TOKENIZER_FILE_GZ
+
+
+def load_tokenizer(path: Path) -> Any:
+    """A ``tokenizers.Tokenizer`` from ``tokenizer.json`` or its gzipped copy."""
+    from tokenizers import Tokenizer
+
+    try:
+        if path.suffix == ".gz":
+            return Tokenizer.from_str(gzip.decompress(path.read_bytes()).decode("utf-8"))
+        return Tokenizer.from_file(str(path))
+    except Exception as exc:
+        raise ModelError(f"cannot read the tokenizer {path}: {exc}") from exc
+
+
+def folder_tokenizer(folder: Path) -> Any:
+    plain = folder / TOKENIZER_FILE
+    return load_tokenizer(plain if plain.is_file() else folder / TOKENIZER_FILE_GZ)
+
+
+class TokenWindows:
+    """Tokenises once, without truncation, and cuts long texts into overlapping windows."""
+
+    def __init__(self, tokenizer: Any, max_length: int, overlap: int, prefix: str) -> None:
+        self.tokenizer = tokenizer
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+        specials = tokenizer.encode("", add_special_tokens=True).ids
+        self.cls_id, self.sep_id = specials[0], specials[-1]
+        self.pad_id = tokenizer.token_to_id("[PAD]")
+        if self.pad_id is None:
+            self.pad_id = tokenizer.token_to_id("<pad>") or 0
+        self.body = max_length - 2
+        self.step = max(1, self.body - overlap)
+        self.prefix = prefix
+
+    def windows(self, texts: Sequence[str]) -> list[list[list[int]]]:
+        encoded = self.tokenizer.encode_batch(
+            [self.prefix + t for t in texts], add_special_tokens=False
+        )
+        result = []
+        for enc in encoded:
+            ids = enc.ids
+            starts = range(0, max(1, len(ids) - self.body + self.step), self.step)
+            result.append([[self.cls_id, *ids[s : s + self.body], self.sep_id] for s in starts])
+        return result
+
+    def pad(self, batch: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids and attention mask (int64 arrays) of a batch, padded to its longest window."""
+        width = max(len(ids) for ids in batch)
+        input_ids = np.full((len(batch), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for row, ids in enumerate(batch):
+            input_ids[row, : len(ids)] = ids
+            mask[row, : len(ids)] = 1
+        return input_ids, mask
