@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 
 import numpy as np
 import pytest
@@ -232,3 +233,126 @@ def test_cli_train_from_a_recipe_stores_it_and_its_operating_points(
     assert again.exit_code == 0, again.output
     config2 = json.loads((tmp_path / "m2" / "config.json").read_text())
     assert config2["thresholds"] == config["thresholds"]  # the recipe reproduces the model
+
+
+# ----------------------------------------------------------------------- honest reports
+def test_comparison_warns_when_too_few_texts_when_worse_and_when_the_base_saw_them():
+    from sdg_align.evaluation import base_comparison, multilabel_metrics
+
+    truth = np.zeros((40, 17))
+    truth[:20, 6] = 1
+    good = multilabel_metrics(truth, truth > 0)
+    bad = multilabel_metrics(truth, np.zeros_like(truth, dtype=bool))
+    fine = base_comparison(good, bad, kind="held-out test split", base_model="b")
+    assert fine["warnings"] == [] and fine["macro_f1_change"] == pytest.approx(1.0)
+    worse = base_comparison(bad, good, kind="held-out test split", base_model="b", base_seen=3)
+    assert any("WORSE than the base model" in w for w in worse["warnings"])
+    assert any(
+        "3 of these texts were in the base model's training data" in w for w in worse["warnings"]
+    )
+    few = base_comparison(
+        multilabel_metrics(truth[:12], truth[:12] > 0),
+        multilabel_metrics(truth[:12], truth[:12] > 0),
+        kind="out of fold",
+        base_model="b",
+    )
+    assert len(few["warnings"]) == 1 and "only 12 held-out texts" in few["warnings"][0]
+    assert "too few to trust" in few["warnings"][0]
+
+
+def test_train_says_when_the_new_model_is_worse_than_its_base(tiny_model_dir, tmp_path):
+    from .conftest import make_texts
+
+    rows = make_texts(120, seed=4)
+    shuffled = [r["sdgs"] for r in rows[:80]]
+    random.Random(0).shuffle(shuffled)
+    for row, sdgs in zip(rows[:80], shuffled, strict=True):
+        row["sdgs"] = [s for s in (7, 6, 14, 4, 3, 13) if s not in sdgs][: len(sdgs)]
+    for row in rows[80:]:
+        row["split"] = "test"  # true labels, held out
+    data = tmp_path / "wrong.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    result = CliRunner().invoke(
+        main,
+        ["train", "-d", str(data), "--init-model", str(tiny_model_dir), "-o", str(tmp_path / "m"),
+         "--small-data-limit", "0", "--epochs", "3", "--learning-rate", "0.05",
+         "--test-fraction", "0", "-q"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "held-out test split (40 texts): new model against the base model" in result.stdout
+    assert "the new model is WORSE than the base model on these 40 texts" in result.stderr
+    metrics = json.loads((tmp_path / "m" / "metrics.json").read_text())
+    assert metrics["comparison"][0]["macro_f1_change"] < 0
+
+
+def test_a_trained_model_folder_has_the_default_models_files_and_knows_its_texts(
+    tiny_encoder_dir, toy_data_file, tmp_path
+):
+    import re
+
+    from sdg_align.modeling import default_model_path
+    from sdg_align.trained_texts import TrainedTexts
+
+    out = tmp_path / "model"
+    result = CliRunner().invoke(
+        main,
+        ["train", "-d", str(toy_data_file), "-o", str(out), "--base-encoder", str(tiny_encoder_dir),
+         "--epochs", "1", "--max-length", "32", "--trainable-layers", "1", "-q"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    written = {p.name for p in out.iterdir()}
+    assert {p.name for p in default_model_path().iterdir()} <= written
+    assert {"error_rates.json", "training_config.yaml", "training_texts.json.gz"} <= written
+    record = TrainedTexts.read(out)
+    sizes = json.loads((out / "metrics.json").read_text())["sizes"]
+    assert record is not None and len(record.train) == sizes["train"]
+    assert len(record.validation) == sizes["validation"]
+    assert (out / "training_texts.json.gz").stat().st_size < 3000  # 144 hashes, compact
+    card = (out / "README.md").read_text()
+    for target in re.findall(r"\]\(([^)]+)\)", card):  # every link leads somewhere real
+        assert not target.startswith("http") and (out / target).exists(), target
+    assert "training_config.yaml" in card and "training_texts.json.gz" in card
+
+    evaluated = CliRunner().invoke(main, ["evaluate", str(out), str(toy_data_file), "--json"])
+    assert evaluated.exit_code == 0, evaluated.output
+    seen = json.loads(evaluated.stdout)[str(toy_data_file)]["seen_in_training"]
+    assert seen == {
+        "texts": 160,
+        "trained_on": sizes["train"],
+        "validation": sizes["validation"],
+    }
+    assert f"{sizes['train']} of its 160 texts were in the model's training data" in (
+        evaluated.stderr
+    )
+
+
+def test_paths_resolve_from_where_the_user_stands(
+    tiny_model_dir, toy_data_file, tmp_path, monkeypatch
+):
+    import shutil
+
+    from sdg_align.modeling import default_model_path
+    from sdg_align.training import resolve_init_model
+
+    assert resolve_init_model("default") == default_model_path()
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copytree(tiny_model_dir, work / "base")
+    shutil.copy(toy_data_file, work / "ours.jsonl")
+    runner = CliRunner()
+    monkeypatch.chdir(work)
+    result = runner.invoke(
+        main,
+        ["train", "-d", "ours.jsonl", "--init-model", "base", "-o", "out", "--epochs", "1",
+         "--small-data-limit", "0", "-q"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    missing = runner.invoke(
+        main, ["train", "-d", "ours.jsonl", "--init-model", "nowhere", "-o", "x"]
+    )
+    assert missing.exit_code == 2 and "no model folder at nowhere" in missing.output
+    same = runner.invoke(main, ["train", "-d", "ours.jsonl", "--init-model", "base", "-o", "base"])
+    assert same.exit_code == 2 and "must differ" in same.output
+    stored = TrainingConfig.from_file(work / "out" / "training_config.yaml")
+    assert stored.sources == [str(work / "ours.jsonl")]
+    assert stored.init_model == str(work / "base")

@@ -84,11 +84,18 @@ def evaluate(
     """Predict every example and compare with its labels; adds breakdowns by ``lang`` etc.
 
     Besides the chosen operating point, the result has ``operating_points``: macro and micro
-    figures at each operating point the model stores, and ``shared_task`` for sets whose texts
-    have one primary goal (SwissText 2024 task 1's metric).
+    figures at each operating point the model stores, ``shared_task`` for sets whose texts
+    have one primary goal (SwissText 2024 task 1's metric), and ``seen_in_training``: how many
+    of the texts the model was trained or tuned on, when its folder records that
+    (:mod:`sdg_align.trained_texts`).
     """
+    from .trained_texts import TrainedTexts
+
     probs = classifier.predict_proba(labelled.texts(), batch_size=batch_size)
     result = metrics_from_probs(classifier, labelled, probs, threshold=threshold, tags=tags, by=by)
+    record = TrainedTexts.read(classifier.source_dir) if classifier.source_dir else None
+    if record is not None:
+        result["seen_in_training"] = record.overlap(labelled.texts())
     if threshold is None:
         result["operating_points"] = {}
         for point in ["balanced", *classifier.config.operating_points]:
@@ -200,4 +207,86 @@ def format_metrics_table(metrics: dict[str, Any], title: str = "") -> str:
                     for value, sub in block.items()
                 )
             )
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------- new model against its base
+MIN_TRUSTED_TEXTS = 30  # fewer held-out texts than this: figures too small to trust
+
+
+def base_comparison(
+    new: dict[str, Any],
+    base: dict[str, Any],
+    *,
+    kind: str,
+    base_model: str,
+    base_seen: int = 0,
+) -> dict[str, Any]:
+    """The new model's figures next to the base model's on the same texts, with warnings.
+
+    ``new`` and ``base`` are :func:`multilabel_metrics` results on the same texts; ``base_seen``
+    counts texts the base model was trained on (its figures are then optimistic).
+    """
+    texts = int(new["samples"])
+    delta = new["macro"]["f1"] - base["macro"]["f1"]
+    warnings = []
+    if texts < MIN_TRUSTED_TEXTS:
+        warnings.append(
+            f"only {texts} held-out texts ({kind}): too few to trust these figures; "
+            f"label at least {MIN_TRUSTED_TEXTS} to measure the new model"
+        )
+    if delta < 0:
+        warnings.append(
+            f"the new model is WORSE than the base model on these {texts} texts ({kind}): "
+            f"macro-F1 {new['macro']['f1']:.3f} vs {base['macro']['f1']:.3f}"
+        )
+    if base_seen:
+        warnings.append(
+            f"{base_seen} of these texts were in the base model's training data, so its figures "
+            "are optimistic"
+        )
+
+    def summary(block: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "macro": block["macro"],
+            "micro": block["micro"],
+            "f1_per_sdg": [row["f1"] for row in block["per_sdg"]],
+        }
+
+    return {
+        "kind": kind,
+        "base_model": base_model,
+        "texts": texts,
+        "support": [row["support"] for row in new["per_sdg"]],
+        "new": summary(new),
+        "base": summary(base),
+        "macro_f1_change": delta,
+        "warnings": warnings,
+    }
+
+
+def format_comparison(comparison: dict[str, Any]) -> str:
+    """Per-SDG F1 of the new and the base model side by side, then the averages."""
+    new, base = comparison["new"], comparison["base"]
+    lines = [
+        f"{comparison['kind']} ({comparison['texts']} texts): new model against the base model "
+        f"{comparison['base_model']}"
+    ]
+    header = f"{'SDG':<44} {'new F1':>7} {'base F1':>7} {'support':>7}"
+    lines += [header, "-" * len(header)]
+    for i, goal in enumerate(GOALS):
+        if not comparison["support"][i]:
+            continue
+        name = f"{goal.number:>2} {goal.short_name}"
+        lines.append(
+            f"{name:<44} {new['f1_per_sdg'][i]:7.3f} {base['f1_per_sdg'][i]:7.3f} "
+            f"{comparison['support'][i]:7d}"
+        )
+    lines.append("-" * len(header))
+    for label, key in (("macro", "macro"), ("micro", "micro")):
+        lines.append(
+            f"{label:<8} new P {new[key]['precision']:.3f} R {new[key]['recall']:.3f} "
+            f"F1 {new[key]['f1']:.3f}   base P {base[key]['precision']:.3f} "
+            f"R {base[key]['recall']:.3f} F1 {base[key]['f1']:.3f}"
+        )
     return "\n".join(lines)

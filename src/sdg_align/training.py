@@ -47,14 +47,23 @@ from .decisions import (
     fit_calibration,
     per_source_report,
 )
-from .errors import DataError
+from .errors import DataError, ModelError
 from .evaluation import metrics_from_probs
-from .labels import NUM_SDGS
-from .modeling import Classifier, load_classifier
-from .modeling.network import SDGClassifier, mean_pool
-from .pooling import POOLINGS, pool_texts, pool_torch
+from .modeling import Classifier, default_model_path, load_classifier, resolve_model_path
+from .modeling.network import SDGClassifier
+from .pooling import POOLINGS
+from .trained_texts import TRAINED_TEXTS_FILE
+from .window_cache import (
+    FrozenStates,
+    WindowCache,
+    all_logits,
+    build_cache,
+    text_batches,
+    text_logits,
+)
 
 TRAINING_CONFIG_FILE = "training_config.yaml"
+DEFAULT_INIT = "default"  # init_model value meaning the bundled default model
 
 
 @dataclass
@@ -88,6 +97,16 @@ class TrainingConfig:
     validation_fraction: float = 0.1
     test_fraction: float = 0.1
     evaluate: list[str] = field(default_factory=list)  # named sets evaluated on the saved model
+    # --- continuing from a model on little data (sdg_align.adaptation; chosen by measurement in
+    # scripts/eval_adaptation.py). Used only with init_model and fewer than small_data_limit
+    # examples, so training from a base encoder, or on a lot of data, is unchanged.
+    small_data_limit: int = 500  # below this many examples, continuing from a model adapts it
+    cv_folds: int = 5  # folds over the user's texts: epochs, thresholds and the honest measure
+    replay_examples: int = 300  # texts of the base model's own training data mixed in (0: none)
+    replay_sources: list[str] | None = None  # None: the sources of the base model's recipe
+    anchor_weight: float = 0.01  # L2 pull of the trainable weights toward the base model's
+    refit_min_positives: int = 10  # out-of-fold positives an SDG needs to refit its thresholds
+    adapt_trainable_layers: int | None = None  # None: trainable_layers
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -113,6 +132,18 @@ class TrainingConfig:
             raise ValueError("implied_negative_weight must lie in [0, 1]")
         if isinstance(self.text_col, str):
             self.text_col = [self.text_col]
+        if self.small_data_limit < 0 or self.replay_examples < 0:
+            raise ValueError("small_data_limit and replay_examples must not be negative")
+        if self.cv_folds < 2:
+            raise ValueError("cv_folds must be at least 2")
+        if self.anchor_weight < 0:
+            raise ValueError("anchor_weight must not be negative")
+        if self.refit_min_positives < 1:
+            raise ValueError("refit_min_positives must be at least 1")
+        if self.adapt_trainable_layers is not None and self.adapt_trainable_layers < 0:
+            raise ValueError("adapt_trainable_layers must not be negative")
+        if isinstance(self.replay_sources, str):
+            self.replay_sources = [self.replay_sources]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -165,6 +196,14 @@ class TrainingResult:
     metrics: dict[str, Any]  # "validation", "validation_by_source", "test", "history", ...
     sizes: dict[str, int]
     config: TrainingConfig
+    trained_texts: list[str] = field(default_factory=list)  # recorded in the model folder
+    validation_texts: list[str] = field(default_factory=list)
+    held_out: LabelledSet = field(default_factory=LabelledSet)  # never trained on: the report
+
+
+def uses_adaptation(config: TrainingConfig, examples: int) -> bool:
+    """Whether ``train`` follows the small-data protocol (continuing, on little data)."""
+    return bool(config.init_model) and examples < config.small_data_limit
 
 
 Progress = Callable[[str], None]
@@ -216,146 +255,144 @@ def assemble_training_data(config: TrainingConfig, *, log: Progress = _stderr) -
     return merged
 
 
-# ----------------------------------------------------------------------- cached windows
-class _WindowCache:
-    """Frozen-prefix outputs of every window; ``owners[i]`` lists text i's window indices."""
+# ----------------------------------------------------------------------- one optimisation run
+def trainable_parameters(network: Any, first_trainable: int) -> list[nn.Parameter]:
+    """Mark the top encoder layers and the head trainable (all else frozen); return the layers'."""
+    for param in network.parameters():
+        param.requires_grad = False
+    encoder_params = [
+        p for layer in network.encoder.encoder.layer[first_trainable:] for p in layer.parameters()
+    ]
+    for param in [*encoder_params, *network.head.parameters()]:
+        param.requires_grad = True
+    return encoder_params
+
+
+def snapshot(network: Any) -> dict[str, torch.Tensor]:
+    """Copies of the trainable parameters (to restore later, or to anchor to)."""
+    return {n: p.detach().clone() for n, p in network.named_parameters() if p.requires_grad}
+
+
+def restore(network: Any, state: dict[str, torch.Tensor]) -> None:
+    network.load_state_dict(state, strict=False)
+
+
+class FitRun:
+    """One optimisation run over a cached training set: its loss, optimiser and schedule.
+
+    Several runs can share one network (the folds of a cross-validation): each keeps its own
+    optimiser state, and the caller swaps each run's parameters in with :func:`restore`.
+    ``anchor`` adds ``anchor_weight * sum((p - p0)^2)``, which pulls the trainable parameters
+    toward ``p0`` (the base model's), so a little data moves the model only as far as it must.
+    """
 
     def __init__(
-        self, states: list[torch.Tensor], owners: list[list[int]], pooled_only: bool
+        self,
+        classifier: SDGClassifier,
+        cache: WindowCache,
+        labelled: LabelledSet,
+        config: TrainingConfig,
+        first_trainable: int,
+        *,
+        schedule_epochs: int | None = None,
+        anchor: dict[str, torch.Tensor] | None = None,
+        anchor_weight: float = 0.0,
     ) -> None:
-        self.states = states
-        self.owners = owners
-        self.pooled_only = pooled_only
-
-    def __len__(self) -> int:
-        return len(self.owners)
-
-    def tokens(self, text: int) -> int:
-        return sum(self.states[w].shape[0] for w in self.owners[text])
-
-    def batch(self, windows: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
-        if self.pooled_only:
-            return torch.stack([self.states[i] for i in windows]), torch.ones(len(windows), 1)
-        width = max(self.states[i].shape[0] for i in windows)
-        hidden = torch.zeros(len(windows), width, self.states[windows[0]].shape[1])
-        mask = torch.zeros(len(windows), width, dtype=torch.long)
-        for r, i in enumerate(windows):
-            n = self.states[i].shape[0]
-            hidden[r, :n] = self.states[i].float()
-            mask[r, :n] = 1
-        return hidden, mask
-
-
-def _build_cache(
-    classifier: SDGClassifier,
-    texts: list[str],
-    first_trainable: int,
-    batch_size: int,
-    show_progress: bool,
-    desc: str,
-) -> _WindowCache:
-    from tqdm.auto import tqdm
-
-    network = classifier.network
-    per_text = classifier.windower.windows(texts)
-    flat = [w for windows in per_text for w in windows]
-    owners, start = [], 0
-    for windows in per_text:
-        owners.append(list(range(start, start + len(windows))))
-        start += len(windows)
-    order = sorted(range(len(flat)), key=lambda i: len(flat[i]))
-    pooled_only = first_trainable >= network.num_layers
-    states: list[torch.Tensor] = [torch.empty(0)] * len(flat)
-    network.eval()
-    with (
-        torch.inference_mode(),
-        tqdm(
-            total=len(flat), desc=desc, unit="window", disable=not show_progress, file=sys.stderr
-        ) as bar,
-    ):
-        for begin in range(0, len(order), batch_size):
-            rows = order[begin : begin + batch_size]
-            ids_np, mask_np = classifier.windower.pad([flat[i] for i in rows])
-            input_ids, mask = torch.from_numpy(ids_np), torch.from_numpy(mask_np)
-            hidden = network.run_layers(network.embed_tokens(input_ids), mask, 0, first_trainable)
-            if pooled_only:
-                pooled = mean_pool(hidden, mask)
-                for r, i in enumerate(rows):
-                    states[i] = pooled[r].clone()
-            else:
-                for r, i in enumerate(rows):
-                    n = int(mask[r].sum())
-                    states[i] = hidden[r, :n].to(torch.bfloat16).clone()
-            bar.update(len(rows))
-    return _WindowCache(states, owners, pooled_only)
-
-
-def _window_logits(
-    classifier: SDGClassifier, cache: _WindowCache, windows: list[int], first_trainable: int
-) -> torch.Tensor:
-    network = classifier.network
-    hidden, mask = cache.batch(windows)
-    pooled = (
-        hidden
-        if cache.pooled_only
-        else mean_pool(network.run_layers(hidden, mask, first_trainable), mask)
-    )
-    return network.classify(pooled)
-
-
-def _text_logits(
-    classifier: SDGClassifier,
-    cache: _WindowCache,
-    texts: list[int],
-    first_trainable: int,
-    pooling: str,
-    rng: random.Random | None,
-    max_windows: int,
-) -> torch.Tensor:
-    """Pooled logits of ``texts``; with ``rng``, at most ``max_windows`` sampled windows each."""
-    chosen = []
-    for t in texts:
-        windows = cache.owners[t]
-        if rng is not None and len(windows) > max_windows:
-            windows = sorted(rng.sample(windows, max_windows))
-        chosen.append(windows)
-    flat = [w for windows in chosen for w in windows]
-    logits = _window_logits(classifier, cache, flat, first_trainable)
-    pooled, start = [], 0
-    for windows in chosen:
-        pooled.append(pool_torch(logits[start : start + len(windows)], pooling))
-        start += len(windows)
-    return torch.stack(pooled)
-
-
-def _all_logits(
-    classifier: SDGClassifier, cache: _WindowCache, first_trainable: int, config: TrainingConfig
-) -> np.ndarray:
-    """Pooled logits of every cached text from all its windows (as inference computes them)."""
-    classifier.network.eval()
-    window_count = sum(len(o) for o in cache.owners)
-    logits = np.zeros((window_count, NUM_SDGS), dtype=np.float32)
-    with torch.inference_mode():
-        for start in range(0, window_count, config.batch_size * 2):
-            windows = list(range(start, min(start + config.batch_size * 2, window_count)))
-            logits[windows] = _window_logits(classifier, cache, windows, first_trainable).numpy()
-    return pool_texts(logits, [len(o) for o in cache.owners], config.pooling)
-
-
-def _batches(cache: _WindowCache, batch_size: int, rng: random.Random) -> list[list[int]]:
-    """Shuffled batches of texts of similar length: little padding, still random order."""
-    indices = list(range(len(cache)))
-    rng.shuffle(indices)
-    if not cache.pooled_only:
-        chunk = batch_size * 50
-        indices = [
-            i
-            for start in range(0, len(indices), chunk)
-            for i in sorted(indices[start : start + chunk], key=cache.tokens)
+        network = classifier.network
+        self.classifier = classifier
+        self.cache = cache
+        self.config = config
+        self.first_trainable = first_trainable
+        self.anchor = anchor if anchor_weight > 0 else None
+        self.anchor_weight = anchor_weight
+        encoder_params = [
+            p
+            for layer in network.encoder.encoder.layer[first_trainable:]
+            for p in layer.parameters()
         ]
-    batches = [indices[s : s + batch_size] for s in range(0, len(indices), batch_size)]
-    rng.shuffle(batches)
-    return batches
+        self.y = torch.tensor(labelled.label_matrix())
+        self.mask = torch.tensor(labelled.loss_mask())
+        self.weights = torch.tensor([e.weight for e in labelled.examples], dtype=torch.float32)
+        pos_weight = positive_weights(self.y, self.mask, config.max_pos_weight)
+        self.loss_fn = nn.BCEWithLogitsLoss(pos_weight=pos_weight, reduction="none")
+        self.optimizer = torch.optim.AdamW(
+            [
+                {"params": list(network.head.parameters()), "lr": config.learning_rate},
+                {"params": encoder_params, "lr": config.encoder_learning_rate},
+            ],
+            weight_decay=config.weight_decay,
+        )
+        steps_per_epoch = math.ceil(len(labelled) / config.batch_size)
+        total_steps = steps_per_epoch * (schedule_epochs or config.epochs)
+        warmup = max(1, total_steps // 20)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer,
+            lambda step: (
+                min(1.0, (step + 1) / warmup)
+                * max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+            ),
+        )
+
+    def penalty(self) -> torch.Tensor:
+        assert self.anchor is not None
+        total = torch.zeros(())
+        for name, param in self.classifier.network.named_parameters():
+            if name in self.anchor:
+                total = total + ((param - self.anchor[name]) ** 2).sum()
+        return self.anchor_weight * total
+
+    def epoch(self, rng: random.Random, *, progress: bool, desc: str) -> float:
+        """One pass over the training texts; returns the mean loss per batch."""
+        from tqdm.auto import tqdm
+
+        config, network = self.config, self.classifier.network
+        network.train()
+        batches = text_batches(self.cache, config.batch_size, rng)
+        total_loss = 0.0
+        with tqdm(batches, desc=desc, unit="batch", disable=not progress, file=sys.stderr) as bar:
+            for rows in bar:
+                logits = text_logits(
+                    self.classifier,
+                    self.cache,
+                    rows,
+                    self.first_trainable,
+                    config.pooling,
+                    rng,
+                    config.max_windows,
+                )
+                loss = masked_loss(
+                    self.loss_fn, logits, self.y[rows], self.mask[rows], self.weights[rows]
+                )
+                if self.anchor is not None:
+                    loss = loss + self.penalty()
+                self.optimizer.zero_grad()
+                loss.backward()
+                nn.utils.clip_grad_norm_(
+                    [p for g in self.optimizer.param_groups for p in g["params"]], 1.0
+                )
+                self.optimizer.step()
+                self.scheduler.step()
+                total_loss += float(loss.detach())
+                bar.set_postfix(loss=f"{loss.item():.3f}")
+        return total_loss / max(1, len(batches))
+
+
+def continue_from(config: TrainingConfig) -> SDGClassifier:
+    """The model ``init_model`` names ("default": the bundled default model), made trainable."""
+    classifier = SDGClassifier.from_pretrained(resolve_init_model(config.init_model))
+    # Continuing keeps the model's base encoder and length; the config records it.
+    config.base_encoder = classifier.config.base_encoder
+    config.max_length = classifier.config.max_length
+    return classifier
+
+
+def resolve_init_model(init_model: str | None) -> Path:
+    """``init_model`` as a folder: "default" is the bundled default model."""
+    if init_model is None:
+        raise ValueError("no init_model to continue from")
+    if init_model == DEFAULT_INIT:
+        return default_model_path()
+    return resolve_model_path(init_model)
 
 
 # ----------------------------------------------------------------------- training
@@ -365,14 +402,25 @@ def train(
     *,
     progress: bool = True,
     log: Progress = _stderr,
+    frozen: FrozenStates | None = None,
 ) -> TrainingResult:
-    """Fine-tune a classifier on ``labelled`` and return it with validation and test metrics."""
+    """Fine-tune a classifier on ``labelled`` and return it with validation and test metrics.
+
+    Continuing from a model (``init_model``) on fewer than ``small_data_limit`` examples follows
+    the small-data protocol of :mod:`sdg_align.adaptation` (cross-validation, replay, anchoring to
+    the base weights, the base decision rule kept unless the data can refit it). ``frozen``
+    reuses frozen-layer states computed by an earlier run from the same model.
+    """
     check_trainable(labelled)
     if len(labelled) < 10:
         raise DataError(f"need at least 10 labelled examples to train; got {len(labelled)}")
     random.seed(config.seed)
     np.random.seed(config.seed)
     torch.manual_seed(config.seed)
+    if uses_adaptation(config, len(labelled)):
+        from .adaptation import adapt
+
+        return adapt(labelled, config, progress=progress, log=log, frozen=frozen)
 
     train_set, dev_set, test_set = split_holdout(
         labelled,
@@ -389,10 +437,7 @@ def train(
     )
 
     if config.init_model:
-        classifier = SDGClassifier.from_pretrained(config.init_model)
-        # Continuing keeps the model's base encoder and length; the config records it.
-        config.base_encoder = classifier.config.base_encoder
-        config.max_length = classifier.config.max_length
+        classifier = continue_from(config)
     else:
         classifier = SDGClassifier.from_base(
             config.base_encoder, max_length=config.max_length, seed=config.seed
@@ -402,100 +447,50 @@ def train(
     trainable = min(config.trainable_layers, network.num_layers)
     first_trainable = network.num_layers - trainable
     classifier.config.trained_layers = max(trainable, classifier.config.trained_layers)
-
-    for param in network.parameters():
-        param.requires_grad = False
-    encoder_params = [
-        p for layer in network.encoder.encoder.layer[first_trainable:] for p in layer.parameters()
-    ]
-    for param in [*encoder_params, *network.head.parameters()]:
-        param.requires_grad = True
+    trainable_parameters(network, first_trainable)
 
     started = time.time()
-    train_cache = _build_cache(
-        classifier, train_set.texts(), first_trainable, config.batch_size, progress, "encode train"
-    )
-    dev_cache = _build_cache(
-        classifier, dev_set.texts(), first_trainable, config.batch_size, progress, "encode dev"
-    )
+    if frozen is not None:
+        frozen.check(classifier, first_trainable)
+        train_cache = frozen.cache(classifier, train_set.texts(), progress=progress)
+        dev_cache = frozen.cache(classifier, dev_set.texts(), progress=progress)
+    else:
+        train_cache = build_cache(
+            classifier,
+            train_set.texts(),
+            first_trainable,
+            config.batch_size,
+            progress,
+            "encode train",
+        )
+        dev_cache = build_cache(
+            classifier, dev_set.texts(), first_trainable, config.batch_size, progress, "encode dev"
+        )
     log(f"frozen layers cached in {time.time() - started:.0f}s")
 
-    y_train = torch.tensor(train_set.label_matrix())
-    m_train = torch.tensor(train_set.loss_mask())
-    w_train = torch.tensor([e.weight for e in train_set.examples], dtype=torch.float32)
-    pos_weight = positive_weights(y_train, m_train, config.max_pos_weight)
-    loss_fn = nn.BCEWithLogitsLoss(pos_weight=pos_weight, reduction="none")
-
-    optimizer = torch.optim.AdamW(
-        [
-            {"params": list(network.head.parameters()), "lr": config.learning_rate},
-            {"params": encoder_params, "lr": config.encoder_learning_rate},
-        ],
-        weight_decay=config.weight_decay,
-    )
-    steps_per_epoch = math.ceil(len(train_set) / config.batch_size)
-    total_steps = steps_per_epoch * config.epochs
-    warmup = max(1, total_steps // 20)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer,
-        lambda step: (
-            min(1.0, (step + 1) / warmup)
-            * max(0.0, (total_steps - step) / max(1, total_steps - warmup))
-        ),
-    )
-
+    run = FitRun(classifier, train_cache, train_set, config, first_trainable)
     y_dev = dev_set.label_matrix()
     certain_dev = dev_set.certain_mask()
     dev_sources = dev_set.sources()
-    trainable_names = [n for n, p in network.named_parameters() if p.requires_grad]
     best_f1, best_state, stale, history = -1.0, None, 0, []
     rng = random.Random(config.seed)
-    from tqdm.auto import tqdm
 
     for epoch in range(1, config.epochs + 1):
-        network.train()
-        batches = _batches(train_cache, config.batch_size, rng)
-        total_loss = 0.0
-        with tqdm(
-            batches,
-            desc=f"epoch {epoch}/{config.epochs}",
-            unit="batch",
-            disable=not progress,
-            file=sys.stderr,
-        ) as bar:
-            for rows in bar:
-                logits = _text_logits(
-                    classifier,
-                    train_cache,
-                    rows,
-                    first_trainable,
-                    config.pooling,
-                    rng,
-                    config.max_windows,
-                )
-                loss = masked_loss(loss_fn, logits, y_train[rows], m_train[rows], w_train[rows])
-                optimizer.zero_grad()
-                loss.backward()
-                nn.utils.clip_grad_norm_(
-                    [p for g in optimizer.param_groups for p in g["params"]], 1.0
-                )
-                optimizer.step()
-                scheduler.step()
-                total_loss += float(loss.detach())
-                bar.set_postfix(loss=f"{loss.item():.3f}")
-        dev_probs = 1 / (1 + np.exp(-_all_logits(classifier, dev_cache, first_trainable, config)))
+        loss = run.epoch(rng, progress=progress, desc=f"epoch {epoch}/{config.epochs}")
+        dev_logits = all_logits(
+            classifier, dev_cache, first_trainable, config.pooling, config.batch_size
+        )
+        dev_probs = 1 / (1 + np.exp(-dev_logits))
         thresholds = choose_thresholds(dev_probs, y_dev, certain_dev, dev_sources)["balanced"]
         dev_f1 = balanced_macro_f1(dev_probs, y_dev, certain_dev, thresholds, dev_sources)
-        history.append({"epoch": epoch, "loss": total_loss / len(batches), "val_macro_f1": dev_f1})
+        history.append({"epoch": epoch, "loss": loss, "val_macro_f1": dev_f1})
         log(
-            f"epoch {epoch}: loss {total_loss / len(batches):.4f}, "
+            f"epoch {epoch}: loss {loss:.4f}, "
             f"validation macro-F1 {dev_f1:.3f} (sources weighed equally)"
         )
         if dev_f1 > best_f1 + 1e-4:
             best_f1, stale = dev_f1, 0
-            best_state = {
-                n: p.detach().clone() for n, p in network.named_parameters() if n in trainable_names
-            }
+            best_state = snapshot(network)
         else:
             stale += 1
             if stale >= config.patience:
@@ -503,10 +498,12 @@ def train(
                 break
 
     if best_state is not None:
-        network.load_state_dict(best_state, strict=False)
+        restore(network, best_state)
     round_like_saved(classifier)
     network.eval()
-    dev_logits = _all_logits(classifier, dev_cache, first_trainable, config)
+    dev_logits = all_logits(
+        classifier, dev_cache, first_trainable, config.pooling, config.batch_size
+    )
     fit_decision_rule(classifier, dev_logits, dev_set)
     dev_probs = classifier.calibrate(dev_logits)
     log(f"trained in {time.time() - started:.0f}s")
@@ -531,7 +528,15 @@ def train(
         metrics["test"] = metrics_from_probs(
             classifier, test_set, classifier.predict_proba(test_set.texts())
         )
-    return TrainingResult(classifier, metrics, sizes, config)
+    return TrainingResult(
+        classifier,
+        metrics,
+        sizes,
+        config,
+        trained_texts=train_set.texts(),
+        validation_texts=dev_set.texts(),
+        held_out=test_set,
+    )
 
 
 def positive_weights(labels: torch.Tensor, mask: torch.Tensor, cap: float) -> torch.Tensor:
@@ -619,6 +624,60 @@ def evaluate_named(
     return results
 
 
+def base_model_folder(config: TrainingConfig) -> Path | None:
+    """The model a new one is measured against: the one it continued from, else the default."""
+    if config.init_model:
+        return resolve_init_model(config.init_model)
+    try:
+        return default_model_path()
+    except ModelError:
+        return None
+
+
+def compare_with_base(result: TrainingResult, *, log: Progress = _stderr) -> list[dict[str, Any]]:
+    """The new model's held-out (or out-of-fold) figures next to the base model's, same texts.
+
+    Stored in ``result.metrics["comparison"]``. The base is the model training continued from,
+    else the bundled default model. Each comparison carries its warnings: too few texts to
+    trust, a new model worse than the base, texts the base model was trained on.
+    """
+    from .evaluation import base_comparison
+    from .trained_texts import TrainedTexts
+
+    comparisons: list[dict[str, Any]] = []
+    folder = base_model_folder(result.config)
+    if folder is None:
+        log("no base model to compare with (none given and no default model installed)")
+        return comparisons
+    base_record = TrainedTexts.read(folder)
+    adaptation = result.metrics.get("adaptation")
+    if adaptation:
+        oof = adaptation["out_of_fold"]
+        comparisons.append(
+            base_comparison(
+                oof["new"],
+                oof["base"],
+                kind=f"out of fold ({adaptation['folds']}-fold cross-validation over your texts)",
+                base_model=str(folder),
+            )
+        )
+    if len(result.held_out):
+        base = load_classifier(folder, "float32")
+        texts = result.held_out.texts()
+        base_metrics = metrics_from_probs(base, result.held_out, base.predict_proba(texts), by=())
+        comparisons.append(
+            base_comparison(
+                result.metrics["test"],
+                base_metrics,
+                kind="held-out test split",
+                base_model=str(folder),
+                base_seen=base_record.overlap(texts)["trained_on"] if base_record else 0,
+            )
+        )
+    result.metrics["comparison"] = comparisons
+    return comparisons
+
+
 def save_model(
     result: TrainingResult, output_dir: str | Path, card: dict[str, Any], *, log: Progress = _stderr
 ) -> Path:
@@ -626,18 +685,36 @@ def save_model(
 
     The evidence index (closest SDG targets) is built from the official target titles when the
     shared reference data are present, in English from the package's short titles otherwise.
+    The folder also records hashes of the texts the model was trained and tuned on
+    (:mod:`sdg_align.trained_texts`). A model continued from another is evaluated next to it.
     """
     from .data import shared_data_dir
     from .evidence import build_evidence_index
+    from .trained_texts import TrainedTexts
 
+    if result.config.init_model and Path(output_dir).resolve() == resolve_init_model(
+        result.config.init_model
+    ):
+        raise DataError(
+            "the output folder is the model training continued from; write to another folder "
+            "(the base model is needed to compare the new one with)"
+        )
     reference = shared_data_dir() / "sdg-reference"
     build_evidence_index(result.classifier, reference if reference.is_dir() else None)
     folder = result.classifier.save_pretrained(output_dir, metrics=result.metrics, card=card)
     (folder / TRAINING_CONFIG_FILE).write_text(result.config.to_yaml(), encoding="utf-8")
+    TrainedTexts.of(result.trained_texts, result.validation_texts).write(folder)
     if result.config.evaluate:
         saved = load_classifier(folder, "float32")  # the model as saved, not the one in memory
         result.metrics["evaluations"] = evaluate_named(saved, result.config.evaluate, log=log)
+        if result.config.init_model:
+            base = load_classifier(resolve_init_model(result.config.init_model), "float32")
+            result.metrics["base_evaluations"] = {
+                name: {k: block[k] for k in ("samples", "macro", "micro")}
+                for name, block in evaluate_named(base, result.config.evaluate, log=log).items()
+            }
         result.classifier.save_pretrained(folder, metrics=result.metrics, card=card)
         (folder / TRAINING_CONFIG_FILE).write_text(result.config.to_yaml(), encoding="utf-8")
-    (folder / TRAINING_CONFIG_FILE).chmod(0o644)
+    for written in (TRAINING_CONFIG_FILE, TRAINED_TEXTS_FILE):
+        (folder / written).chmod(0o644)
     return folder

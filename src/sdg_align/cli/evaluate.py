@@ -47,6 +47,7 @@ def evaluate(
     from ..evaluation import evaluate as run_evaluation
     from ..evaluation import format_metrics_table
     from ..modeling import load_classifier
+    from ..trained_texts import seen_warning
 
     classifier = load_classifier(model_path, backend)
     results, failed = {}, []
@@ -66,6 +67,10 @@ def evaluate(
             continue
         results[name] = run_evaluation(classifier, labelled, threshold=threshold, tags=tags)
         results[name]["skipped_rows"] = len(labelled.problems)
+        seen = results[name].get("seen_in_training")
+        warning = seen_warning(seen, name) if seen else None
+        if warning:
+            click.echo(f"warning: {warning}", err=True)
     if as_json:
         click.echo(json.dumps(results, indent=2))
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
@@ -26,7 +27,33 @@ _FIELD_FLAGS = (
     "patience",
     "seed",
     "sdgs_col",
+    "small_data_limit",
+    "cv_folds",
+    "replay_examples",
+    "anchor_weight",
+    "refit_min_positives",
+    "adapt_trainable_layers",
 )
+
+
+def _init_model(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A model folder, resolved from where the user stands, or "default" (the bundled model)."""
+    if value is None or value == "default":
+        return value
+    folder = Path(value).expanduser()
+    if not folder.is_dir():
+        raise click.BadParameter(
+            f"no model folder at {value} (from {Path.cwd()}); give a path to a model folder, "
+            "or 'default' for the bundled default model"
+        )
+    return str(folder.resolve())
+
+
+def _absolute_files(names: list[str]) -> list[str]:
+    """File sources as absolute paths (named sources stay names), so a stored recipe runs anywhere."""
+    from ..data import SOURCES
+
+    return [n if n in SOURCES or not Path(n).exists() else str(Path(n).resolve()) for n in names]
 
 
 @click.command()
@@ -62,8 +89,10 @@ _FIELD_FLAGS = (
 )
 @click.option(
     "--init-model",
-    type=click.Path(exists=True, file_okay=False, resolve_path=True),
-    help="Continue from this sdg-align model (e.g. the default) instead of a base encoder.",
+    callback=_init_model,
+    help="Continue from this sdg-align model folder ('default': the bundled default model) "
+    "instead of a base encoder. With fewer than --small-data-limit examples this adapts it "
+    "(cross-validation, replay, anchoring; see README).",
 )
 @click.option("--epochs", type=click.IntRange(1), help="Passes over the training data (default 4).")
 @click.option("--learning-rate", type=float, help="Learning rate of the head (default 2e-3).")
@@ -103,6 +132,43 @@ _FIELD_FLAGS = (
     "--patience", type=click.IntRange(1), help="Epochs without validation gain before stopping."
 )
 @click.option("--seed", type=int, help="Random seed (default 0).")
+@click.option(
+    "--small-data-limit",
+    type=click.IntRange(0),
+    help="Continuing from a model on fewer examples than this adapts it (default 500).",
+)
+@click.option(
+    "--cv-folds",
+    type=click.IntRange(2),
+    help="Cross-validation folds over your texts when adapting (default 5).",
+)
+@click.option(
+    "--replay-examples",
+    type=click.IntRange(0),
+    help="Texts of the base model's own training data mixed in when adapting (default 300).",
+)
+@click.option(
+    "--replay-sources",
+    multiple=True,
+    help="Where the replay texts come from (named sources or files; repeatable). Default: the "
+    "sources in the base model's training_config.yaml.",
+)
+@click.option(
+    "--anchor-weight",
+    type=click.FloatRange(0),
+    help="Strength of the pull toward the base model's weights when adapting (default 0.01).",
+)
+@click.option(
+    "--refit-min-positives",
+    type=click.IntRange(1),
+    help="Out-of-fold positives (and negatives) an SDG needs before its calibration and "
+    "thresholds are refitted; below it the base model's are kept (default 10).",
+)
+@click.option(
+    "--adapt-trainable-layers",
+    type=click.IntRange(0),
+    help="Top encoder layers fine-tuned when adapting (default: --trainable-layers).",
+)
 @click.option("--text-col", multiple=True, help="Text column(s) of generic tables (default: text).")
 @click.option("--sdgs-col", default=None, help="SDG column of generic tables (default: sdgs).")
 @click.option(
@@ -119,6 +185,7 @@ def train(
     data: tuple[str, ...],
     output_dir: str,
     text_col: tuple[str, ...],
+    replay_sources: tuple[str, ...],
     evaluate_sets: tuple[str, ...],
     as_json: bool,
     quiet: bool,
@@ -130,16 +197,25 @@ def train(
     Examples:
       sdg-align train --config training_data/recipes/sdg-align-base.toml -o models/sdg-align-base
       sdg-align train -d corpus -d dpga -o models/my-model
-      sdg-align train -d our_projects.csv --text-col description --init-model models/sdg-align-base -o ours
+      sdg-align train -d our_projects.csv --text-col description --init-model default -o ours
+      sdg-align train -d to_label.xlsx --init-model default -o ours   # a filled review sheet
     """
-    from ..evaluation import format_metrics_table
-    from ..training import TrainingConfig, assemble_training_data, save_model
+    from ..evaluation import format_comparison, format_metrics_table
+    from ..training import (
+        TrainingConfig,
+        assemble_training_data,
+        compare_with_base,
+        save_model,
+        uses_adaptation,
+    )
     from ..training import train as run_training
 
     try:
         base = TrainingConfig.from_file(config_path).to_dict() if config_path else {}
         if data:
             base["sources"] = list(data)
+        if replay_sources:
+            base["replay_sources"] = list(replay_sources)
         if text_col:
             base["text_col"] = list(text_col)
         if evaluate_sets:
@@ -150,6 +226,13 @@ def train(
         config = TrainingConfig.from_dict(base)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    config.sources = _absolute_files(config.sources)
+    if config.replay_sources:
+        config.replay_sources = _absolute_files(config.replay_sources)
+    if config.init_model and config.init_model != "default":
+        config.init_model = str(Path(config.init_model).expanduser().resolve())
+    if config.init_model and Path(output_dir).resolve() == Path(config.init_model):
+        raise click.UsageError("--output must differ from --init-model: the base model is kept")
 
     def log(message: str) -> None:
         if not quiet:
@@ -157,30 +240,83 @@ def train(
 
     labelled = assemble_training_data(config, log=log)
     result = run_training(labelled, config, progress=not quiet, log=log)
-    card = {
-        "name": f"sdg-align model trained on {', '.join(config.sources)}",
-        "training": f"Data: {', '.join(config.sources)} ({result.sizes['train']} train, "
-        f"{result.sizes['validation']} validation, {result.sizes['test']} test examples). "
-        f"The recipe is `training_config.yaml` in this folder.",
-    }
-    held_out = result.metrics.get("test")
-    folder = save_model(result, output_dir, card, log=log)
+    comparisons = compare_with_base(result, log=log)
+    folder = save_model(
+        result, output_dir, _card(result, adapted=uses_adaptation(config, len(labelled))), log=log
+    )
     log(f"model written to {folder}")
     if as_json:
         click.echo(json.dumps(result.metrics, indent=2))
-        return
-    if held_out:
-        click.echo(
-            format_metrics_table(
-                held_out, title=f"held-out test split ({held_out['samples']} texts)"
+    else:
+        held_out = result.metrics.get("test")
+        if held_out:
+            title = f"held-out test split ({held_out['samples']} texts)"
+            click.echo(format_metrics_table(held_out, title=title))
+        elif "adaptation" in result.metrics:
+            title = f"out of fold ({result.sizes['train']} texts, each predicted by a model that did not train on it)"
+            click.echo(format_metrics_table(result.metrics["validation"], title=title))
+        else:
+            click.echo(
+                format_metrics_table(
+                    result.metrics["validation"],
+                    title="validation (used for thresholds: optimistic)",
+                )
             )
+        for comparison in comparisons:
+            click.echo()
+            click.echo(format_comparison(comparison))
+        for name, metrics in result.metrics.get("evaluations", {}).items():
+            click.echo()
+            click.echo(
+                format_metrics_table(metrics, title=f"== {name} ({metrics['samples']} texts)")
+            )
+            base_block = result.metrics.get("base_evaluations", {}).get(name)
+            if base_block:
+                click.echo(
+                    f"base model on {name}: macro-F1 {base_block['macro']['f1']:.3f}, "
+                    f"new model {metrics['macro']['f1']:.3f}"
+                )
+    if not comparisons:
+        click.echo(
+            "warning: no held-out texts, so the new model is not measured against the base model "
+            "(set --test-fraction, or mark rows with split 'test')",
+            err=True,
+        )
+    for comparison in comparisons:
+        for warning in comparison["warnings"]:
+            click.echo(f"warning: {warning}", err=True)
+    for name, base_block in result.metrics.get("base_evaluations", {}).items():
+        new_f1 = result.metrics["evaluations"][name]["macro"]["f1"]
+        if new_f1 < base_block["macro"]["f1"]:
+            click.echo(
+                f"warning: the new model is WORSE than the base model on {name}: macro-F1 "
+                f"{new_f1:.3f} vs {base_block['macro']['f1']:.3f}",
+                err=True,
+            )
+
+
+def _card(result: Any, *, adapted: bool) -> dict[str, str]:
+    """What the model card says about the training; it names only files in the model folder."""
+    config, sizes = result.config, result.sizes
+    sources = ", ".join(Path(s).name if Path(s).exists() else s for s in config.sources)
+    if adapted:
+        adaptation = result.metrics["adaptation"]
+        training = (
+            f"Adapted from the model `{Path(adaptation['base_model']).name}` on {sizes['train']} "
+            f"labelled texts ({sources}) with {adaptation['folds']}-fold cross-validation, "
+            f"{sizes['replay']} replayed texts of the base model's training data and an L2 pull "
+            f"toward its weights ({config.anchor_weight:g}); {adaptation['epochs_chosen']} "
+            "epoch(s) chosen out of fold. Calibration and thresholds were refitted for SDG "
+            f"{', '.join(map(str, adaptation['refit_sdgs'])) or 'none'} and kept from the base "
+            "model for the others."
         )
     else:
-        click.echo(
-            format_metrics_table(
-                result.metrics["validation"], title="validation (used for thresholds: optimistic)"
-            )
+        training = (
+            f"Data: {sources} ({sizes['train']} train, {sizes['validation']} validation, "
+            f"{sizes['test']} test examples)."
         )
-    for name, metrics in result.metrics.get("evaluations", {}).items():
-        click.echo()
-        click.echo(format_metrics_table(metrics, title=f"== {name} ({metrics['samples']} texts)"))
+    training += (
+        " The recipe is `training_config.yaml` in this folder; hashes of the training texts are "
+        "in `training_texts.json.gz`."
+    )
+    return {"name": f"sdg-align model trained on {sources}", "training": training}

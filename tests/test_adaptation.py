@@ -1,0 +1,219 @@
+"""Small-data adaptation: k-fold decision rules, replay, anchoring, and the whole protocol."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from sdg_align.adaptation import (
+    DecisionRule,
+    assign_folds,
+    base_rule,
+    cross_fitted_tags,
+    fit_rule,
+    replay_sample,
+)
+from sdg_align.data import Example, LabelledSet, load_source
+from sdg_align.modeling import ModelConfig, SDGClassifier
+from sdg_align.training import (
+    FitRun,
+    TrainingConfig,
+    snapshot,
+    train,
+    trainable_parameters,
+)
+from sdg_align.window_cache import FrozenStates
+
+from .conftest import make_texts
+
+
+def _base() -> DecisionRule:
+    config = ModelConfig(base_encoder="x", base_encoder_version="1")
+    config.thresholds = [0.4] * 17
+    config.calibration_slope = [0.8] * 17
+    config.calibration_intercept = [-1.0] * 17
+    config.operating_points = {"balanced": [0.4] * 17, "precise": [0.7] * 17, "broad": [0.2] * 17}
+    return base_rule(config)
+
+
+def _problem(n: int = 80, seed: int = 0) -> tuple[np.ndarray, LabelledSet]:
+    """SDG 1: 40 positives whose logits separate them; SDG 2: 3 positives; the rest none."""
+    rng = np.random.default_rng(seed)
+    examples, logits = [], np.full((n, 17), -3.0)
+    for i in range(n):
+        sdgs = (1,) if i % 2 == 0 else ()
+        if i in (1, 3, 5):
+            sdgs = (*sdgs, 2)
+        examples.append(Example(f"text {i}", sdgs, "user"))
+        logits[i, 0] = (2.0 if 1 in sdgs else -2.0) + rng.normal(0, 0.7)
+    return logits, LabelledSet(examples)
+
+
+def test_thresholds_are_refitted_only_where_the_folds_have_enough_labels():
+    logits, labelled = _problem()
+    base = _base()
+    rule = fit_rule(logits, labelled, base, min_positives=10)
+    assert rule.refit == [1]  # 40 positives and 40 negatives
+    # SDG 2 (3 positives) and the others keep the base calibration and every operating point.
+    for k in range(1, 17):
+        assert (rule.slopes[k], rule.intercepts[k]) == (0.8, -1.0)
+        assert {name: rule.points[name][k] for name in rule.points} == {
+            "balanced": 0.4,
+            "precise": 0.7,
+            "broad": 0.2,
+        }
+    assert rule.slopes[0] != 0.8 and rule.points["balanced"][0] != 0.4
+    # Separable logits: the refitted rule tags SDG 1 right where the base rule would not.
+    assert (rule.tags(logits)[:, 0] == (labelled.label_matrix()[:, 0] > 0)).mean() > 0.95
+    assert fit_rule(logits, labelled, base, min_positives=50).refit == []
+
+
+def test_cross_fitted_rule_never_sees_the_fold_it_tags():
+    logits, labelled = _problem()
+    folds = assign_folds(labelled, 4, seed=0)
+    probs, _tags = cross_fitted_tags(logits, labelled, folds, _base(), 10)
+    flipped = LabelledSet(
+        [
+            Example(e.text, () if (folds[i] == 0 and e.sdgs) else e.sdgs, e.source)
+            for i, e in enumerate(labelled.examples)
+        ]
+    )
+    probs_flipped, _ = cross_fitted_tags(logits, flipped, folds, _base(), 10)
+    inside = folds == 0
+    # Fold 0's labels changed: its own probabilities do not move, every other fold's do.
+    assert np.allclose(probs[inside], probs_flipped[inside])
+    assert not np.allclose(probs[~inside][:, 0], probs_flipped[~inside][:, 0])
+
+
+def test_folds_are_balanced_and_keep_groups_together():
+    examples = [Example(f"t{i}", (1,), "u", group=f"g{i // 2}") for i in range(20)]
+    folds = assign_folds(LabelledSet(examples), 5, seed=1)
+    assert sorted(np.bincount(folds).tolist()) == [4, 4, 4, 4, 4]
+    assert all(folds[i] == folds[i + 1] for i in range(0, 20, 2))
+
+
+@pytest.fixture
+def base_with_recipe(tmp_path, tiny_model_dir, toy_data_file):
+    """The tiny model with a recipe naming two file sources (the toy data and a second file)."""
+    folder = tmp_path / "base"
+    shutil.copytree(tiny_model_dir, folder)
+    other = tmp_path / "other.jsonl"
+    rows = make_texts(30, seed=5)
+    rows[0]["split"] = "test"  # never replayed
+    other.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    recipe = TrainingConfig(sources=[str(toy_data_file), str(other)])
+    (folder / "training_config.yaml").write_text(recipe.to_yaml())
+    return folder
+
+
+def test_replay_draws_equal_shares_of_the_base_recipe_and_never_user_or_test_texts(
+    base_with_recipe, toy_data_file
+):
+    user = load_source(str(toy_data_file))
+    user = LabelledSet(user.examples[:40])
+    config = TrainingConfig(sources=["mine"], init_model=str(base_with_recipe), replay_examples=20)
+    messages: list[str] = []
+    replay = replay_sample(config, base_with_recipe, user, log=messages.append)
+    assert len(replay) == 20
+    assert sorted(replay.source_counts().values()) == [10, 10]
+    assert not set(replay.texts()) & set(user.texts())
+    assert all(e.split == "train" for e in replay.examples)
+    assert make_texts(30, seed=5)[0]["text"] not in replay.texts()
+    assert any("replay: 20 texts" in m for m in messages)
+
+
+def test_replay_says_so_when_the_base_model_records_no_recipe(tiny_model_dir, toy_data_file):
+    config = TrainingConfig(sources=["mine"], init_model=str(tiny_model_dir))
+    messages: list[str] = []
+    replay = replay_sample(config, tiny_model_dir, LabelledSet(), log=messages.append)
+    assert len(replay) == 0
+    assert any("does not record its training data" in m for m in messages)
+    config.replay_sources = [str(toy_data_file)]  # named explicitly: used
+    assert len(replay_sample(config, tiny_model_dir, LabelledSet(), log=messages.append)) == 160
+
+
+def test_anchor_keeps_the_weights_near_the_base(tiny_model_dir, toy_data_file):
+    labelled = load_source(str(toy_data_file))
+    distances = {}
+    for weight in (0.0, 100.0):
+        torch.manual_seed(0)
+        model = SDGClassifier.from_pretrained(tiny_model_dir)
+        first = model.network.num_layers - 1
+        trainable_parameters(model.network, first)
+        anchor = snapshot(model.network)
+        frozen = FrozenStates.for_model(model, first)
+        config = TrainingConfig(learning_rate=5e-2, encoder_learning_rate=1e-2, batch_size=16)
+        run = FitRun(
+            model,
+            frozen.cache(model, labelled.texts()),
+            labelled,
+            config,
+            first,
+            anchor=anchor,
+            anchor_weight=weight,
+        )
+        rng = __import__("random").Random(0)
+        for _ in range(3):
+            run.epoch(rng, progress=False, desc="")
+        now = snapshot(model.network)
+        distances[weight] = sum(float(((now[n] - anchor[n]) ** 2).sum()) for n in anchor)
+    assert distances[100.0] < distances[0.0] / 5
+
+
+def test_frozen_states_refuse_another_model(tiny_model_dir):
+    model = SDGClassifier.from_pretrained(tiny_model_dir)
+    frozen = FrozenStates.for_model(model, 1)
+    frozen.check(model, 1)  # the same frozen layers: served
+    with pytest.raises(ValueError, match="another model"):
+        frozen.check(model, 0)
+    with torch.no_grad():  # a frozen layer changed: refused
+        for param in model.network.encoder.encoder.layer[0].parameters():
+            param.add_(0.1)
+    with pytest.raises(ValueError, match="another model"):
+        frozen.check(model, 1)
+
+
+def test_small_data_adaptation_keeps_the_base_rule_and_measures_out_of_fold(
+    base_with_recipe, tmp_path
+):
+    rows = make_texts(40, seed=11)
+    rows[-1]["split"] = "test"
+    path = tmp_path / "ours.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    config = TrainingConfig(
+        sources=[str(path)],
+        init_model=str(base_with_recipe),
+        replay_examples=16,
+        refit_min_positives=100,  # nothing can be refitted on 39 texts
+        epochs=2,
+        batch_size=16,
+        cv_folds=3,
+    )
+    messages: list[str] = []
+    result = train(load_source(str(path)), config, progress=False, log=messages.append)
+    base = SDGClassifier.from_pretrained(base_with_recipe)
+    model = result.classifier
+    assert model.config.thresholds == base.config.thresholds
+    assert model.config.calibration_slope == base.config.calibration_slope
+    assert result.sizes == {"train": 39, "validation": 39, "test": 1, "replay": 16}
+    adaptation = result.metrics["adaptation"]
+    assert adaptation["folds"] == 3 and adaptation["refit_sdgs"] == []
+    assert [h["epoch"] for h in result.metrics["history"]][0] == 0  # the base is a candidate
+    assert result.metrics["validation"]["samples"] == 39  # out of fold
+    assert adaptation["out_of_fold"]["base"]["samples"] == 39
+    assert len(result.trained_texts) == 39 + 16 and rows[-1]["text"] not in result.trained_texts
+    assert result.metrics["test"]["samples"] == 1
+    assert model.error_rates is not None and model.error_rates["texts"] == 39
+    assert any("3-fold cross-validation" in m for m in messages)
+    if adaptation["epochs_chosen"] == 0:  # then the weights are the base model's exactly
+        assert model.weights_hash() == base.weights_hash()
+
+
+def test_large_data_or_no_init_model_keeps_the_old_protocol(toy_data_file, tiny_model_dir):
+    config = TrainingConfig(init_model=str(tiny_model_dir), small_data_limit=100, epochs=1)
+    result = train(load_source(str(toy_data_file)), config, progress=False, log=lambda m: None)
+    assert "adaptation" not in result.metrics and result.sizes["validation"] > 0
