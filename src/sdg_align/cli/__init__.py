@@ -21,6 +21,7 @@ COMMANDS = {
     "evaluate": "evaluate",
     "score": "score",
     "profile": "profile",
+    "review": "review",
 }
 
 

@@ -84,6 +84,12 @@ SCORE_CHUNK_ROWS = 500
     help="Bootstrap resamples for the share intervals (0: none).",
 )
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the bootstrap.")
+@click.option(
+    "--corrections",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A filled `sdg-align review` sheet: a person's labels replace the model's for the "
+    "projects marked reviewed.",
+)
 @quiet_option
 @friendly_errors
 def profile(
@@ -108,6 +114,7 @@ def profile(
     title: str,
     bootstrap: int,
     seed: int,
+    corrections: str | None,
     quiet: bool,
 ) -> None:
     """Profile how a portfolio advances the SDGs, per group and per SDG.
@@ -131,6 +138,12 @@ def profile(
             click.echo("warning: the input is already scored; --text-col is ignored", err=True)
         if tags != "balanced":
             frame = _retag(frame, model_path, tags)
+    if corrections:
+        from ..corrections import apply_corrections_file
+
+        frame = apply_corrections_file(
+            frame, corrections, id_col=id_col, log=lambda m: click.echo(m, err=True)
+        )
     result = build_profile(
         frame,
         by=by,

@@ -1,9 +1,17 @@
-"""Labelled tables users bring: the generic format (a text and an SDG column) and OSDG's TSV."""
+"""Labelled tables users bring: the generic format (a text and an SDG column) and OSDG's TSV.
+
+The generic format names a text's SDGs in one column (``7;13``) or in one column per SDG
+(``SDG 1`` ... ``SDG 17``, also ``sdg1``, ``sdg_01``; 1/yes/x for "advances it", empty/0/no for
+"does not"), as in the sheet ``sdg-align review`` writes. A ``reviewed`` column, when present,
+keeps only the rows a person marked as checked.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ..errors import DataError
 from ..labels import SDG_NUMBERS
@@ -25,21 +33,42 @@ def load_generic(
     path = Path(path)
     frame = read_table(path, fmt)
     text_cols = [text_col] if isinstance(text_col, str) else list(text_col)
-    missing = [c for c in [*text_cols, sdgs_col] if c not in frame.columns]
+    per_sdg = sdg_columns(frame.columns) if sdgs_col not in frame.columns else {}
+    missing = [c for c in text_cols if c not in frame.columns]
+    if sdgs_col not in frame.columns and not per_sdg:
+        missing.append(sdgs_col)
     if missing:
         raise DataError(
             f"{path}: expected column(s) {', '.join(missing)}; found: "
-            f"{', '.join(map(str, frame.columns))}. Name them with --text-col/--sdgs-col."
+            f"{', '.join(map(str, frame.columns))}. Name them with --text-col/--sdgs-col "
+            "(or give one column per SDG: 'SDG 1' ... 'SDG 17')."
         )
+    records = frame.to_dict("records")
     result = LabelledSet()
+    if REVIEWED in frame.columns:
+        marked = [i for i, row in enumerate(records) if is_yes(row[REVIEWED])]
+        if not marked:
+            raise DataError(
+                f"{path}: no row is marked in the '{REVIEWED}' column; write yes there for "
+                "every row you checked (the others are ignored)"
+            )
+        if len(marked) < len(records):
+            result.problems.append(
+                f"{path.name}: {len(records) - len(marked)} rows not marked '{REVIEWED}' ignored"
+            )
+        records = [records[i] for i in marked]
+        numbers = [i + 1 for i in marked]
+    else:
+        numbers = list(range(1, len(records) + 1))
     name = source or path.stem
-    for row_number, row in enumerate(frame.to_dict("records"), start=1):
+    known = tuple(sorted(per_sdg.values())) if per_sdg and len(per_sdg) < 17 else None
+    for row_number, row in zip(numbers, records, strict=True):
         text = join_parts(*(row[c] for c in text_cols))
         if not text:
             result.problems.append(f"{path.name} row {row_number}: empty text")
             continue
         try:
-            sdgs = parse_sdgs(row[sdgs_col])
+            sdgs = sdgs_from_columns(row, per_sdg) if per_sdg else parse_sdgs(row[sdgs_col])
         except ValueError as exc:
             result.problems.append(f"{path.name} row {row_number}: {exc}")
             continue
@@ -54,6 +83,7 @@ def load_generic(
                 text=text,
                 sdgs=sdgs,
                 source=name,
+                known=known,
                 split=split or None,
                 lang=(clean_cell(row.get(lang_col)) or None) if lang_col else None,
                 targets=tuple(str(t) for t in targets) if isinstance(targets, list) else (),
@@ -65,6 +95,40 @@ def load_generic(
             )
         )
     return result
+
+
+REVIEWED = "reviewed"
+_SDG_COLUMN = re.compile(r"^\s*sdg[\s_-]*0?(\d{1,2})\s*$", re.IGNORECASE)
+_YES = {"1", "1.0", "yes", "y", "x", "true", "ja", "oui", "si", "sí", "✓", "✔"}
+_NO = {"", "0", "0.0", "no", "n", "false", "-", "nein", "non"}
+
+
+def sdg_columns(columns: Sequence[Any]) -> dict[str, int]:
+    """Columns named after one SDG ("SDG 7", "sdg7", "sdg_07") -> the SDG number."""
+    found: dict[str, int] = {}
+    for column in columns:
+        match = _SDG_COLUMN.match(str(column))
+        if match and int(match.group(1)) in SDG_NUMBERS:
+            found[str(column)] = int(match.group(1))
+    return found
+
+
+def is_yes(value: Any) -> bool:
+    return clean_cell(value).lower() in _YES
+
+
+def sdgs_from_columns(row: dict[str, Any], columns: dict[str, int]) -> tuple[int, ...]:
+    """The SDGs marked in a row's one-column-per-SDG cells; anything unreadable is an error."""
+    sdgs = []
+    for column, number in columns.items():
+        cell = clean_cell(row.get(column)).lower()
+        if cell in _YES:
+            sdgs.append(number)
+        elif cell not in _NO:
+            raise ValueError(
+                f"column '{column}' holds {cell!r}; write 1 (advances it) or leave it empty"
+            )
+    return tuple(sorted(sdgs))
 
 
 def load_osdg(path: str | Path, *, min_agreement: float = 0.6) -> LabelledSet:

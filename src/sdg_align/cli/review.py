@@ -1,0 +1,105 @@
+"""``sdg-align review``: pick the projects worth labelling and write a sheet to fill in."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import click
+
+from ._common import friendly_errors, model_option, quiet_option
+
+
+@click.command()
+@click.argument("input_path", metavar="SCORED", type=click.Path(dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    "output_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The sheet to fill in: .xlsx (with an instructions sheet), or .csv/.tsv/.jsonl/.parquet.",
+)
+@click.option("--n", "count", default=50, show_default=True, type=click.IntRange(1))
+@click.option("--by", help="Column to spread the picks over (e.g. cluster).")
+@click.option("--id-col", help="Column naming each project (default: project_id, else id).")
+@click.option(
+    "--text-col",
+    multiple=True,
+    help="Text column(s) shown to the reviewer (default: title and description, else text).",
+)
+@click.option(
+    "--format",
+    "in_format",
+    type=click.Choice(["csv", "tsv", "jsonl", "parquet", "xlsx"]),
+    help="Input format, when the extension does not tell.",
+)
+@model_option
+@quiet_option
+@friendly_errors
+def review(
+    input_path: str,
+    output_path: str,
+    count: int,
+    by: str | None,
+    id_col: str | None,
+    text_col: tuple[str, ...],
+    in_format: str | None,
+    model_path: str | None,
+    quiet: bool,
+) -> None:
+    """Pick the projects of SCORED whose labels would teach the model most; write a sheet.
+
+    SCORED is the output of `sdg-align score` with the same --model. The picks are the projects
+    whose probabilities sit nearest the model's thresholds, spread over the 17 SDGs and over the
+    groups of --by. Fill in the sheet (instructions inside), then give it to `sdg-align train -d`
+    or `sdg-align profile --corrections`.
+
+    \b
+    Examples:
+      sdg-align review scored.csv -o to_label.xlsx --n 50 --by cluster
+      sdg-align train -d to_label.xlsx --init-model default -o models/ours
+      sdg-align profile scored.csv --corrections to_label.xlsx --html report.html
+    """
+    from ..modeling import read_model_config
+    from ..review import (
+        pick_for_review,
+        review_frame,
+        scored_inputs,
+        unique_rows,
+        write_review_sheet,
+    )
+    from ..tables import read_table
+
+    frame = read_table(input_path, in_format)
+    probs, texts, ids, id_name, groups = scored_inputs(
+        frame, text_cols=list(text_col), id_col=id_col, by=by
+    )
+    thresholds = read_model_config(model_path).thresholds
+    picks = pick_for_review(probs, thresholds, n=count, groups=groups, allowed=unique_rows(texts))
+    if not picks:
+        raise click.ClickException(f"{input_path}: no scored project to pick (all rows failed?)")
+    sheet = review_frame(
+        picks,
+        ids=ids,
+        texts=texts,
+        probs=probs,
+        thresholds=thresholds,
+        id_col=id_name,
+        groups=groups,
+        group_col=by,
+    )
+    write_review_sheet(sheet, output_path)
+    if not quiet:
+        spread = Counter(p.sdg for p in picks)
+        click.echo(
+            f"picked {len(picks)} of {len(frame)} projects; unsure about SDG "
+            + ", ".join(f"{s} ({c})" for s, c in sorted(spread.items())),
+            err=True,
+        )
+        if groups is not None:
+            per_group = Counter(groups[p.row] for p in picks)
+            click.echo(
+                "per group: " + ", ".join(f"{g} {c}" for g, c in sorted(per_group.items())),
+                err=True,
+            )
+        click.echo(f"wrote {output_path}: fill it in, mark rows reviewed, then train", err=True)

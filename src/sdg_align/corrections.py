@@ -1,0 +1,164 @@
+"""A person's labels in place of the model's, for the projects they reviewed.
+
+Before a profile goes to a board, a cluster manager can check the model's tags of some projects
+(``sdg-align review`` writes the sheet) and correct them. :func:`apply_corrections` takes the
+filled sheet and a scored table: every project the person marked as reviewed gets their SDGs as its
+tags, and probability 1 for those SDGs and 0 for the others (a person's judgement is not a guess),
+so every figure of the profile, at every operating point, uses their labels. Projects are matched
+by the sheet's first column (the id column of the scored table, or ``row``: its row number).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .data.formats import REVIEWED, is_yes, sdg_columns, sdgs_from_columns
+from .errors import DataError
+from .labels import NUM_SDGS
+from .tables import read_table
+
+CORRECTED_COLUMN = "labelled_by_person"
+
+
+@dataclass
+class CorrectionReport:
+    reviewed: int = 0  # sheet rows a person marked as reviewed and that matched a project
+    changed: int = 0  # of those, projects whose tags the person changed
+    ignored: int = 0  # sheet rows not marked as reviewed
+
+    def line(self) -> str:
+        return (
+            f"corrections: {self.reviewed} projects labelled by a person ({self.changed} "
+            f"corrected, {self.reviewed - self.changed} confirmed)"
+            + (
+                f"; {self.ignored} sheet rows not marked reviewed were ignored"
+                if self.ignored
+                else ""
+            )
+        )
+
+
+@dataclass
+class Corrections:
+    """The reviewed rows of a filled sheet: id column, ids and the person's SDGs per id."""
+
+    id_col: str
+    labels: dict[str, tuple[int, ...]]
+    ignored: int
+
+    @classmethod
+    def read(cls, path: str | Path, *, id_col: str | None = None) -> Corrections:
+        path = Path(path)
+        frame = read_table(path)
+        columns = sdg_columns(frame.columns)
+        found = ", ".join(map(str, frame.columns))
+        if len(columns) != NUM_SDGS:
+            raise DataError(
+                f"{path}: expected one column per SDG ('SDG 1' ... 'SDG 17'), as written by "
+                f"`sdg-align review`; found: {found}"
+            )
+        if REVIEWED not in frame.columns:
+            raise DataError(
+                f"{path}: no '{REVIEWED}' column; use a sheet written by sdg-align review"
+            )
+        key = id_col if id_col and id_col in frame.columns else str(frame.columns[0])
+        labels: dict[str, tuple[int, ...]] = {}
+        ignored = 0
+        for number, row in enumerate(frame.to_dict("records"), start=2):  # row 1: the header
+            if not is_yes(row[REVIEWED]):
+                ignored += 1
+                continue
+            identifier = str(row[key]).strip()
+            if identifier in labels:
+                raise DataError(f"{path} row {number}: project '{identifier}' appears twice")
+            try:
+                labels[identifier] = sdgs_from_columns(row, columns)
+            except ValueError as exc:
+                raise DataError(f"{path} row {number}: {exc}") from exc
+        if not labels:
+            raise DataError(
+                f"{path}: no row is marked in the '{REVIEWED}' column; write yes there for every "
+                "row you checked"
+            )
+        return cls(key, labels, ignored)
+
+
+def apply_corrections(
+    frame: pd.DataFrame, corrections: Corrections
+) -> tuple[pd.DataFrame, CorrectionReport]:
+    """The scored table with the person's labels for the reviewed projects (see module doc)."""
+    from .scoring import PROBABILITY_COLUMNS
+
+    key = corrections.id_col
+    if key == "row" and key not in frame.columns:
+        ids = pd.Series([str(i) for i in range(1, len(frame) + 1)], index=frame.index)
+    elif key in frame.columns:
+        ids = frame[key].astype(str).str.strip()
+    else:
+        raise DataError(
+            f"the corrections sheet names projects by '{key}', a column the table does not have "
+            f"(it has: {', '.join(map(str, frame.columns))}); pass --id-col"
+        )
+    missing = [i for i in corrections.labels if i not in set(ids)]
+    if missing:
+        raise DataError(
+            f"{len(missing)} reviewed project(s) of the corrections sheet are not in the table "
+            f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}): is the sheet "
+            "from this portfolio?"
+        )
+    repeated = ids[ids.isin(list(corrections.labels)) & ids.duplicated(keep=False)]
+    if len(repeated):
+        raise DataError(
+            f"project id '{repeated.iloc[0]}' occurs more than once in the table, so its "
+            f"correction cannot be placed; give every row its own '{key}'"
+        )
+    out = frame.copy()
+    probs = (
+        out[PROBABILITY_COLUMNS]
+        .apply(pd.to_numeric, errors="coerce")
+        .to_numpy(dtype=float, copy=True)
+    )
+    report = CorrectionReport(reviewed=len(corrections.labels), ignored=corrections.ignored)
+    tags = list(out["sdgs"].astype(str))
+    primaries = list(pd.to_numeric(out["primary_sdg"], errors="coerce").astype("Int64"))
+    labelled = np.zeros(len(out), dtype=bool)
+    position = {identifier: i for i, identifier in enumerate(ids)}
+    for identifier, sdgs in corrections.labels.items():
+        i = position[identifier]
+        before = {int(s) for s in tags[i].split(";") if s.strip()}
+        if before != set(sdgs):
+            report.changed += 1
+        # Most probable first, as `score` orders tags; the person's judgement sets p to 1 or 0.
+        ordered = sorted(sdgs, key=lambda s: -np.nan_to_num(probs[i, s - 1], nan=0.0))
+        tags[i] = ";".join(map(str, ordered))
+        primaries[i] = ordered[0] if ordered else None
+        probs[i] = 0.0
+        for s in sdgs:
+            probs[i, s - 1] = 1.0
+        labelled[i] = True
+    out[PROBABILITY_COLUMNS] = probs
+    out["sdgs"] = tags
+    out["primary_sdg"] = pd.array(primaries, dtype="Int64")
+    if "error" in out.columns:
+        out.loc[labelled, "error"] = ""
+    out[CORRECTED_COLUMN] = labelled
+    return out, report
+
+
+def apply_corrections_file(
+    frame: pd.DataFrame,
+    path: str | Path,
+    *,
+    id_col: str | None = None,
+    log: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Read a filled review sheet and apply it; says how many projects were corrected."""
+    table, report = apply_corrections(frame, Corrections.read(path, id_col=id_col))
+    if log is not None:
+        log(report.line())
+    return table

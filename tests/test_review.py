@@ -1,0 +1,228 @@
+"""The review loop: the picker, the sheet, and the filled sheet read by train and profile."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from sdg_align.cli import main
+from sdg_align.corrections import Corrections, apply_corrections
+from sdg_align.data import load_generic
+from sdg_align.errors import DataError
+from sdg_align.review import SDG_COLUMNS, pick_for_review
+
+THRESHOLDS = [0.5] * 17
+
+
+def _probs(rows: list[dict[int, float]]) -> np.ndarray:
+    probs = np.full((len(rows), 17), 0.01)
+    for i, row in enumerate(rows):
+        for sdg, p in row.items():
+            probs[i, sdg - 1] = p
+    return probs
+
+
+def test_picker_prefers_probabilities_near_the_threshold_and_spreads_over_sdgs():
+    # Ten projects unsure about SDG 7, one about SDG 6, the rest sure of everything.
+    rows = [{7: 0.45 + 0.01 * i} for i in range(10)] + [{6: 0.6}] + [{3: 0.99}] * 20
+    picks = pick_for_review(_probs(rows), THRESHOLDS, n=3)
+    # The nearest doubt first (SDG 7 at 0.50), then SDG 6's only one before SDG 7's second.
+    assert [p.row for p in picks][:2] == [5, 10] and picks[2].row in (4, 6)
+    assert [p.sdg for p in picks] == [7, 6, 7]
+    assert picks[0].margin == pytest.approx(0.0, abs=1e-9)  # p = 0.50 at threshold 0.5
+    sure = pick_for_review(_probs([{3: 0.99}] * 5), THRESHOLDS, n=2)
+    assert len(sure) == 2  # nobody unsure: the nearest are still offered
+
+
+def test_picker_spreads_over_groups_and_skips_rows_it_may_not_pick():
+    rows = [{7: 0.5}] * 6 + [{7: 0.3}] * 3
+    groups = ["A"] * 6 + ["B"] * 3
+    picks = pick_for_review(_probs(rows), THRESHOLDS, n=4, groups=groups)
+    assert sorted(groups[p.row] for p in picks) == ["A", "A", "B", "B"]
+    allowed = np.ones(9, dtype=bool)
+    allowed[:6] = False
+    nan_row = _probs([{7: 0.5}])
+    nan_row[0, 2] = np.nan
+    assert {p.row for p in pick_for_review(_probs(rows), THRESHOLDS, n=9, allowed=allowed)} == {
+        6,
+        7,
+        8,
+    }
+    assert pick_for_review(nan_row, THRESHOLDS, n=1) == []  # no probabilities: never picked
+
+
+def test_generic_reader_reads_one_column_per_sdg(tmp_path):
+    path = tmp_path / "sheet.csv"
+    frame = pd.DataFrame(
+        {
+            "text": ["solar for schools", "clean rivers", "nothing here"],
+            **{c: ["", "", ""] for c in SDG_COLUMNS},
+        }
+    )
+    frame.loc[0, "SDG 7"] = "1"
+    frame.loc[0, "SDG 4"] = "yes"
+    frame.loc[1, "SDG 6"] = "x"
+    frame.to_csv(path, index=False)
+    labelled = load_generic(path)
+    assert [e.sdgs for e in labelled.examples] == [(4, 7), (6,), ()]
+    assert all(e.known is None for e in labelled.examples)  # all 17 columns: full labels
+    frame.loc[2, "SDG 1"] = "maybe"
+    frame.to_csv(path, index=False)
+    assert "holds 'maybe'" in load_generic(path).problems[0]
+    partial = tmp_path / "partial.csv"
+    pd.DataFrame({"text": ["a", "b"], "sdg7": ["1", "0"], "sdg_13": ["", "1"]}).to_csv(
+        partial, index=False
+    )
+    examples = load_generic(partial).examples
+    assert [e.sdgs for e in examples] == [(7,), (13,)] and examples[0].known == (7, 13)
+
+
+@pytest.fixture
+def scored_csv(tmp_path, tiny_model_dir):
+    """Forty toy projects in two clusters, scored by the tiny model."""
+    from sdg_align.modeling import load_classifier
+    from sdg_align.scoring import score_frame
+
+    from .conftest import make_texts
+
+    rows = make_texts(40, seed=21)
+    frame = pd.DataFrame(
+        {
+            "project_id": [f"P{i:02d}" for i in range(40)],
+            "cluster": ["north" if i % 2 else "south" for i in range(40)],
+            "description": [r["text"] for r in rows],
+            "truth": [";".join(map(str, r["sdgs"])) for r in rows],
+        }
+    )
+    scored = score_frame(
+        frame, load_classifier(tiny_model_dir, "float32"), text_cols=["description"]
+    )
+    path = tmp_path / "scored.csv"
+    scored.to_csv(path, index=False)
+    return path
+
+
+def _fill(sheet_path, truth: dict[str, str], reviewed: int) -> None:
+    """A person's work: the true SDGs in the first ``reviewed`` rows, marked reviewed."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(sheet_path)
+    sheet = book["to label"]
+    header = [c.value for c in sheet[1]]
+    for r, row in enumerate(sheet.iter_rows(min_row=2), start=0):
+        if r >= reviewed:
+            break
+        sdgs = {int(s) for s in truth[row[0].value].split(";") if s}
+        for sdg in range(1, 18):
+            row[header.index(f"SDG {sdg}")].value = 1 if sdg in sdgs else None
+        row[header.index("reviewed")].value = "yes"
+    book.save(sheet_path)
+
+
+def test_review_sheet_round_trip_through_train_and_profile(scored_csv, tiny_model_dir, tmp_path):
+    runner = CliRunner()
+    sheet_path = tmp_path / "to_label.xlsx"
+    result = runner.invoke(
+        main,
+        ["review", str(scored_csv), "-o", str(sheet_path), "--n", "24", "--by", "cluster",
+         "--model", str(tiny_model_dir), "--text-col", "description"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "picked 24 of 40 projects" in result.output
+    sheet = pd.read_excel(sheet_path, sheet_name=None)
+    assert set(sheet) == {"to label", "instructions"}
+    table = sheet["to label"]
+    assert list(table.columns[:3]) == ["project_id", "cluster", "text"]
+    assert {"model_tags", "unsure_about", *SDG_COLUMNS, "reviewed", "notes"} <= set(table.columns)
+    assert sorted(table["cluster"].value_counts().tolist()) == [12, 12]
+    assert table["project_id"].is_unique
+
+    scored = pd.read_csv(scored_csv, dtype=str, keep_default_na=False)
+    truth = dict(zip(scored["project_id"], scored["truth"], strict=True))
+    _fill(sheet_path, truth, reviewed=20)
+
+    # train reads the filled sheet as it is: the 20 reviewed rows, with the person's labels
+    labelled = load_generic(sheet_path)
+    assert len(labelled) == 20 and "4 rows not marked 'reviewed' ignored" in labelled.problems[0]
+    by_text = dict(zip(scored["description"], scored["truth"], strict=True))
+    assert all(";".join(map(str, e.sdgs)) == by_text[e.text] for e in labelled.examples)
+    out = tmp_path / "ours"
+    trained = runner.invoke(
+        main,
+        ["train", "-d", str(sheet_path), "--init-model", str(tiny_model_dir), "-o", str(out),
+         "--epochs", "1", "--cv-folds", "2", "--replay-examples", "0", "--batch-size", "8", "-q"],
+    )  # fmt: skip
+    assert trained.exit_code == 0, trained.output
+    assert "out of fold (20 texts" in trained.output
+    assert "too few to trust" in trained.stderr
+
+    # profile uses the person's labels for the reviewed projects and says how many changed
+    profiled = runner.invoke(
+        main, ["profile", str(scored_csv), "--corrections", str(sheet_path), "--json"]
+    )
+    assert profiled.exit_code == 0, profiled.output
+    corrections = Corrections.read(sheet_path)
+    frame, report = apply_corrections(scored, corrections)
+    changed = sum(
+        set(filter(None, scored.loc[scored["project_id"] == i, "sdgs"].iloc[0].split(";")))
+        != {str(s) for s in sdgs}
+        for i, sdgs in corrections.labels.items()
+    )
+    assert report.reviewed == 20 and report.changed == changed and report.ignored == 4
+    assert f"20 projects labelled by a person ({changed} corrected" in profiled.stderr
+    overall = json.loads(profiled.stdout)["overall"]
+    tagged = [{int(s) for s in tags.split(";") if s} for tags in frame["sdgs"]]
+    assert [row["projects"] for row in overall["sdgs"]] == [
+        sum(k in t for t in tagged) for k in range(1, 18)
+    ]
+    for identifier, sdgs in corrections.labels.items():
+        row = frame[frame["project_id"] == identifier].iloc[0]
+        assert {int(s) for s in row["sdgs"].split(";") if s} == set(sdgs)
+        assert all(row[f"p_sdg{k}"] == (1.0 if k in sdgs else 0.0) for k in range(1, 18))
+    untouched = frame[~frame["labelled_by_person"]]
+    assert (
+        untouched["sdgs"]
+        == scored.set_index("project_id").loc[untouched["project_id"], "sdgs"].values
+    ).all()
+
+
+def _sheet(tmp_path, **cells) -> str:
+    frame = pd.DataFrame({"project_id": ["P00", "P01"], "text": ["a b", "c d"]})
+    for column in SDG_COLUMNS:
+        frame[column] = ""
+    frame["reviewed"] = ["yes", ""]
+    for key, value in cells.items():
+        frame[key.replace("_", " ") if key.startswith("SDG") else key] = value
+    path = tmp_path / "sheet.csv"
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        ({"reviewed": ["", ""]}, "no row is marked"),
+        ({"SDG_7": ["perhaps", ""]}, "holds 'perhaps'"),
+        ({"project_id": ["NOPE", "P01"]}, "not in the table"),
+    ],
+)
+def test_bad_corrections_sheets_give_one_line_errors(scored_csv, tmp_path, cells, message):
+    result = CliRunner().invoke(
+        main, ["profile", str(scored_csv), "--corrections", _sheet(tmp_path, **cells), "--json"]
+    )
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_review_refuses_an_unscored_table(tmp_path):
+    raw = tmp_path / "raw.csv"
+    pd.DataFrame({"text": ["a"]}).to_csv(raw, index=False)
+    result = CliRunner().invoke(main, ["review", str(raw), "-o", str(tmp_path / "s.xlsx")])
+    assert result.exit_code == 1 and "sdg-align score" in result.output
+    with pytest.raises(DataError, match="no row is marked"):
+        load_generic(_sheet(tmp_path, reviewed=["", ""]))
