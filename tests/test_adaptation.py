@@ -13,6 +13,7 @@ from sdg_align.adaptation import (
     DecisionRule,
     assign_folds,
     base_rule,
+    cross_fitted_rules,
     cross_fitted_tags,
     fit_rule,
     replay_sample,
@@ -87,6 +88,15 @@ def test_cross_fitted_rule_never_sees_the_fold_it_tags():
     # Fold 0's labels changed: its own probabilities do not move, every other fold's do.
     assert np.allclose(probs[inside], probs_flipped[inside])
     assert not np.allclose(probs[~inside][:, 0], probs_flipped[~inside][:, 0])
+
+
+def test_a_fold_of_replay_texts_only_is_tagged_by_the_rule_fitted_on_every_user_text():
+    logits, labelled = _problem()
+    folds = assign_folds(labelled, 2, seed=0)  # the user's texts fill folds 0 and 1 only
+    rules = cross_fitted_rules(logits, labelled, folds, _base(), 10, range(3))
+    assert sorted(rules) == [0, 1, 2]
+    everything = fit_rule(logits, labelled, _base(), 10)
+    assert rules[2].slopes == everything.slopes and rules[2].points == everything.points
 
 
 def test_folds_are_balanced_and_keep_groups_together():
@@ -177,6 +187,20 @@ def test_frozen_states_refuse_another_model(tiny_model_dir):
         frozen.check(model, 1)
 
 
+@pytest.mark.parametrize("first", [1, 2])  # token states (bfloat16) or pooled vectors only
+def test_frozen_states_round_trip_through_a_file(tiny_model_dir, tmp_path, first):
+    model = SDGClassifier.from_pretrained(tiny_model_dir)
+    texts = [row["text"] for row in make_texts(6, seed=3)]
+    frozen = FrozenStates.for_model(model, first)
+    expected = frozen.logits(model, texts)
+    frozen.save(tmp_path / "states.safetensors")
+    again = FrozenStates.for_model(model, first)
+    assert again.load(tmp_path / "states.safetensors") == len(texts)
+    np.testing.assert_allclose(again.logits(model, texts), expected, rtol=1e-6)
+    other = FrozenStates.for_model(model, 0)  # other frozen layers: the file adds nothing
+    assert other.load(tmp_path / "states.safetensors") == 0 and len(other) == 0
+
+
 def test_small_data_adaptation_keeps_the_base_rule_and_measures_out_of_fold(
     base_with_recipe, tmp_path
 ):
@@ -209,8 +233,40 @@ def test_small_data_adaptation_keeps_the_base_rule_and_measures_out_of_fold(
     assert result.metrics["test"]["samples"] == 1
     assert model.error_rates is not None and model.error_rates["texts"] == 39
     assert any("3-fold cross-validation" in m for m in messages)
+    # The replay texts were held out in turn too: the chosen model forgets at most the tolerance.
+    replay = adaptation["replay_out_of_fold"]
+    assert replay["new"]["samples"] == 16
+    assert replay["new"]["macro"]["f1"] >= replay["base"]["macro"]["f1"] - 0.01 - 1e-9
     if adaptation["epochs_chosen"] == 0:  # then the weights are the base model's exactly
         assert model.weights_hash() == base.weights_hash()
+
+
+def test_adaptation_refuses_epochs_that_forget_the_base_models_data(base_with_recipe, tmp_path):
+    rows = make_texts(60, seed=12)
+    for row in rows:  # labels that contradict the base model's data
+        row["sdgs"] = [{7: 14, 14: 7, 6: 4, 4: 6, 3: 13, 13: 3}[s] for s in row["sdgs"]]
+    path = tmp_path / "odd.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    config = TrainingConfig(
+        sources=[str(path)],
+        init_model=str(base_with_recipe),
+        replay_examples=40,
+        replay_tolerance=0.0,
+        adapt_learning_rate=0.05,
+        epochs=3,
+        patience=3,
+        batch_size=16,
+        cv_folds=3,
+    )
+    messages: list[str] = []
+    result = train(load_source(str(path)), config, progress=False, log=messages.append)
+    history = result.metrics["history"]
+    base_replay = history[0]["replay_oof_macro_f1"]
+    trained = history[2:]  # epochs 1..3 (0: the base as it is, 1: its thresholds refitted)
+    assert any(h["replay_oof_macro_f1"] < base_replay for h in trained)  # it does forget ...
+    chosen = history[result.metrics["adaptation"]["chosen"]]
+    assert chosen["replay_oof_macro_f1"] >= base_replay - 1e-9  # ... and keeps no epoch that does
+    assert any("forgets too much" in m for m in messages)
 
 
 def test_large_data_or_no_init_model_keeps_the_old_protocol(toy_data_file, tiny_model_dir):

@@ -14,9 +14,14 @@ worse without a word. With fewer than ``small_data_limit`` examples, continuing 
 - **The base decision rule is kept** (calibration and the thresholds of every operating point) for
   each SDG with fewer than ``refit_min_positives`` out-of-fold positives or negatives.
 - **Replay**: ``replay_examples`` texts of the base model's own training data (the sources of its
-  ``training_config.yaml``, equal shares per source) are mixed into every fold, so goals the user's
-  texts never mention are not forgotten.
+  ``training_config.yaml``, equal shares per source) are mixed into the training, so goals the
+  user's texts never mention are not forgotten. They take part in the folds like the user's texts:
+  held out in turn, they measure what adapting forgets, and a candidate (an epoch count) that
+  loses more than ``replay_tolerance`` out-of-fold macro-F1 on them is never chosen. The decision
+  rule is fitted on the user's texts only; the replay texts just watch it.
 - **Anchoring**: an L2 penalty pulls the trainable weights toward the base model's.
+- **A gentle default**: only the head learns (``adapt_trainable_layers`` 0), at
+  ``adapt_learning_rate``; the encoder and so the evidence index stay the base model's.
 
 The final model trains on all the user's texts (and the replay sample) for the chosen number of
 epochs. Rows marked ``split: test`` are held out of everything and reported.
@@ -110,6 +115,28 @@ def fit_rule(
     return rule
 
 
+def cross_fitted_rules(
+    logits: np.ndarray,
+    labelled: LabelledSet,
+    folds: np.ndarray,
+    base: DecisionRule,
+    min_positives: int,
+    fold_ids: Sequence[int] | None = None,
+) -> dict[int, DecisionRule]:
+    """For each fold, the rule fitted on the other folds' out-of-fold logits only.
+
+    ``fold_ids`` (default: the folds present in ``folds``) may name folds none of these rows
+    belong to (folds of replay texts only): their rule is fitted on all the rows.
+    """
+    rules = {}
+    for fold in np.unique(folds) if fold_ids is None else fold_ids:
+        outside = np.flatnonzero(folds != fold)
+        rules[int(fold)] = fit_rule(
+            logits[outside], _rows(labelled, outside.tolist()), base, min_positives
+        )
+    return rules
+
+
 def cross_fitted_tags(
     logits: np.ndarray,
     labelled: LabelledSet,
@@ -120,10 +147,8 @@ def cross_fitted_tags(
     """Probabilities and tags of each fold from a rule fitted on the other folds only."""
     probs = np.zeros_like(logits, dtype=np.float64)
     tags = np.zeros(logits.shape, dtype=bool)
-    for fold in np.unique(folds):
+    for fold, rule in cross_fitted_rules(logits, labelled, folds, base, min_positives).items():
         inside = np.flatnonzero(folds == fold)
-        outside = np.flatnonzero(folds != fold)
-        rule = fit_rule(logits[outside], _rows(labelled, outside.tolist()), base, min_positives)
         probs[inside] = rule.probabilities(logits[inside])
         tags[inside] = rule.tags(logits[inside])
     return probs, tags
@@ -267,63 +292,98 @@ def adapt(
     cache = frozen.cache(classifier, texts, progress=progress, desc="encode")
     log(f"frozen layers cached in {time.time() - started:.0f}s")
     n = len(pool)
-    replay_rows = list(range(n, n + len(replay)))
     combined = LabelledSet(pool.examples + replay.examples)
-
+    fit_config = replace(config, learning_rate=config.adapt_learning_rate)  # pooling set above
     base = base_rule(classifier.config)
     anchor = snapshot(network)
-    folds = assign_folds(pool, folds_count, config.seed)
+    # Replay texts take part in the folds too: held out in turn, they show what the adapted
+    # model forgets of the base model's own data (its general skill).
+    folds = np.concatenate(
+        [
+            assign_folds(pool, folds_count, config.seed),
+            assign_folds(replay, folds_count, config.seed + 1)
+            if len(replay)
+            else np.zeros(0, dtype=np.int64),
+        ]
+    )
 
     def logits_of(rows: Sequence[int]) -> np.ndarray:
         return all_logits(
             classifier, cache.subset(rows), first_trainable, config.pooling, config.batch_size
         )
 
-    def fold_score(oof: np.ndarray) -> float:
-        _probs, tags = cross_fitted_tags(oof, pool, folds, base, config.refit_min_positives)
-        return float(
-            multilabel_metrics(pool.label_matrix(), tags, pool.certain_mask())["macro"]["f1"]
+    def candidate(
+        epoch: int, oof: np.ndarray, refit: bool, loss: float | None = None
+    ) -> _Candidate:
+        """Out-of-fold figures of the model after ``epoch`` epochs, rule cross-fitted."""
+        rules = (
+            cross_fitted_rules(
+                oof[:n], pool, folds[:n], base, config.refit_min_positives, range(folds_count)
+            )
+            if refit
+            else dict.fromkeys(range(folds_count), base)
         )
+        tags = np.zeros(oof.shape, dtype=bool)
+        for fold, rule in rules.items():
+            inside = np.flatnonzero(folds == fold)
+            tags[inside] = rule.tags(oof[inside])
+        user = multilabel_metrics(pool.label_matrix(), tags[:n], pool.certain_mask())
+        general = (
+            multilabel_metrics(replay.label_matrix(), tags[n:], replay.certain_mask())
+            if len(replay)
+            else None
+        )
+        return _Candidate(epoch, refit, user, general, loss)
 
-    base_logits = logits_of(range(n))
+    base_logits = logits_of(range(len(combined)))
     runs, states = [], []
     for fold in range(folds_count):
-        rows = [i for i in range(n) if folds[i] != fold] + replay_rows
+        rows = np.flatnonzero(folds != fold).tolist()
         runs.append(
             FitRun(
                 classifier,
                 cache.subset(rows),
                 _rows(combined, rows),
-                config,
+                fit_config,
                 first_trainable,
                 anchor=anchor,
                 anchor_weight=config.anchor_weight,
             )
         )
         states.append(anchor)
+    unchanged = candidate(0, base_logits, refit=False)  # the base model as it is
+    floor = unchanged.general_f1 - config.replay_tolerance if len(replay) else None
+
+    def acceptable(c: _Candidate) -> bool:
+        return floor is None or c.general_f1 >= floor - 1e-9
+
     oof_by_epoch = [base_logits]
-    history: list[dict[str, Any]] = [
-        {"epoch": 0, "loss": None, "oof_macro_f1": fold_score(base_logits)}
-    ]
-    log(f"epoch 0 (the base model): out-of-fold macro-F1 {history[0]['oof_macro_f1']:.3f}")
+    loss_by_epoch: list[float | None] = [None]
+    history: list[dict[str, Any]] = [unchanged.history("the base model as it is")]
+    best, best_index, stale = unchanged, 0, 0
+    log(f"the base model: {unchanged.describe()}")
     rng = random.Random(config.seed)
-    best_epoch, stale = 0, 0
-    for epoch in range(1, config.epochs + 1):
-        oof = np.zeros_like(base_logits)
-        losses = []
-        for fold, run in enumerate(runs):
-            restore(network, states[fold])
-            losses.append(run.epoch(rng, progress=progress, desc=f"epoch {epoch} fold {fold + 1}"))
-            states[fold] = snapshot(network)
-            inside = np.flatnonzero(folds == fold)
-            oof[inside] = logits_of(inside.tolist())
-        oof_by_epoch.append(oof)
-        score = fold_score(oof)
-        history.append({"epoch": epoch, "loss": float(np.mean(losses)), "oof_macro_f1": score})
-        log(f"epoch {epoch}: loss {np.mean(losses):.4f}, out-of-fold macro-F1 {score:.3f}")
-        if score > history[best_epoch]["oof_macro_f1"] + 1e-4:
-            best_epoch, stale = epoch, 0
-        else:
+    for epoch in range(0, config.epochs + 1):
+        if epoch:
+            oof = np.zeros_like(base_logits)
+            losses = []
+            for fold, run in enumerate(runs):
+                restore(network, states[fold])
+                losses.append(
+                    run.epoch(rng, progress=progress, desc=f"epoch {epoch} fold {fold + 1}")
+                )
+                states[fold] = snapshot(network)
+                inside = np.flatnonzero(folds == fold)
+                oof[inside] = logits_of(inside.tolist())
+            oof_by_epoch.append(oof)
+            loss_by_epoch.append(float(np.mean(losses)))
+        current = candidate(epoch, oof_by_epoch[epoch], refit=True, loss=loss_by_epoch[epoch])
+        history.append(current.history(f"epoch {epoch}, thresholds refitted where possible"))
+        verdict = "" if acceptable(current) else " (forgets too much of the base model's data)"
+        log(f"epoch {epoch}: {current.describe()}{verdict}")
+        if acceptable(current) and current.user_f1 > best.user_f1 + 1e-4:
+            best, best_index, stale = current, len(history) - 1, 0
+        elif epoch:
             stale += 1
             if stale >= config.patience:
                 log(f"early stop: no out-of-fold gain for {config.patience} epochs")
@@ -331,24 +391,22 @@ def adapt(
 
     # The final model: all the user's texts and the replay sample, for the chosen epochs.
     restore(network, anchor)
-    if best_epoch:
+    if best.epoch:
         final = FitRun(
             classifier,
             cache,
             combined,
-            config,
+            fit_config,
             first_trainable,
             anchor=anchor,
             anchor_weight=config.anchor_weight,
         )
-        for epoch in range(1, best_epoch + 1):
-            final.epoch(rng, progress=progress, desc=f"final {epoch}/{best_epoch}")
+        for epoch in range(1, best.epoch + 1):
+            final.epoch(rng, progress=progress, desc=f"final {epoch}/{best.epoch}")
         round_like_saved(classifier)
-    else:
-        log("out of fold, training did not beat the base model: its weights are kept")
     network.eval()
-    oof = oof_by_epoch[best_epoch]
-    rule = fit_rule(oof, pool, base, config.refit_min_positives)
+    oof = oof_by_epoch[best.epoch][:n]
+    rule = fit_rule(oof, pool, base, config.refit_min_positives) if best.refit else base
     apply_rule(classifier, rule, base)
     classifier.error_rates = error_rates(
         rule.probabilities(oof),
@@ -356,32 +414,34 @@ def adapt(
         pool.certain_mask(),
         {name: rule.points[name] for name in rule.points},
     )
-    kept = [s for s in SDG_NUMBERS if s not in rule.refit]
-    log(
-        f"chosen: {best_epoch} epoch(s); calibration and thresholds refitted for SDG "
-        f"{', '.join(map(str, rule.refit)) or 'none'} (>= {config.refit_min_positives} out-of-fold "
-        f"positives and negatives), the base model's kept for the other {len(kept)}"
-    )
+    if best is unchanged:
+        log("out of fold, nothing beat the base model: the new model is the base model")
+    else:
+        log(
+            f"chosen: {best.epoch} epoch(s); calibration and thresholds refitted for SDG "
+            f"{', '.join(map(str, rule.refit)) or 'none'} (>= {config.refit_min_positives} "
+            "out-of-fold positives and negatives), the base model's kept for the others"
+        )
 
-    probs, tags = cross_fitted_tags(oof, pool, folds, base, config.refit_min_positives)
-    y_true, certain = pool.label_matrix(), pool.certain_mask()
-    new_metrics = multilabel_metrics(y_true, tags, certain)
-    base_metrics = multilabel_metrics(y_true, base.tags(base_logits), certain)
     sizes = {"train": n, "validation": n, "test": len(held_out), "replay": len(replay)}
     metrics: dict[str, Any] = {
         "history": history,
-        "validation": new_metrics,  # out of fold, decision rule cross-fitted
+        "validation": best.user,  # out of fold, decision rule cross-fitted
         "training_config": config.to_dict(),
         "sizes": sizes,
         "adaptation": {
             "base_model": str(base_folder),
             "folds": folds_count,
-            "epochs_chosen": best_epoch,
+            "epochs_chosen": best.epoch,
+            "chosen": best_index,  # the entry of "history" that was kept
             "refit_sdgs": rule.refit,
             "replay": dict(replay.source_counts()),
             "anchor_weight": config.anchor_weight,
             "trainable_layers": trainable,
-            "out_of_fold": {"new": new_metrics, "base": base_metrics},
+            "out_of_fold": {"new": best.user, "base": unchanged.user},
+            "replay_out_of_fold": (
+                {"new": best.general, "base": unchanged.general} if len(replay) else None
+            ),
         },
     }
     if len(held_out):
@@ -397,7 +457,42 @@ def adapt(
         trained_texts=pool.texts() + replay.texts(),
         validation_texts=[],
         held_out=held_out,
+        encoder_changed=bool(trainable and best.epoch),
     )
+
+
+@dataclass
+class _Candidate:
+    """A model the protocol could keep, with its out-of-fold figures."""
+
+    epoch: int
+    refit: bool
+    user: dict[str, Any]  # multilabel_metrics on the user's texts
+    general: dict[str, Any] | None  # on the replay texts, when there are any
+    loss: float | None = None  # mean training loss of the epoch over the folds (None: epoch 0)
+
+    @property
+    def user_f1(self) -> float:
+        return float(self.user["macro"]["f1"])
+
+    @property
+    def general_f1(self) -> float:
+        return float(self.general["macro"]["f1"]) if self.general else 0.0
+
+    def describe(self) -> str:
+        text = f"out-of-fold macro-F1 {self.user_f1:.3f} on your texts"
+        if self.general:
+            text += f", {self.general_f1:.3f} on the replay texts"
+        return text
+
+    def history(self, what: str) -> dict[str, Any]:
+        return {
+            "epoch": self.epoch,
+            "what": what,
+            "loss": self.loss,
+            "oof_macro_f1": self.user_f1,
+            "replay_oof_macro_f1": self.general_f1 if self.general else None,
+        }
 
 
 def apply_rule(classifier: Any, rule: DecisionRule, base: DecisionRule) -> None:

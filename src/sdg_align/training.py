@@ -104,9 +104,11 @@ class TrainingConfig:
     cv_folds: int = 5  # folds over the user's texts: epochs, thresholds and the honest measure
     replay_examples: int = 300  # texts of the base model's own training data mixed in (0: none)
     replay_sources: list[str] | None = None  # None: the sources of the base model's recipe
+    replay_tolerance: float = 0.01  # largest out-of-fold macro-F1 drop accepted on replay texts
     anchor_weight: float = 0.01  # L2 pull of the trainable weights toward the base model's
     refit_min_positives: int = 10  # out-of-fold positives an SDG needs to refit its thresholds
-    adapt_trainable_layers: int | None = None  # None: trainable_layers
+    adapt_trainable_layers: int | None = 0  # top encoder layers adapted (0: the head only)
+    adapt_learning_rate: float = 3e-4  # the head's learning rate when adapting
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -118,7 +120,7 @@ class TrainingConfig:
             raise ValueError("validation and test fractions leave too little to train on")
         if self.batch_size < 1 or self.max_length < 8 or self.trainable_layers < 0:
             raise ValueError("batch_size >= 1, max_length >= 8 and trainable_layers >= 0")
-        if self.learning_rate <= 0 or self.encoder_learning_rate <= 0:
+        if min(self.learning_rate, self.encoder_learning_rate, self.adapt_learning_rate) <= 0:
             raise ValueError("learning rates must be positive")
         if self.pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}")
@@ -136,8 +138,8 @@ class TrainingConfig:
             raise ValueError("small_data_limit and replay_examples must not be negative")
         if self.cv_folds < 2:
             raise ValueError("cv_folds must be at least 2")
-        if self.anchor_weight < 0:
-            raise ValueError("anchor_weight must not be negative")
+        if self.anchor_weight < 0 or self.replay_tolerance < 0:
+            raise ValueError("anchor_weight and replay_tolerance must not be negative")
         if self.refit_min_positives < 1:
             raise ValueError("refit_min_positives must be at least 1")
         if self.adapt_trainable_layers is not None and self.adapt_trainable_layers < 0:
@@ -199,6 +201,7 @@ class TrainingResult:
     trained_texts: list[str] = field(default_factory=list)  # recorded in the model folder
     validation_texts: list[str] = field(default_factory=list)
     held_out: LabelledSet = field(default_factory=LabelledSet)  # never trained on: the report
+    encoder_changed: bool = True  # False: the base model's evidence index still holds
 
 
 def uses_adaptation(config: TrainingConfig, examples: int) -> bool:
@@ -661,6 +664,17 @@ def compare_with_base(result: TrainingResult, *, log: Progress = _stderr) -> lis
                 base_model=str(folder),
             )
         )
+        replay = adaptation.get("replay_out_of_fold")
+        if replay:
+            comparisons.append(
+                base_comparison(
+                    replay["new"],
+                    replay["base"],
+                    kind="out of fold on replayed texts of the base model's training data "
+                    "(what adapting forgets; the base model learned them, so both are high)",
+                    base_model=str(folder),
+                )
+            )
     if len(result.held_out):
         base = load_classifier(folder, "float32")
         texts = result.held_out.texts()
@@ -684,7 +698,8 @@ def save_model(
     """Write the model folder, then evaluate the saved model (as loaded from disk) and its card.
 
     The evidence index (closest SDG targets) is built from the official target titles when the
-    shared reference data are present, in English from the package's short titles otherwise.
+    shared reference data are present, in English from the package's short titles otherwise;
+    when adaptation left the encoder as it was, the base model's index still holds and is kept.
     The folder also records hashes of the texts the model was trained and tuned on
     (:mod:`sdg_align.trained_texts`). A model continued from another is evaluated next to it.
     """
@@ -700,7 +715,8 @@ def save_model(
             "(the base model is needed to compare the new one with)"
         )
     reference = shared_data_dir() / "sdg-reference"
-    build_evidence_index(result.classifier, reference if reference.is_dir() else None)
+    if result.encoder_changed or not result.classifier.extras:
+        build_evidence_index(result.classifier, reference if reference.is_dir() else None)
     folder = result.classifier.save_pretrained(output_dir, metrics=result.metrics, card=card)
     (folder / TRAINING_CONFIG_FILE).write_text(result.config.to_yaml(), encoding="utf-8")
     TrainedTexts.of(result.trained_texts, result.validation_texts).write(folder)

@@ -11,9 +11,11 @@ serve a model whose frozen layers differ.
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -170,6 +172,44 @@ class FrozenStates:
 
     def __len__(self) -> int:
         return len(self._states)
+
+    def save(self, path: str | Path) -> None:
+        """Write the states to a safetensors file (texts by their order in a metadata entry)."""
+        from safetensors.torch import save_file
+
+        texts = list(self._states)
+        tensors = {
+            f"{i}:{w}": state.contiguous()
+            for i, text in enumerate(texts)
+            for w, state in enumerate(self._states[text])
+        }
+        metadata = {
+            "fingerprint": self.fingerprint,
+            "first_trainable": str(self.first_trainable),
+            "texts": json.dumps(texts),
+        }
+        save_file(tensors, str(path), metadata=metadata)
+
+    def load(self, path: str | Path) -> int:
+        """Add the states saved by :meth:`save` for the same frozen layers; returns how many texts.
+
+        A file written for other frozen layers (another model, another layer count) adds nothing.
+        """
+        from safetensors import safe_open
+
+        with safe_open(str(path), framework="pt") as handle:
+            metadata = handle.metadata() or {}
+            if metadata.get("fingerprint") != self.fingerprint:
+                return 0
+            texts = json.loads(metadata["texts"])
+            windows: dict[int, list[tuple[int, torch.Tensor]]] = {}
+            for key in handle.keys():  # noqa: SIM118 (safe_open is not a mapping)
+                text, window = map(int, key.split(":"))
+                windows.setdefault(text, []).append((window, handle.get_tensor(key)))
+        for index, text in enumerate(texts):
+            owned = sorted(windows.get(index, []), key=lambda pair: pair[0])
+            self._states[text] = [state for _w, state in owned]
+        return len(texts)
 
     def check(self, classifier: SDGClassifier, first_trainable: int) -> None:
         """Refuse to serve a model whose frozen layers differ from the ones stored."""

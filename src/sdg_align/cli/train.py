@@ -31,8 +31,10 @@ _FIELD_FLAGS = (
     "cv_folds",
     "replay_examples",
     "anchor_weight",
+    "replay_tolerance",
     "refit_min_positives",
     "adapt_trainable_layers",
+    "adapt_learning_rate",
 )
 
 
@@ -154,6 +156,12 @@ def _absolute_files(names: list[str]) -> list[str]:
     "sources in the base model's training_config.yaml.",
 )
 @click.option(
+    "--replay-tolerance",
+    type=click.FloatRange(0),
+    help="Largest drop of out-of-fold macro-F1 on the replay texts (what the model forgets of "
+    "its general skill) that an adapted model may cost (default 0.01).",
+)
+@click.option(
     "--anchor-weight",
     type=click.FloatRange(0),
     help="Strength of the pull toward the base model's weights when adapting (default 0.01).",
@@ -167,7 +175,12 @@ def _absolute_files(names: list[str]) -> list[str]:
 @click.option(
     "--adapt-trainable-layers",
     type=click.IntRange(0),
-    help="Top encoder layers fine-tuned when adapting (default: --trainable-layers).",
+    help="Top encoder layers fine-tuned when adapting (default 0: the head only).",
+)
+@click.option(
+    "--adapt-learning-rate",
+    type=float,
+    help="Learning rate of the head when adapting (default 3e-4).",
 )
 @click.option("--text-col", multiple=True, help="Text column(s) of generic tables (default: text).")
 @click.option("--sdgs-col", default=None, help="SDG column of generic tables (default: sdgs).")
@@ -306,7 +319,8 @@ def _card(result: Any, *, adapted: bool) -> dict[str, str]:
             f"labelled texts ({sources}) with {adaptation['folds']}-fold cross-validation, "
             f"{sizes['replay']} replayed texts of the base model's training data and an L2 pull "
             f"toward its weights ({config.anchor_weight:g}); {adaptation['epochs_chosen']} "
-            "epoch(s) chosen out of fold. Calibration and thresholds were refitted for SDG "
+            "epoch(s) chosen out of fold, among those that lost at most "
+            f"{config.replay_tolerance:g} out-of-fold macro-F1 on the replayed texts. Calibration and thresholds were refitted for SDG "
             f"{', '.join(map(str, adaptation['refit_sdgs'])) or 'none'} and kept from the base "
             "model for the others."
         )
