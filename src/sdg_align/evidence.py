@@ -48,6 +48,17 @@ def split_sentences(text: str) -> list[str]:
     return [p for p in parts if p and any(ch.isalpha() for ch in p)] or [text.strip()]
 
 
+def quote(text: str, width: int = 100) -> str:
+    """``text`` cut at a word boundary to at most ``width`` characters, with an ellipsis if cut."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    if " " in cut[width // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:-") + "…"
+
+
 def guess_language(text: str) -> str:
     """The most likely of en/de/fr/es/it/cs/ro by stopword counts (English when unsure)."""
     words = re.findall(r"[^\W\d_]+", text.lower())
