@@ -165,6 +165,7 @@ class TrainingResult:
     metrics: dict[str, Any]  # "validation", "validation_by_source", "test", "history", ...
     sizes: dict[str, int]
     config: TrainingConfig
+    train_set: LabelledSet = field(default_factory=LabelledSet)  # what the model learned from
 
 
 Progress = Callable[[str], None]
@@ -531,7 +532,7 @@ def train(
         metrics["test"] = metrics_from_probs(
             classifier, test_set, classifier.predict_proba(test_set.texts())
         )
-    return TrainingResult(classifier, metrics, sizes, config)
+    return TrainingResult(classifier, metrics, sizes, config, train_set)
 
 
 def positive_weights(labels: torch.Tensor, mask: torch.Tensor, cap: float) -> torch.Tensor:
@@ -625,13 +626,18 @@ def save_model(
     """Write the model folder, then evaluate the saved model (as loaded from disk) and its card.
 
     The evidence index (closest SDG targets) is built from the official target titles when the
-    shared reference data are present, in English from the package's short titles otherwise.
+    shared reference data are present, in English from the package's short titles otherwise, and
+    from the training texts that carry target labels.
     """
     from .data import shared_data_dir
-    from .evidence import build_evidence_index
+    from .evidence import add_target_examples, build_evidence_index
 
     reference = shared_data_dir() / "sdg-reference"
     build_evidence_index(result.classifier, reference if reference.is_dir() else None)
+    with_targets = [e for e in result.train_set.examples if e.targets]
+    add_target_examples(
+        result.classifier, [e.text for e in with_targets], [e.targets for e in with_targets]
+    )
     folder = result.classifier.save_pretrained(output_dir, metrics=result.metrics, card=card)
     (folder / TRAINING_CONFIG_FILE).write_text(result.config.to_yaml(), encoding="utf-8")
     if result.config.evaluate:
