@@ -18,6 +18,7 @@ from sdg_align.profile import (
     ALL_LABEL,
     FIGURES,
     SCHEMA_VERSION,
+    ProfileColumns,
     build_profile,
     check_document,
     compare_profiles,
@@ -67,7 +68,7 @@ def sdg(group, number: int) -> dict:
 
 
 def test_counts_shares_and_probability_figures(four):
-    doc = build_profile(four, by="cluster").to_dict()
+    doc = build_profile(four, columns=ProfileColumns(by="cluster")).to_dict()
     overall = doc["overall"]
     assert overall["name"] == ALL_LABEL and overall["projects"] == 4
     assert [s["sdg"] for s in overall["sdgs"]] == list(range(1, 18))
@@ -83,7 +84,7 @@ def test_counts_shares_and_probability_figures(four):
 
 
 def test_allocation_adds_up_to_the_portfolio(four):
-    doc = build_profile(four, by="cluster", weight_col="budget").to_dict()
+    doc = build_profile(four, columns=ProfileColumns(by="cluster", weight_col="budget")).to_dict()
     for group in [doc["overall"], *doc["groups"]]:
         allocated = sum(s["allocated_projects"] for s in group["sdgs"])
         assert allocated + group["unallocated_projects"] == pytest.approx(group["projects"])
@@ -111,7 +112,7 @@ def test_allocation_splits_evenly_when_tagged_probabilities_are_zero():
 
 
 def test_specialisation_breadth_diversity_and_gaps(four):
-    doc = build_profile(four, by="cluster").to_dict()
+    doc = build_profile(four, columns=ProfileColumns(by="cluster")).to_dict()
     x, y = doc["groups"]
     assert sdg(x, 7)["specialisation"] == pytest.approx(2.0)  # 100% in X vs 50% overall
     assert sdg(x, 3)["specialisation"] == 0.0
@@ -164,7 +165,9 @@ def trend_frame() -> pd.DataFrame:
 
 
 def test_acceleration_slope_and_its_interval():
-    group = build_profile(trend_frame(), time_col="year").to_dict()["overall"]
+    group = build_profile(trend_frame(), columns=ProfileColumns(time_col="year")).to_dict()[
+        "overall"
+    ]
     assert group["periods"] == [
         {"period": 2020, "projects": 4}, {"period": 2021, "projects": 4},
         {"period": 2022, "projects": 4},
@@ -188,7 +191,9 @@ def test_acceleration_slope_and_its_interval():
 
 def test_one_period_has_no_slope():
     frame = scored([{"year": 2021, "probs": {7: 0.9}}, {"year": 2021, "probs": {}}])
-    trend = sdg(build_profile(frame, time_col="year").to_dict()["overall"], 7)["trend"]
+    trend = sdg(
+        build_profile(frame, columns=ProfileColumns(time_col="year")).to_dict()["overall"], 7
+    )["trend"]
     assert trend["shares"] == [0.5] and trend["slope"] is None and trend["trend"] is None
 
 
@@ -208,7 +213,7 @@ def test_bootstrap_interval_matches_resampling_projects():
 
 
 def test_small_groups_get_a_note(four):
-    doc = build_profile(four, by="cluster").to_dict()
+    doc = build_profile(four, columns=ProfileColumns(by="cluster")).to_dict()
     assert doc["groups"][0]["small_group"] is True
     assert "Only 2 projects" in doc["groups"][0]["note"]
     big = build_profile(scored([{"probs": {7: 0.9}}] * 30)).to_dict()["overall"]
@@ -222,7 +227,9 @@ def test_partner_lists_give_collaboration_figures():
         {"partners": "Acme (DE, company);  Fund (DE, investor)", "probs": {}},
         {"partners": "", "probs": {}},
     ])  # fmt: skip
-    collab = build_profile(frame, partners_col="partners").to_dict()["overall"]["collaboration"]
+    collab = build_profile(frame, columns=ProfileColumns(partners_col="partners")).to_dict()[
+        "overall"
+    ]["collaboration"]
     assert collab == {
         "source": "list",
         "projects_with_partners": 3,
@@ -236,11 +243,15 @@ def test_partner_lists_give_collaboration_figures():
 
 def test_partner_counts_and_bare_names():
     counts = scored([{"n": v, "probs": {}} for v in ("3", "1", "0", "")])
-    collab = build_profile(counts, partners_col="n").to_dict()["overall"]["collaboration"]
+    collab = build_profile(counts, columns=ProfileColumns(partners_col="n")).to_dict()["overall"][
+        "collaboration"
+    ]
     assert collab["source"] == "count" and collab["share_multi_partner"] == 0.25
     assert collab["share_international"] is None and collab["share_public_private"] is None
     names = scored([{"p": "A; B", "probs": {}}, {"p": "C", "probs": {}}])
-    collab = build_profile(names, partners_col="p").to_dict()["overall"]["collaboration"]
+    collab = build_profile(names, columns=ProfileColumns(partners_col="p")).to_dict()["overall"][
+        "collaboration"
+    ]
     assert collab["share_multi_partner"] == 0.5 and collab["share_international"] is None
 
 
@@ -249,7 +260,7 @@ def test_error_rows_are_left_out_and_counted(four):
     for k in range(1, 18):
         four.loc[1, f"p_sdg{k}"] = ""  # score leaves probabilities empty on failed rows
     four.loc[1, "sdgs"] = ""
-    doc = build_profile(four, by="cluster").to_dict()
+    doc = build_profile(four, columns=ProfileColumns(by="cluster")).to_dict()
     assert doc["input"] == {
         "rows": 4, "scored": 3, "excluded": 1, "groups": 2,
         "excluded_rows": [{"row": 2, "id": "P2", "error": "empty text"}],
@@ -287,7 +298,7 @@ def test_json_numbers_and_integers_from_json_lines_input(four):
     frame = four.copy()
     frame["year"] = [2020.0, 2021.0, 2020.0, 2021.0]  # JSON Lines with gaps give floats
     frame["sdgs"] = ["7;13", 7, "", 3]
-    doc = build_profile(frame, time_col="year").to_dict()
+    doc = build_profile(frame, columns=ProfileColumns(time_col="year")).to_dict()
     assert [p["period"] for p in doc["overall"]["periods"]] == [2020, 2021]
     assert sdg(doc["overall"], 13)["projects"] == 1
 
@@ -295,7 +306,9 @@ def test_json_numbers_and_integers_from_json_lines_input(four):
 def test_document_matches_the_schema(four):
     jsonschema = pytest.importorskip("jsonschema")
     validator = jsonschema.Draft202012Validator(json_schema())
-    full = build_profile(four, by="cluster", weight_col="budget", time_col="year")
+    full = build_profile(
+        four, columns=ProfileColumns(by="cluster", weight_col="budget", time_col="year")
+    )
     full.comparison = compare_profiles(full, build_profile(four).to_dict())
     for profile in (build_profile(four), full):
         document = json.loads(json.dumps(profile.to_dict(), allow_nan=False))
@@ -305,7 +318,9 @@ def test_document_matches_the_schema(four):
 
 
 def test_tidy_frame_has_one_row_per_group_and_sdg(four):
-    profile = build_profile(four, by="cluster", weight_col="budget", time_col="year")
+    profile = build_profile(
+        four, columns=ProfileColumns(by="cluster", weight_col="budget", time_col="year")
+    )
     tidy = profile.to_tidy_frame()
     assert len(tidy) == 17 * 3
     assert tidy["group"].tolist()[:17] == [ALL_LABEL] * 17 and tidy["is_overall"].sum() == 17
@@ -315,17 +330,17 @@ def test_tidy_frame_has_one_row_per_group_and_sdg(four):
 
 def test_markdown_escapes_untrusted_names(four):
     four["cluster"] = ["<script>alert(1)</script>", "a|b", "Y", "Y"]
-    text = build_profile(four, by="cluster").to_markdown()
+    text = build_profile(four, columns=ProfileColumns(by="cluster")).to_markdown()
     assert "<script>" not in text and "&lt;script&gt;" in text
     assert "a\\|b" in text and "| 7 Affordable and clean energy |" in text
 
 
 def test_compare_profiles_reports_changes(four):
-    old = build_profile(four, by="cluster").to_dict()
+    old = build_profile(four, columns=ProfileColumns(by="cluster")).to_dict()
     newer = four.copy()
     newer.loc[2, ["p_sdg3", "sdgs", "primary_sdg"]] = ["0.7", "3", "3"]  # Y's gap on 3 fills more
     newer.loc[0, "cluster"] = "Z"
-    comparison = compare_profiles(build_profile(newer, by="cluster"), old)
+    comparison = compare_profiles(build_profile(newer, columns=ProfileColumns(by="cluster")), old)
     overall = comparison["overall"]
     assert sdg(overall, 3)["share_old"] == 0.25 and sdg(overall, 3)["share_new"] == 0.5
     assert sdg(overall, 3)["share_change"] == pytest.approx(0.25)
@@ -334,7 +349,7 @@ def test_compare_profiles_reports_changes(four):
     }  # fmt: skip
     x = comparison["groups"][0]
     assert x["gaps_new"] == [13] and x["gaps_closed"] == []
-    document = build_profile(newer, by="cluster").to_dict()
+    document = build_profile(newer, columns=ProfileColumns(by="cluster")).to_dict()
     document["comparison"] = comparison
     assert "## Changes since the previous profile" in profile_markdown(document)
 
@@ -366,14 +381,14 @@ def test_compare_rejects_documents_that_are_not_profiles(four):
 )  # fmt: skip
 def test_bad_input_names_the_column_and_rows(four, change, kwargs, message):
     with pytest.raises(DataError, match=message):
-        build_profile(change(four), **kwargs)
+        build_profile(change(four), columns=ProfileColumns(**kwargs))
 
 
 def test_row_numbers_count_input_rows_even_after_excluded_ones(four):
     four.loc[0, "error"] = "empty text"
     four["budget"] = ["x", "100", "oops", "5"]  # row 1 failed scoring: its budget does not matter
     with pytest.raises(DataError, match=r"'oops' in row 3 \(P3\)") as caught:
-        build_profile(four, weight_col="budget")
+        build_profile(four, columns=ProfileColumns(weight_col="budget"))
     assert "row 1" not in str(caught.value)
 
 
@@ -395,6 +410,5 @@ def test_a_large_portfolio_is_fast():
     frame["budget"] = rng.integers(1_000, 1_000_000, n)
     frame["partners"] = rng.choice(["A (DE, sme); B (FR, public)", "C (DE, ngo)"], n)
     start = time.perf_counter()
-    build_profile(frame, by="cluster", weight_col="budget", time_col="year",
-                  partners_col="partners")  # fmt: skip
+    build_profile(frame, columns=ProfileColumns(by="cluster", weight_col="budget", time_col="year", partners_col="partners"))  # fmt: skip
     assert time.perf_counter() - start < 10  # about 0.6 s on a laptop; 100k rows take ~3 s

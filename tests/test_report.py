@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from sdg_align.profile import FIGURES, build_profile, compare_profiles
+from sdg_align.profile import FIGURES, ProfileColumns, build_profile, compare_profiles
 from sdg_align.report import render_html, write_html, write_pngs
 
 SCRIPT = "<script>alert(1)</script>"
@@ -47,10 +47,13 @@ def hostile_frame() -> pd.DataFrame:
 def full_html() -> str:
     frame = hostile_frame()
     profile = build_profile(
-        frame, by="cluster", weight_col="budget", time_col="year", partners_col="partners"
+        frame,
+        columns=ProfileColumns(
+            by="cluster", weight_col="budget", time_col="year", partners_col="partners"
+        ),
     )
     profile.comparison = compare_profiles(
-        profile, build_profile(frame.iloc[:6], by="cluster").to_dict()
+        profile, build_profile(frame.iloc[:6], columns=ProfileColumns(by="cluster")).to_dict()
     )
     return render_html(profile, title=f"Report {SCRIPT}", docs_href="../docs/profile.md")
 
@@ -134,7 +137,7 @@ def test_one_portfolio_without_time_has_no_heatmap_or_trends(tmp_path):
 def test_png_charts_for_slides_stay_in_their_folder(tmp_path):
     frame = hostile_frame()
     frame["cluster"] = ["../../evil" if i % 2 else "a/b" for i in range(len(frame))]
-    profile = build_profile(frame, by="cluster")
+    profile = build_profile(frame, columns=ProfileColumns(by="cluster"))
     written = write_pngs(profile, tmp_path / "png")
     names = sorted(p.name for p in written)
     assert names == sorted(p.name for p in (tmp_path / "png").iterdir())  # nothing outside

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sdg_align.profile import build_profile, compare_profiles
+from sdg_align.profile import ProfileColumns, build_profile, compare_profiles
 from sdg_align.report import write_html
 
 CHROMIUM = os.environ.get("SDG_ALIGN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -67,9 +67,14 @@ def test_report_opens_cleanly_and_shows_its_charts(tmp_path):
     )
     frame = hostile_frame()
     profile = build_profile(
-        frame, by="cluster", weight_col="budget", time_col="year", partners_col="partners"
+        frame,
+        columns=ProfileColumns(
+            by="cluster", weight_col="budget", time_col="year", partners_col="partners"
+        ),
     )
-    profile.comparison = compare_profiles(profile, build_profile(frame.iloc[:6], by="cluster"))
+    profile.comparison = compare_profiles(
+        profile, build_profile(frame.iloc[:6], columns=ProfileColumns(by="cluster"))
+    )
     report = tmp_path / "report.html"
     write_html(profile, report, title=f"Report {SCRIPT}")
 

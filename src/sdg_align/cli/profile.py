@@ -121,7 +121,8 @@ def profile(
       sdg-align profile scored.csv --by cluster --time-col year --html report.html
       sdg-align profile scored.csv --weight-col budget_eur --json-out 2025.json --compare 2024.json
     """
-    from ..profile import build_profile, compare_profiles, is_scored, profile_markdown, tidy_frame
+    from ..profile import ProfileColumns, build_profile, compare_profiles, is_scored
+    from ..report import profile_markdown, tidy_frame
 
     frame = _read_input(input_path, in_format)
     if not is_scored(frame):
@@ -131,17 +132,15 @@ def profile(
             click.echo("warning: the input is already scored; --text-col is ignored", err=True)
         if tags != "balanced":
             frame = _retag(frame, model_path, tags)
-    result = build_profile(
-        frame,
+    columns = ProfileColumns(
         by=by,
         weight_col=weight_col,
         time_col=time_col,
         partners_col=partners_col,
         id_col=id_col,
         title_col=title_col,
-        bootstrap=bootstrap,
-        seed=seed,
     )
+    result = build_profile(frame, columns=columns, bootstrap=bootstrap, seed=seed)
     if compare_path:
         result.comparison = compare_profiles(
             result, _read_json(compare_path), old_name=compare_path

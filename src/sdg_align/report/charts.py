@@ -1,33 +1,29 @@
-"""The profile as a self-contained HTML report and as PNG charts for slides.
+"""The profile's charts (matplotlib), as inline SVG for the HTML report and as PNGs for slides.
 
-The report is one HTML file that opens without a network: CSS inline, charts as inline SVG drawn by
-matplotlib (text as paths, so no fonts), no scripts at all, and a Content-Security-Policy that
-forbids loading anything. Project texts, titles, group names and evidence are untrusted: Jinja
-autoescaping escapes every value, and chart labels reach the SVG only as glyph paths.
+Charts are drawn with glyphs as paths, so an SVG needs no font and no request; every label that
+comes from the user's data (group names) goes through :func:`_label`, which keeps it one short line
+and disables mathtext.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import matplotlib
-from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
-from .labels import GOALS, NUM_SDGS
-from .profile import FIGURES, Profile
-from .tables import atomic_path, write_text
-
-DOCS_HREF = "docs/profile.md"
+from ..labels import GOALS, NUM_SDGS
+from ..profile.figures import Profile
+from ..tables import atomic_path
 
 
 def _style() -> AbstractContextManager[None]:
@@ -35,9 +31,6 @@ def _style() -> AbstractContextManager[None]:
     return matplotlib.rc_context(
         {"svg.fonttype": "path", "svg.hashsalt": "sdg-align", "font.size": 9}
     )
-
-
-# -- charts ----------------------------------------------------------------------------------------
 
 
 def _label(text: Any, limit: int = 48) -> str:
@@ -229,7 +222,7 @@ def build_charts(document: Mapping[str, Any]) -> dict[str, Figure]:
     if document["groups"]:
         charts["heatmap"] = heatmap_chart(groups)
     for index, group in enumerate(groups):
-        key = f"{index:02d}-{_slug(group['name'])}"
+        key = f"{index:02d}-{slug(group['name'])}"
         charts[f"profile-{key}"] = profile_chart(group)
         if group.get("periods") and len(group["periods"]) >= 2:
             charts[f"trends-{key}"] = trend_chart(group)
@@ -241,12 +234,12 @@ def build_charts(document: Mapping[str, Any]) -> dict[str, Figure]:
     return charts
 
 
-def _slug(name: str) -> str:
+def slug(name: str) -> str:
     """A file-name-safe slug of an untrusted group name (no path separators, no dots)."""
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "group"
 
 
-def _svg(fig: Figure) -> Markup:
+def svg(fig: Figure) -> Markup:
     """The figure as inline SVG markup: glyphs as paths, comments and metadata removed."""
     buffer = io.StringIO()
     with _style():
@@ -271,67 +264,3 @@ def write_pngs(profile: Profile | Mapping[str, Any], directory: str | Path) -> l
                 fig.savefig(tmp, format="png", dpi=200)
             written.append(target)
     return written
-
-
-# -- HTML ------------------------------------------------------------------------------------------
-
-
-def _pct(value: float | None, digits: int = 0) -> str:
-    return "–" if value is None else f"{100 * value:.{digits}f}%"
-
-
-def _points(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:+.1f} pts"
-
-
-def _number(value: float | None, digits: int = 0) -> str:
-    return "–" if value is None else f"{value:,.{digits}f}"
-
-
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("sdg_align", "templates"),
-        autoescape=True,  # every value is escaped unless marked safe (only our own SVG is)
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    filters: dict[str, Callable[..., str]] = {"pct": _pct, "points": _points, "number": _number}
-    env.filters.update(filters)
-    return env
-
-
-def render_html(
-    profile: Profile | Mapping[str, Any],
-    *,
-    title: str = "SDG acceleration profile",
-    docs_href: str = DOCS_HREF,
-) -> str:
-    """The whole report as one HTML string (``docs_href``: where docs/profile.md is, relative)."""
-    document = profile.to_dict() if isinstance(profile, Profile) else profile
-    charts = {name: _svg(fig) for name, fig in build_charts(document).items()}
-    groups = [document["overall"], *document["groups"]]
-    keys = [f"{i:02d}-{_slug(g['name'])}" for i, g in enumerate(groups)]
-    return (
-        _environment()
-        .get_template("report.html.j2")
-        .render(
-            doc=document,
-            title=title,
-            groups=list(zip(keys, groups, strict=True)),
-            charts=charts,
-            figures=FIGURES,
-            docs_href=docs_href,
-            goals=GOALS,
-        )
-    )
-
-
-def write_html(
-    profile: Profile | Mapping[str, Any],
-    path: str | Path,
-    *,
-    title: str = "SDG acceleration profile",
-    docs_href: str = DOCS_HREF,
-) -> None:
-    """Render the report and write it atomically."""
-    write_text(render_html(profile, title=title, docs_href=docs_href), path)
