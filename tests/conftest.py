@@ -174,3 +174,24 @@ def tiny_model_dir(tmp_path_factory, tiny_encoder_dir, toy_data_file) -> Path:
     folder = tmp_path_factory.mktemp("models") / "tiny"
     result.classifier.save_pretrained(folder, metrics=result.metrics, card={"name": "tiny"})
     return folder
+
+
+@pytest.fixture(scope="session")
+def rated_model_dir(tmp_path_factory, tiny_model_dir) -> Path:
+    """The tiny model plus the error_rates.json training writes: 200 validation texts per SDG,
+    of which 50 positives; the model finds 40 of them and wrongly tags 6 of the 150 negatives."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("models") / "rated"
+    shutil.copytree(tiny_model_dir, folder)
+    block = {
+        "positives": [50] * 17,
+        "negatives": [150] * 17,
+        "true_positives": [40] * 17,
+        "false_positives": [6] * 17,
+        "mean_probability_positives": [0.7] * 17,
+        "mean_probability_negatives": [0.05] * 17,
+    }
+    rates = {"version": 1, "texts": 200, "operating_points": {"balanced": block}}
+    (folder / "error_rates.json").write_text(json.dumps(rates))
+    return folder

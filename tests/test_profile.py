@@ -263,7 +263,7 @@ def test_error_rows_are_left_out_and_counted(four):
     doc = build_profile(four, columns=ProfileColumns(by="cluster")).to_dict()
     assert doc["input"] == {
         "rows": 4, "scored": 3, "excluded": 1, "groups": 2,
-        "excluded_rows": [{"row": 2, "id": "P2", "error": "empty text"}],
+        "excluded_rows": [{"row": 2, "id": "P2", "error": "empty text"}], "projects_listed": 3,
     }  # fmt: skip
     assert doc["overall"]["projects"] == 3 and doc["overall"]["excluded"] == 1
     assert doc["groups"][0]["excluded"] == 1 and doc["groups"][0]["projects"] == 1
@@ -367,10 +367,9 @@ def test_compare_rejects_documents_that_are_not_profiles(four):
     [
         (lambda f: f.drop(columns=["p_sdg4", "sdgs"]), {}, r"lacks the scored column\(s\) sdgs, p_sdg4; the input has: project_id"),  # noqa: E501
         (lambda f: f, {"by": "nope"}, r"by column 'nope' not found; the input has: project_id, cluster.*--by"),  # noqa: E501
-        (lambda f: f, {"weight_col": "budget_eur"}, r"weight_col column 'budget_eur' not found.*budget"),  # noqa: E501
-        (lambda f: f.assign(budget=["100", "n/a", "", "5"]), {"weight_col": "budget"}, r"column 'budget' must hold numbers .* 'n/a' in row 2 \(P2\), '' in row 3 \(P3\)"),  # noqa: E501
-        (lambda f: f.assign(budget=["100", "-1", "1", "5"]), {"weight_col": "budget"}, r"'-1' in row 2 \(P2\)"),  # noqa: E501
-        (lambda f: f.assign(year=["2020", "soon", "2021-02-30x", "2021"]), {"time_col": "year"}, r"time column 'year' must hold a year .* 'soon' in row 2 \(P2\), '2021-02-30x' in row 3"),  # noqa: E501
+        (lambda f: f, {"weight_col": "budget_eur"}, r"--weight-col column 'budget_eur' not found.*budget.*Use --weight-col"),  # noqa: E501
+        (lambda f: f.assign(budget=["n/a", "", "", "x"]), {"weight_col": "budget"}, r"--weight-col column 'budget' holds no number we can read; found 'n/a' in row 1 \(P1\), '' in row 2 \(P2\)"),  # noqa: E501
+        (lambda f: f.assign(year=["2020", "soon", "2021-02-30x", "2021"]), {"time_col": "year"}, r"--time-col column 'year' must hold a year .* 'soon' in row 2 \(P2\), '2021-02-30x' in row 3"),  # noqa: E501
         (lambda f: f.assign(sdgs=["7;x", "7", "", "3"]), {}, r"column 'sdgs' must hold SDG numbers .* '7;x' in row 1"),  # noqa: E501
         (lambda f: f.assign(sdgs=["7;18", "7", "", "3"]), {}, r"'7;18' in row 1"),
         (lambda f: f.assign(p_sdg5=["0.1", "1.5", "0", "0"]), {}, r"column 'p_sdg5' must hold numbers between 0 and 1.*'1.5' in row 2"),  # noqa: E501
@@ -387,9 +386,42 @@ def test_bad_input_names_the_column_and_rows(four, change, kwargs, message):
 def test_row_numbers_count_input_rows_even_after_excluded_ones(four):
     four.loc[0, "error"] = "empty text"
     four["budget"] = ["x", "100", "oops", "5"]  # row 1 failed scoring: its budget does not matter
-    with pytest.raises(DataError, match=r"'oops' in row 3 \(P3\)") as caught:
+    warnings = build_profile(four, columns=ProfileColumns(weight_col="budget")).warnings
+    skipped = [w for w in warnings if "--weight-col" in w]
+    assert len(skipped) == 1 and "'oops' in row 3 (P3)" in skipped[0]
+    assert "row 1" not in skipped[0]
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        (["80.000 €", "1,2 Mio.", "€ 45 000", "1.234,56"], [80_000, 1_200_000, 45_000, 1234.56]),
+        (["$1,200", "1,234.56", "2.5k", "3 Mrd."], [1200, 1234.56, 2500, 3e9]),
+        (["CHF 1'200", "EUR 2.500.000", "1.5e6", "0"], [1200, 2_500_000, 1.5e6, 0]),
+        (["80.000", "1.200", "5", "7"], [80_000, 1200, 5, 7]),  # one mark, 3 digits: groups
+        (["1,200", "1,5", "5", "7"], [1.2, 1.5, 5, 7]),  # ...unless the column writes decimals so
+        ([100, 250.5, 0, 3], [100, 250.5, 0, 3]),  # numbers stay numbers
+    ],
+)  # fmt: skip
+def test_weights_read_as_european_spreadsheets_write_them(four, cells, expected):
+    four["budget"] = cells
+    profile = build_profile(four, columns=ProfileColumns(weight_col="budget"))
+    assert profile.overall.total_weight == pytest.approx(sum(expected))
+    assert profile.overall.weight_missing == 0 and profile.warnings == []
+
+
+def test_blank_and_unreadable_weights_are_skipped_and_counted(four):
+    four["budget"] = ["100", "", "lots", "-5"]
+    profile = build_profile(four, columns=ProfileColumns(weight_col="budget"))
+    assert profile.overall.total_weight == 100 and profile.overall.weight_missing == 3
+    blank, bad = [w for w in profile.warnings if "--weight-col 'budget'" in w]
+    assert "1 of 4 scored rows have no value ('' in row 2 (P2))" in blank
+    assert "2 of 4 scored rows are not a number of at least 0" in bad
+    assert "'lots' in row 3 (P3), '-5' in row 4 (P4)" in bad
+    assert "every figure except the weighted ones" in bad
+    four["budget"] = ["", "n/a", "?", ""]
+    with pytest.raises(DataError, match="--weight-col column 'budget' holds no number"):
         build_profile(four, columns=ProfileColumns(weight_col="budget"))
-    assert "row 1" not in str(caught.value)
 
 
 def test_every_figure_is_defined_in_the_docs():

@@ -122,6 +122,7 @@ def profile(
       sdg-align profile scored.csv --weight-col budget_eur --json-out 2025.json --compare 2024.json
     """
     from ..profile import ProfileColumns, build_profile, compare_profiles, is_scored
+    from ..profile.error_rates import error_rates_for_model
     from ..report import profile_markdown, tidy_frame
 
     frame = _read_input(input_path, in_format)
@@ -140,7 +141,12 @@ def profile(
         id_col=id_col,
         title_col=title_col,
     )
-    result = build_profile(frame, columns=columns, bootstrap=bootstrap, seed=seed)
+    rates, missing = error_rates_for_model(model_path, tags)
+    result = build_profile(
+        frame, columns=columns, bootstrap=bootstrap, seed=seed, error_rates=rates
+    )
+    if missing:
+        result.warnings.insert(0, missing)
     if compare_path:
         result.comparison = compare_profiles(
             result, _read_json(compare_path), old_name=compare_path
@@ -205,6 +211,12 @@ def _read_json(path: str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot read {path}: {exc}") from exc
     except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data":
+            raise DataError(
+                f"{path} holds several JSON documents, one per line (like `sdg-align classify "
+                "--json --lines` output), not a profile; pass a file written by `sdg-align "
+                "profile --json-out`"
+            ) from exc
         raise DataError(
             f"{path} is not JSON ({exc.msg} at line {exc.lineno}); pass a file written by "
             "`sdg-align profile --json-out`"

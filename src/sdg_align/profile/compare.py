@@ -11,10 +11,16 @@ from typing import Any
 
 from ..errors import DataError
 from .figures import ALL_LABEL, SCHEMA_VERSION, Profile
+from .inputs import option_name
 
 
 def check_document(document: Any, name: str = "the previous profile") -> dict[str, Any]:
     """A loaded profile JSON checked just enough to compare against; errors say what is wrong."""
+    if isinstance(document, list):
+        raise DataError(
+            f"{name} holds a JSON list (like the output of `sdg-align classify --json --lines`), "
+            "not a profile; pass a file written by `sdg-align profile --json-out`"
+        )
     if not isinstance(document, dict) or "schema_version" not in document:
         raise DataError(
             f"{name} is not a profile written by `sdg-align profile --json` (no schema_version)"
@@ -42,14 +48,17 @@ def compare_profiles(
     Groups are matched by name; a group in only one profile is listed as ``added`` or ``removed``.
     """
     current = new.to_dict() if isinstance(new, Profile) else dict(new)
-    previous = check_document(old.to_dict() if isinstance(old, Profile) else dict(old), old_name)
-    notes = []
-    for key in ("by", "weight_col", "time_col"):
-        if current["settings"].get(key) != previous["settings"].get(key):
-            notes.append(
-                f"{key} differs: {previous['settings'].get(key)!r} before, "
-                f"{current['settings'].get(key)!r} now; compare with care"
-            )
+    previous = check_document(old.to_dict() if isinstance(old, Profile) else old, old_name)
+    notes = [
+        _setting_note(key, previous["settings"].get(key), current["settings"].get(key))
+        for key in ("by", "weight_col", "time_col")
+        if current["settings"].get(key) != previous["settings"].get(key)
+    ]
+    if bool(current["settings"].get("prevalence")) != bool(previous["settings"].get("prevalence")):
+        notes.append(
+            "only one of the two profiles is corrected for the model's errors, so prevalence "
+            "changes are not shown; compare shares"
+        )
     old_groups = {g["name"]: g for g in previous["groups"]}
     new_groups = {g["name"]: g for g in current["groups"]}
     groups = [
@@ -69,6 +78,18 @@ def compare_profiles(
     }
 
 
+def _setting_note(key: str, before: Any, now: Any) -> str:
+    """'--by was not set in the previous profile and is 'cluster' now; compare with care'."""
+
+    def said(value: Any) -> str:
+        return f"'{value}'" if value else "not set"
+
+    return (
+        f"{option_name(key)} was {said(before)} in the previous profile and is {said(now)} now; "
+        "compare with care"
+    )
+
+
 def _diff(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else a - b
 
@@ -84,6 +105,9 @@ def _compare_sdg(item: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str
         "allocation_share_change": _diff(item["allocation_share"], before.get("allocation_share")),
         "weighted_share_change": _diff(item.get("weighted_share"), before.get("weighted_share")),
         "specialisation_change": _diff(item.get("specialisation"), before.get("specialisation")),
+        "prevalence_old": before.get("prevalence"),
+        "prevalence_new": item.get("prevalence"),
+        "prevalence_change": _diff(item.get("prevalence"), before.get("prevalence")),
     }
 
 

@@ -22,32 +22,36 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import DataError
 from ..labels import GOALS, NUM_SDGS
+from .error_rates import ErrorRates
 from .figures import (
     ALL_LABEL,
     BREADTH_SHARE,
+    MAX_LISTED_PROJECTS,
     SMALL_GROUP,
     TOP_COMBINATIONS,
     Collaboration,
     GroupProfile,
     Profile,
     SDGFigures,
-    Trend,
 )
 from .inputs import Partners, ProfileColumns, ProfileInput, Projects, read_input
-from .projects import top_projects
+from .prevalence import METHOD, estimate_prevalence
+from .projects import listed_projects, top_projects
+from .trends import trends as period_trends
 
 
 @dataclass(frozen=True)
 class _Options:
-    """How every group is computed: bootstrap resamples and their generator, top projects."""
+    """How every group is computed: resamples and their generators, top projects, error rates."""
 
     rng: np.random.Generator
     bootstrap: int
     top_n: int
+    rates: ErrorRates | None = None
+    prevalence_rng: np.random.Generator | None = None  # its own stream: shares stay as without
 
 
 def build_profile(
@@ -57,17 +61,26 @@ def build_profile(
     bootstrap: int = 1000,
     seed: int = 0,
     top_projects: int = 3,
+    error_rates: ErrorRates | None = None,
 ) -> Profile:
     """Profile a scored table: the whole input, and each value of ``columns.by`` when given.
 
     ``columns.id_col`` and ``columns.title_col`` name projects in errors and in the top-projects
-    tables; they default to ``project_id``/``id`` and ``title`` when present.
+    tables; they default to ``project_id``/``id`` and ``title`` when present. With the model's
+    ``error_rates`` (of the operating point the tags were made with) every group and SDG also gets
+    its error-corrected ``prevalence``, and trends follow it.
     """
     if bootstrap < 0:
         raise DataError(f"bootstrap must be 0 (off) or a number of resamples; got {bootstrap}")
     checked = read_input(frame, columns or ProfileColumns())
     data = checked.projects
-    options = _Options(np.random.default_rng(seed), bootstrap, top_projects)
+    options = _Options(
+        np.random.default_rng(seed),
+        bootstrap,
+        top_projects,
+        error_rates,
+        np.random.default_rng([seed, 1]),
+    )
     overall_share = data.tags.mean(axis=0)
     everyone = np.arange(len(data.rows))
     overall = _group_profile(
@@ -82,6 +95,7 @@ def build_profile(
         "breadth_share": BREADTH_SHARE,
         "small_group": SMALL_GROUP,
         "top_projects": top_projects,
+        "prevalence": {"method": METHOD, **error_rates.to_settings()} if error_rates else None,
     }
     return Profile(
         settings=settings,
@@ -91,10 +105,12 @@ def build_profile(
             "excluded": int(checked.failed.sum()),
             "groups": len(groups),
             "excluded_rows": checked.excluded_rows,
+            "projects_listed": min(len(data.rows), MAX_LISTED_PROJECTS),
         },
         overall=overall,
         groups=groups,
-        warnings=_warnings(checked, groups),
+        warnings=checked.warnings + _warnings(checked, groups) + _tag_warnings(data, error_rates),
+        projects=listed_projects(data),
     )
 
 
@@ -140,6 +156,37 @@ def _warnings(checked: ProfileInput, groups: list[GroupProfile]) -> list[str]:
     return found
 
 
+def _tag_warnings(data: Projects, rates: ErrorRates | None) -> list[str]:
+    """The correction assumes the tags were made at the error rates' operating point: check."""
+    if rates is None or rates.thresholds is None:
+        return []
+    differ = int((data.tags != (data.probs >= rates.thresholds)).any(axis=1).sum())
+    if differ <= 0.01 * len(data.tags):
+        return []
+    return [
+        f"the tags of {differ} of {len(data.tags)} projects differ from what the model's "
+        f"'{rates.operating_point}' thresholds give for their probabilities (scored with another "
+        "model or --tags?); the corrected prevalence assumes they match"
+    ]
+
+
+def _prevalence(tags: np.ndarray, probs: np.ndarray, options: _Options) -> list[tuple]:
+    """Each SDG's corrected prevalence and interval, rounded to 0.1 point; Nones without rates."""
+    if options.rates is None:
+        return [(None, None, None)] * NUM_SDGS
+    found = estimate_prevalence(
+        tags, probs, options.rates, draws=options.bootstrap, rng=options.prevalence_rng
+    )
+    return [
+        tuple(_rounded(v[k]) for v in (found.estimate, found.low, found.high))
+        for k in range(NUM_SDGS)
+    ]
+
+
+def _rounded(value: float) -> float | None:
+    return round(float(value), 3) if math.isfinite(value) else None
+
+
 def _allocation(tags: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """Each project's unit split over its SDGs by probability: rows sum to 1 (or 0 if untagged)."""
     tagged_probs = np.where(tags, probs, 0.0)
@@ -170,7 +217,19 @@ def _sdg_figures(
     split = _allocation(tags, probs)
     allocated = split.sum(axis=0)
     ci_low, ci_high = _share_intervals(n, share, options)
-    trends = _trends(data.periods[members], tags) if data.periods is not None else None
+    trends = (
+        period_trends(
+            data.periods[members],
+            tags,
+            probs,
+            rates=options.rates,
+            rng=options.prevalence_rng,
+            draws=options.bootstrap,
+        )
+        if data.periods is not None
+        else None
+    )
+    prevalence = _prevalence(tags, probs, options)
     primary = data.primary[members]
     weights = data.weights[members] if data.weights is not None else None
     sdgs = []
@@ -190,6 +249,9 @@ def _sdg_figures(
             primary_projects=int((primary == goal.number).sum()),
             primary_share=float((primary == goal.number).mean()),
             specialisation=float(share[k] / overall_share[k]) if overall_share[k] > 0 else None,
+            prevalence=prevalence[k][0],
+            prevalence_ci_low=prevalence[k][1],
+            prevalence_ci_high=prevalence[k][2],
             trend=trends[k] if trends else None,
             top_projects=top_projects(members, k, data, options.top_n),
         )
@@ -230,10 +292,18 @@ def _group_profile(
         breadth=int((share >= BREADTH_SHARE).sum()),
         diversity=_diversity(counts),
         total_weight=float(weights.sum()) if weights is not None else None,
+        weight_missing=(
+            int((~data.weight_known[members]).sum()) if data.weight_known is not None else None
+        ),
         unallocated_projects=float(untagged.sum()),
         unallocated_weight=float(weights[untagged].sum()) if weights is not None else None,
         gaps_absent=[g.number for g, c in zip(GOALS, counts, strict=True) if c == 0],
         gaps_weak=[g.number for g, s in zip(GOALS, share, strict=True) if 0 < s < BREADTH_SHARE],
+        gaps_in_portfolio=[
+            g.number
+            for g, c, whole in zip(GOALS, counts, overall_share, strict=True)
+            if c == 0 and whole >= BREADTH_SHARE
+        ],
         combinations=_combinations(tags),
         cooccurrence=_cooccurrence(tags),
         periods=_period_counts(data.periods[members]) if data.periods is not None else None,
@@ -307,56 +377,6 @@ def _cooccurrence(tags: np.ndarray) -> list[dict[str, Any]]:
 def _period_counts(periods: np.ndarray) -> list[dict[str, int]]:
     values, counts = np.unique(periods, return_counts=True)
     return [{"period": int(v), "projects": int(c)} for v, c in zip(values, counts, strict=True)]
-
-
-def _slopes(periods: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Least-squares slope of each column of ``y`` against the period, with its 95% interval."""
-    nothing = np.full(y.shape[1], np.nan)
-    n = len(periods)
-    if len(np.unique(periods)) < 2:
-        return nothing, nothing, nothing
-    t = periods - periods.mean()
-    sxx = float(t @ t)
-    slope = (t @ y) / sxx
-    if n <= 2:
-        return slope, nothing, nothing
-    centred = y - y.mean(axis=0)
-    residual = np.maximum((centred**2).sum(axis=0) - slope**2 * sxx, 0.0)
-    half = stats.t.ppf(0.975, n - 2) * np.sqrt(residual / (n - 2) / sxx)
-    return slope, slope - half, slope + half
-
-
-def _trend_label(low: float, high: float, ever: bool) -> str | None:
-    if np.isnan(low) or not ever:
-        return None  # no slope to judge, or an SDG the group never advances
-    if low > 0:
-        return "accelerating"
-    if high < 0:
-        return "slowing"
-    return "unclear"
-
-
-def _trends(periods: np.ndarray, tags: np.ndarray) -> list[Trend]:
-    """Per SDG: shares per period and the slope of a linear probability model, all 17 at once."""
-    values, inverse = np.unique(periods, return_inverse=True)
-    per_period = np.zeros((len(values), NUM_SDGS))
-    np.add.at(per_period, inverse, tags)
-    shares = per_period / np.bincount(inverse)[:, None]
-    slope, ci_low, ci_high = _slopes(periods, tags.astype(float))
-    last = shares[-1] - shares[-2] if len(values) >= 2 else np.full(NUM_SDGS, np.nan)
-    return [
-        Trend(
-            periods=[int(v) for v in values],
-            projects=[int(c) for c in per_period[:, k]],
-            shares=[float(s) for s in shares[:, k]],
-            slope=_num(slope[k]),
-            slope_ci_low=_num(ci_low[k]),
-            slope_ci_high=_num(ci_high[k]),
-            last_change=_num(last[k]),
-            trend=_trend_label(ci_low[k], ci_high[k], bool(per_period[:, k].any())),
-        )
-        for k in range(NUM_SDGS)
-    ]
 
 
 def _collaboration(partners: Partners, members: np.ndarray, sdg17_share: float) -> Collaboration:

@@ -22,7 +22,7 @@ from ..labels import SDG_NUMBERS
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 PROB_COLS: tuple[str, ...] = tuple(f"p_sdg{n}" for n in SDG_NUMBERS)
 SCORED_COLS: tuple[str, ...] = ("sdgs", *PROB_COLS)
 ALL_LABEL = "All projects"
@@ -31,6 +31,7 @@ BREADTH_SHARE = 0.10  # an SDG counts toward breadth (and is not "weak") from th
 SMALL_GROUP = 30  # below this many projects a group gets an uncertainty note
 TOP_COMBINATIONS = 5
 MAX_LISTED_ERRORS = 20
+MAX_LISTED_PROJECTS = 1000  # the per-project list of tags in the document and the report
 
 # Every figure: its view and a one-line definition; docs/profile.md repeats them (a test checks).
 FIGURES: dict[str, tuple[str, str]] = {
@@ -45,6 +46,11 @@ FIGURES: dict[str, tuple[str, str]] = {
         "1 = spread evenly over all 17.",
     ),
     "total_weight": ("weight", "Sum of the weight column (e.g. budget) over the group's projects."),
+    "weight_missing": (
+        "weight",
+        "Projects whose weight cell is blank or not a number; they are in every figure except the "
+        "weighted ones.",
+    ),
     "unallocated_projects": (
         "allocation",
         "Projects that advance no SDG; with the SDGs' allocated projects they sum to `projects`.",
@@ -61,6 +67,12 @@ FIGURES: dict[str, tuple[str, str]] = {
     "cooccurrence": ("counts", "For each pair of SDGs, the number of projects advancing both."),
     "gaps_absent": ("counts", "SDGs that no project of the group advances."),
     "gaps_weak": ("counts", "SDGs advanced by some projects, but by fewer than 10% of them."),
+    "gaps_in_portfolio": (
+        "counts",
+        "SDGs that no project of the group advances although at least 10% of the whole "
+        "portfolio's projects do: a gap against the group's peers, not against all 17 goals, "
+        "which no sector covers.",
+    ),
     "accelerating": ("counts", "SDGs whose share rises over the periods (slope CI above 0)."),
     "slowing": ("counts", "SDGs whose share falls over the periods (slope CI below 0)."),
     "note": ("-", f"A warning when the group has fewer than {SMALL_GROUP} projects."),
@@ -110,11 +122,47 @@ FIGURES: dict[str, tuple[str, str]] = {
     "last_change": ("counts", "`share` in the last period minus `share` in the period before."),
     "trend": (
         "counts",
-        "accelerating when the whole `slope_ci` is above 0, slowing when below 0, else unclear.",
+        "accelerating when the whole slope interval is above 0, slowing when below 0, else "
+        "unclear; the interval is `prevalence_slope_ci` when the model has error rates, else "
+        "`slope_ci`.",
+    ),
+    "prevalence": (
+        "corrected",
+        "Estimated share of the group's projects that truly advance the SDG: the tags corrected "
+        "for the model's own misses and false alarms, as measured on its validation texts "
+        "(probabilistic adjusted count), clipped to 0-100%. Empty when the model has no error "
+        "rates.",
+    ),
+    "prevalence_ci": (
+        "corrected",
+        "95% interval of `prevalence`: it carries both the group's sampling noise (projects "
+        "resampled; a Beta draw for groups under 30 projects) and the uncertainty of the model's "
+        "error rates (drawn from their Beta posteriors).",
+    ),
+    "period_prevalences": ("corrected", "`prevalence` of the SDG in each period (year)."),
+    "prevalence_slope": (
+        "corrected",
+        "Acceleration of `prevalence`: the slope per year of the least-squares line through the "
+        "projects' corrected values against their year.",
+    ),
+    "prevalence_slope_ci": (
+        "corrected",
+        "95% interval of `prevalence_slope`: the line's t interval with the error rates' "
+        "uncertainty added.",
+    ),
+    "prevalence_last_change": (
+        "corrected",
+        "`prevalence` in the last period minus `prevalence` in the period before.",
     ),
     "top_projects": (
         "probability",
-        "The projects advancing the SDG with the highest probability, with their evidence.",
+        "The projects advancing the SDG with the highest probability, with their evidence (or, "
+        "when scored without --explain, every SDG they are tagged with).",
+    ),
+    "project_tags": (
+        "probability",
+        f"Every project (the first {MAX_LISTED_PROJECTS:,}) with the SDGs it is tagged with and "
+        "their probabilities.",
     ),
     "projects_with_partners": ("metadata", "Projects whose partners cell is not empty or 0."),
     "mean_partners": ("metadata", "Mean number of partners per project."),
@@ -145,6 +193,11 @@ class Trend:
     slope_ci_high: float | None
     last_change: float | None
     trend: str | None
+    prevalences: list[float | None] | None = None  # corrected, per period
+    prevalence_slope: float | None = None
+    prevalence_slope_ci_low: float | None = None
+    prevalence_slope_ci_high: float | None = None
+    prevalence_last_change: float | None = None
 
 
 @dataclass
@@ -155,6 +208,18 @@ class TopProject:
     probability: float
     primary: bool
     evidence: dict[str, Any] | None
+    tags: list[dict[str, Any]] = field(default_factory=list)  # every tag: {sdg, probability}
+
+
+@dataclass
+class ProjectTags:
+    """One project and the SDGs it is tagged with, most probable first."""
+
+    row: int
+    id: str | None
+    title: str | None
+    group: str | None
+    tags: list[dict[str, Any]]  # {sdg, probability}
 
 
 @dataclass
@@ -175,6 +240,9 @@ class SDGFigures:
     primary_projects: int
     primary_share: float
     specialisation: float | None
+    prevalence: float | None = None  # corrected for the model's errors; None without error rates
+    prevalence_ci_low: float | None = None
+    prevalence_ci_high: float | None = None
     weighted_share: float | None = None
     allocated_weight: float | None = None
     allocation_weight_share: float | None = None
@@ -206,10 +274,12 @@ class GroupProfile:
     breadth: int
     diversity: float | None
     total_weight: float | None
+    weight_missing: int | None  # projects whose weight cell was blank or unreadable
     unallocated_projects: float
     unallocated_weight: float | None
     gaps_absent: list[int]
     gaps_weak: list[int]
+    gaps_in_portfolio: list[int]
     combinations: list[dict[str, Any]]
     cooccurrence: list[dict[str, Any]]
     periods: list[dict[str, int]] | None
@@ -231,6 +301,7 @@ class Profile:
     groups: list[GroupProfile]
     warnings: list[str] = field(default_factory=list)
     comparison: dict[str, Any] | None = None
+    projects: list[ProjectTags] = field(default_factory=list)
     generated_at: str = field(
         default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds")
     )
@@ -252,6 +323,7 @@ class Profile:
                 "groups": [asdict(g) for g in self.groups],
                 "warnings": self.warnings,
                 "comparison": self.comparison,
+                "projects": [asdict(p) for p in self.projects],
             }
         )
 

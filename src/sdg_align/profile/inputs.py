@@ -19,6 +19,7 @@ import pandas as pd
 from ..errors import DataError
 from ..labels import NUM_SDGS
 from .figures import BLANK_GROUP, MAX_LISTED_ERRORS, PROB_COLS, SCORED_COLS
+from .weights import parse_weights
 
 PRIVATE_TYPES = frozenset({"company", "sme", "startup", "investor"})
 PUBLIC_TYPES = frozenset({"public", "research", "university"})  # public bodies and academia
@@ -50,9 +51,10 @@ class ProfileColumns:
         found = ", ".join(map(str, frame.columns))
         for option, column in self.named().items():
             if column is not None and column not in frame.columns:
+                flag = option_name(option)
                 raise DataError(
-                    f"{option} column '{column}' not found; the input has: {found}. "
-                    f"Use --{option.replace('_', '-')} to choose one."
+                    f"{flag} column '{column}' not found; the input has: {found}. "
+                    f"Use {flag} to choose one."
                 )
 
     def resolve(self, frame: pd.DataFrame) -> ProfileColumns:
@@ -62,6 +64,11 @@ class ProfileColumns:
             id_col=self.id_col or _guess(frame, ID_COLUMNS),
             title_col=self.title_col or _guess(frame, TITLE_COLUMNS),
         )
+
+
+def option_name(field_name: str) -> str:
+    """The command-line option of a ``ProfileColumns`` field: ``weight_col`` -> ``--weight-col``."""
+    return "--" + field_name.replace("_", "-")
 
 
 def _guess(frame: pd.DataFrame, names: Sequence[str]) -> str | None:
@@ -175,8 +182,8 @@ def parse_periods(series: pd.Series, column: str, rows: RowNames) -> np.ndarray:
     bad = years.isna().to_numpy()
     if bad.any():
         raise DataError(
-            f"time column '{column}' must hold a year (2021) or a date (2021-03-15) in every row; "
-            "found " + rows.where(bad, series)
+            f"--time-col column '{column}' must hold a year (2021) or a date (2021-03-15) in "
+            "every row; found " + rows.where(bad, series)
         )
     return years.to_numpy(dtype=int)
 
@@ -247,7 +254,8 @@ class Projects:
     titles: list[str] | None
     evidence: list[Any] | None
     groups: np.ndarray | None
-    weights: np.ndarray | None
+    weights: np.ndarray | None  # 0 where the cell was blank or unreadable (see weight_known)
+    weight_known: np.ndarray | None
     periods: np.ndarray | None
     partners: Partners | None
     bad_evidence: set[int] = field(default_factory=set)  # rows whose evidence is not JSON
@@ -263,6 +271,7 @@ class ProfileInput:
     failed: np.ndarray  # bool per input row: a non-empty error cell
     all_groups: np.ndarray | None  # the group of every input row, kept or not
     excluded_rows: list[dict[str, Any]]
+    warnings: list[str] = field(default_factory=list)
 
 
 def read_input(frame: pd.DataFrame, columns: ProfileColumns) -> ProfileInput:
@@ -299,17 +308,49 @@ def read_input(frame: pd.DataFrame, columns: ProfileColumns) -> ProfileInput:
         raise DataError(
             f"none of the {len(frame)} rows was scored; every row has an error (row 1: {first!r})"
         )
+    found: list[str] = []
     return ProfileInput(
         columns=columns,
-        projects=_parse_projects(kept, np.flatnonzero(~failed) + 1, columns),
+        projects=_parse_projects(kept, np.flatnonzero(~failed) + 1, columns, found),
         rows=len(frame),
         failed=failed,
         all_groups=group_labels(frame[columns.by]) if columns.by else None,
         excluded_rows=excluded_rows,
+        warnings=found,
     )
 
 
-def _parse_projects(kept: pd.DataFrame, rows: np.ndarray, columns: ProfileColumns) -> Projects:
+def read_weights(
+    series: pd.Series, column: str, rows: RowNames, found: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weights (0 where unknown) and which are known; skipped cells are counted in ``found``."""
+    weights = parse_weights(series)
+    known = ~(weights.blank | weights.bad)
+    if not known.any():
+        raise DataError(
+            f"--weight-col column '{column}' holds no number we can read; found "
+            + rows.where(weights.bad | weights.blank, series)
+            + ". Choose a budget column with --weight-col (1200, 80.000 €, 1,2 Mio. all read)."
+        )
+    effect = "they count in every figure except the weighted ones"
+    if weights.blank.any():
+        count = int(weights.blank.sum())
+        found.append(
+            f"--weight-col '{column}': {count} of {len(series)} scored rows have no value "
+            f"({rows.where(weights.blank, series)}); {effect}"
+        )
+    if weights.bad.any():
+        count = int(weights.bad.sum())
+        found.append(
+            f"--weight-col '{column}': {count} of {len(series)} scored rows are not a number of "
+            f"at least 0 ({rows.where(weights.bad, series)}); {effect}"
+        )
+    return np.where(known, weights.values, 0.0), known
+
+
+def _parse_projects(
+    kept: pd.DataFrame, rows: np.ndarray, columns: ProfileColumns, found: list[str]
+) -> Projects:
     """Parse and check every column the profile uses on the rows that were scored."""
     ids = text_cells(kept[columns.id_col]).tolist() if columns.id_col else None
     where = RowNames(rows, ids)
@@ -323,10 +364,8 @@ def _parse_projects(kept: pd.DataFrame, rows: np.ndarray, columns: ProfileColumn
         masked = np.where(tags, probs, -1.0)
         primary = np.where(tags.any(axis=1), masked.argmax(axis=1) + 1, 0)
     weight_col, time_col = columns.weight_col, columns.time_col
-    weights = (
-        parse_numbers(kept[weight_col], weight_col, where, low=0.0, high=math.inf)
-        if weight_col
-        else None
+    weights, known = (
+        read_weights(kept[weight_col], weight_col, where, found) if weight_col else (None, None)
     )
     return Projects(
         tags=tags,
@@ -338,6 +377,7 @@ def _parse_projects(kept: pd.DataFrame, rows: np.ndarray, columns: ProfileColumn
         evidence=kept["evidence"].tolist() if "evidence" in kept.columns else None,
         groups=group_labels(kept[columns.by]) if columns.by else None,
         weights=weights,
+        weight_known=known,
         periods=parse_periods(kept[time_col], time_col, where) if time_col else None,
         partners=parse_partners(kept[columns.partners_col]) if columns.partners_col else None,
     )

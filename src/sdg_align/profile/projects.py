@@ -13,8 +13,29 @@ from typing import Any
 
 import numpy as np
 
-from .figures import TopProject
+from .figures import MAX_LISTED_PROJECTS, ProjectTags, TopProject
 from .inputs import Projects
+
+
+def project_tags(data: Projects, pos: int) -> list[dict[str, Any]]:
+    """A project's tags with their probabilities, most probable first."""
+    tagged = np.flatnonzero(data.tags[pos])
+    order = tagged[np.argsort(-data.probs[pos, tagged], kind="stable")]
+    return [{"sdg": int(k) + 1, "probability": float(data.probs[pos, k])} for k in order]
+
+
+def listed_projects(data: Projects) -> list[ProjectTags]:
+    """The first projects in input order with their tags, for the per-project table."""
+    return [
+        ProjectTags(
+            row=int(data.rows[pos]),
+            id=data.ids[pos] if data.ids else None,
+            title=data.titles[pos] if data.titles else None,
+            group=str(data.groups[pos]) if data.groups is not None else None,
+            tags=project_tags(data, pos),
+        )
+        for pos in range(min(len(data.rows), MAX_LISTED_PROJECTS))
+    ]
 
 
 def top_projects(members: np.ndarray, k: int, data: Projects, top_n: int) -> list[TopProject]:
@@ -35,6 +56,7 @@ def top_projects(members: np.ndarray, k: int, data: Projects, top_n: int) -> lis
                 probability=float(data.probs[pos, k]),
                 primary=bool(data.primary[pos] == k + 1),
                 evidence=_evidence(data, pos, k + 1),
+                tags=project_tags(data, pos),
             )
         )
     return top
