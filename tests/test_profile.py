@@ -444,3 +444,74 @@ def test_a_large_portfolio_is_fast():
     start = time.perf_counter()
     build_profile(frame, columns=ProfileColumns(by="cluster", weight_col="budget", time_col="year", partners_col="partners"))  # fmt: skip
     assert time.perf_counter() - start < 10  # about 0.6 s on a laptop; 100k rows take ~3 s
+
+
+def validation_rates():
+    """Error rates as training writes them: recall 0.8, 4% false alarms, on 200 texts per SDG."""
+    from sdg_align.profile.error_rates import ErrorRates
+
+    block = {
+        "positives": [50] * 17,
+        "negatives": [150] * 17,
+        "true_positives": [40] * 17,
+        "false_positives": [6] * 17,
+        "mean_probability_positives": [0.7] * 17,
+        "mean_probability_negatives": [0.05] * 17,
+    }
+    return ErrorRates.from_dict(
+        {"version": 1, "texts": 200, "operating_points": {"balanced": block}}
+    )
+
+
+def test_prevalence_corrects_every_group_and_matches_the_schema(four):
+    jsonschema = pytest.importorskip("jsonschema")
+    columns = ProfileColumns(by="cluster", weight_col="budget", time_col="year")
+    profile = build_profile(four, columns=columns, error_rates=validation_rates())
+    profile.comparison = compare_profiles(
+        profile, build_profile(four, columns=columns, error_rates=validation_rates())
+    )
+    document = json.loads(json.dumps(profile.to_dict(), allow_nan=False))
+    jsonschema.Draft202012Validator(json_schema()).validate(document)
+    assert document["settings"]["prevalence"]["method"] == "pacc"
+    for group in [document["overall"], *document["groups"]]:
+        for item in group["sdgs"]:
+            low, mid, high = (
+                item[k] for k in ("prevalence_ci_low", "prevalence", "prevalence_ci_high")
+            )
+            assert 0 <= low <= mid <= high <= 1
+            assert round(mid, 3) == mid  # no more precision than 0.1 point
+    seven = sdg(document["overall"], 7)  # mean p = (0.8 + 0.6) / 4 = 0.35
+    assert seven["prevalence"] == pytest.approx((0.35 - 0.05) / 0.65, abs=1e-3)
+    assert sdg(document["overall"], 5)["prevalence"] == 0.0  # no probability above 0.05
+    change = sdg(document["comparison"]["overall"], 7)
+    assert change["prevalence_change"] == 0 and change["prevalence_old"] == seven["prevalence"]
+    without = build_profile(four, columns=columns).to_dict()
+    assert sdg(without["overall"], 7)["share"] == seven["share"]  # share keeps what tags say
+    assert sdg(without["overall"], 7)["share_ci_low"] == seven["share_ci_low"]
+
+
+def test_trends_follow_the_corrected_prevalence():
+    profile = build_profile(
+        trend_frame(), columns=ProfileColumns(time_col="year"), error_rates=validation_rates()
+    )
+    nine = sdg(profile.to_dict()["overall"], 9)["trend"]
+    # probabilities 0.8 in 0, 2, 4 of 4 projects: slope of p is 0.4 a year; corrected / 0.65
+    assert nine["prevalence_slope"] == pytest.approx(0.4 / 0.65, abs=1e-3)
+    assert nine["prevalences"] == pytest.approx([0.0, (0.4 - 0.05) / 0.65, 1.0], abs=1e-3)
+    assert nine["prevalence_slope_ci_low"] > 0 and nine["trend"] == "accelerating"
+    # the error rates' uncertainty widens the corrected interval beyond the scaled t interval
+    assert (
+        nine["prevalence_slope_ci_high"] - nine["prevalence_slope_ci_low"]
+        > (nine["slope_ci_high"] - nine["slope_ci_low"]) * (0.4 / 0.5) / 0.65
+    )
+
+
+def test_tags_made_at_another_operating_point_are_flagged(four):
+    rates = validation_rates()
+    import dataclasses
+
+    strict = dataclasses.replace(rates, thresholds=np.full(17, 0.95))  # no tag would pass 0.95
+    warnings = build_profile(four, error_rates=strict).warnings
+    assert any("differ from what the model's 'balanced' thresholds give" in w for w in warnings)
+    fitting = dataclasses.replace(rates, thresholds=np.full(17, 0.5))
+    assert build_profile(four.assign(sdgs=["7", "7", "", "3"]), error_rates=fitting).warnings == []
