@@ -55,7 +55,7 @@ def full_html() -> str:
     profile.comparison = compare_profiles(
         profile, build_profile(frame.iloc[:6], columns=ProfileColumns(by="cluster")).to_dict()
     )
-    return render_html(profile, title=f"Report {SCRIPT}", docs_href="../docs/profile.md")
+    return render_html(profile, title=f"Report {SCRIPT}")
 
 
 class _Collect(HTMLParser):
@@ -113,16 +113,17 @@ def test_charts_are_inline_svg(full_html):
     assert 'id="heatmap"' in full_html and 'id="comparison"' in full_html
 
 
-def test_column_names_link_to_definitions_and_docs(full_html):
+def test_definitions_travel_inside_the_report(full_html):
     parsed = parse(full_html)
     ids = {attrs["id"] for _, attrs in parsed.tags if "id" in attrs}
-    for name in FIGURES:
+    text = " ".join("".join(parsed.text).split())
+    for name, (_, definition) in FIGURES.items():
         assert f"def-{name}" in ids
-        assert f'href="../docs/profile.md#{name}"' in full_html
-    local = {
-        a["href"][1:] for t, a in parsed.tags if t == "a" and a.get("href", "").startswith("#")
-    }
-    assert local <= ids  # no dead in-page link
+        assert " ".join(definition.replace("`", "").split()) in text
+    hrefs = [a.get("href") or "" for _, a in parsed.tags if "href" in a]
+    outside = [h for h in hrefs if not h.startswith("#") and h != "data:,"]
+    assert outside == []  # nothing points outside the file
+    assert {h[1:] for h in hrefs if h.startswith("#")} <= ids  # no dead in-page link
 
 
 def test_one_portfolio_without_time_has_no_heatmap_or_trends(tmp_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -168,7 +167,7 @@ def profile(
     if html_path:
         from ..report import write_html
 
-        write_html(document, html_path, title=title, docs_href=_docs_href(html_path))
+        write_html(document, html_path, title=title)
         written.append(html_path)
     if png_dir:
         from ..report import write_pngs
@@ -281,14 +280,3 @@ def _score(
                 )
             bar.update(len(chunk))
     return pd.concat(parts, ignore_index=True) if parts else frame
-
-
-def _docs_href(html_path: str) -> str:
-    """docs/profile.md relative to the report when this is a source checkout, else the repo path."""
-    docs = Path(__file__).resolve().parents[3] / "docs" / "profile.md"
-    if docs.is_file():
-        try:
-            return Path(os.path.relpath(docs, Path(html_path).resolve().parent)).as_posix()
-        except ValueError:  # another drive on Windows
-            return docs.as_uri()
-    return "docs/profile.md"

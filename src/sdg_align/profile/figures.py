@@ -33,6 +33,20 @@ TOP_COMBINATIONS = 5
 MAX_LISTED_ERRORS = 20
 MAX_LISTED_PROJECTS = 1000  # the per-project list of tags in the document and the report
 
+# The views a figure can take, one sentence each; the report's definitions start with these.
+VIEWS: dict[str, str] = {
+    "counts": "a project counts in full for every SDG it advances (its probability is above the "
+    "model's threshold for that SDG), so SDG shares can add up to more than 100%.",
+    "allocation": "each project, and its weight, is split across the SDGs it advances in "
+    "proportion to their probabilities, so the totals add up to the portfolio.",
+    "probability": "sums and means of the calibrated probabilities, free of any threshold.",
+    "corrected": "shares corrected for the model's own misses and false alarms, as measured on "
+    "its validation texts.",
+    "weight": "sums of the weight column (e.g. a budget).",
+    "metadata": "from the partners column, not from the project text.",
+    "comparison": "the figure now minus the figure in the previous profile.",
+}
+
 # Every figure: its view and a one-line definition; docs/profile.md repeats them (a test checks).
 FIGURES: dict[str, tuple[str, str]] = {
     "projects": ("counts", "Scored projects in the group; rows with an error are left out."),

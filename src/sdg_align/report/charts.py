@@ -42,9 +42,11 @@ def _label(text: Any, limit: int = 48) -> str:
 
 
 def profile_chart(group: Mapping[str, Any]) -> Figure:
-    """The 17-goal profile: share of projects per SDG (bars, with 95% interval) and allocation."""
+    """The 17-goal profile: share of projects per SDG (bars, with 95% interval), allocation, and
+    the corrected prevalence with its interval when the model has error rates."""
     items = group["sdgs"]
-    fig = Figure(figsize=(7.5, 5.4), layout="constrained")
+    corrected = any(s.get("prevalence") is not None for s in items)
+    fig = Figure(figsize=(7.5, 5.6), layout="constrained")
     ax = fig.add_subplot()
     y = list(range(NUM_SDGS))[::-1]
     shares = [s["share"] for s in items]
@@ -62,29 +64,44 @@ def profile_chart(group: Mapping[str, Any]) -> Figure:
         linewidths=0.8,
         zorder=3,
     )
+    right = shares + [s["share_ci_high"] or 0 for s in items]
+    if corrected:
+        _prevalence_marks(ax, items, y)
+        right += [s.get("prevalence_ci_high") or 0 for s in items]
     ax.set_yticks(y, [f"{s['sdg']} {s['name']}" for s in items])
     for tick, item in zip(ax.get_yticklabels(), items, strict=True):
         tick.set_color(item["colour"])
         tick.set_fontweight("bold")
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_xlim(0, max(0.05, max(shares + [s["share_ci_high"] or 0 for s in items]) * 1.1))
+    ax.set_xlim(0, min(1.0, max(0.05, max(right) * 1.1)))
     ax.set_xlabel("share of the group's projects")
     ax.set_title(f"{_label(group['name'])}: {group['projects']} projects", loc="left")
     handles = [
-        Patch(facecolor="#9aa3ad", label="share of projects (counts), 95% interval"),
-        Line2D(
-            [],
-            [],
-            marker="D",
-            color="#111",
-            markerfacecolor="white",
-            linestyle="none",
-            label="allocation share",
-        ),
-    ]
+        Patch(facecolor="#9aa3ad", label="share of projects (tags), 95% interval"),
+        Line2D([], [], marker="D", color="#111", markerfacecolor="white", linestyle="none",
+               label="allocation share"),
+    ]  # fmt: skip
+    if corrected:
+        handles.append(
+            Line2D([], [], marker="|", color="#111", markersize=9, markeredgewidth=2,
+                   label="corrected prevalence, 95% interval")
+        )  # fmt: skip
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
+
+
+def _prevalence_marks(ax: Any, items: list[Mapping[str, Any]], y: list[int]) -> None:
+    """A thick tick at each corrected prevalence, a thin line for its interval, under the bar."""
+    for item, row in zip(items, y, strict=True):
+        value = item.get("prevalence")
+        if value is None:
+            continue
+        low, high = item.get("prevalence_ci_low"), item.get("prevalence_ci_high")
+        if low is not None and high is not None:
+            ax.plot([low, high], [row - 0.3, row - 0.3], color="#111", linewidth=1.0, zorder=4)
+        ax.plot([value], [row - 0.3], marker="|", markersize=9, markeredgewidth=2,
+                color="#111", zorder=5)  # fmt: skip
 
 
 def heatmap_chart(groups: list[Mapping[str, Any]]) -> Figure:
@@ -125,91 +142,117 @@ def heatmap_chart(groups: list[Mapping[str, Any]]) -> Figure:
     return fig
 
 
+MAX_TREND_PANELS = 6
+MAX_EDGES = 30
+
+
+def trend_sdgs(group: Mapping[str, Any], limit: int = MAX_TREND_PANELS) -> list[Mapping[str, Any]]:
+    """The SDGs worth a trend panel: clear trends first, then the largest shares; never empty ones."""
+    moving = [s for s in group["sdgs"] if s.get("trend") and s["trend"]["trend"] in
+              ("accelerating", "slowing")]  # fmt: skip
+    rest = sorted(
+        (s for s in group["sdgs"] if s not in moving and s.get("trend") and s["projects"]),
+        key=lambda s: -s["share"],
+    )
+    return [*moving, *rest][:limit]
+
+
 def trend_chart(group: Mapping[str, Any]) -> Figure:
-    """Each SDG's share per period; accelerating SDGs drawn bold, the rest thin."""
-    fig = Figure(figsize=(7.5, 4.2), layout="constrained")
-    ax = fig.add_subplot()
-    for item in group["sdgs"]:
-        trend = item.get("trend")
-        if not trend or not item["projects"]:
-            continue
-        bold = trend["trend"] in ("accelerating", "slowing")
-        ax.plot(
-            trend["periods"],
-            trend["shares"],
-            marker="o",
-            color=item["colour"],
-            linewidth=2.6 if bold else 1.0,
-            alpha=1.0 if bold else 0.55,
-            markersize=3,
-        )
-        ax.annotate(
-            str(item["sdg"]),
-            (trend["periods"][-1], trend["shares"][-1]),
-            xytext=(4, 0),
-            textcoords="offset points",
-            color=item["colour"],
-            fontsize=8,
-            fontweight="bold",
-            va="center",
-        )
+    """Small multiples: one panel per SDG that matters, each with its own title, shared axes."""
+    chosen = trend_sdgs(group)
+    columns = min(3, len(chosen))
+    rows = -(-len(chosen) // columns)
+    fig = Figure(figsize=(7.5, 1.2 + 2.0 * rows), layout="constrained")
+    axes = fig.subplots(rows, columns, sharex=True, sharey=True, squeeze=False).ravel()
     periods = [p["period"] for p in group["periods"] or []]
-    ax.set_xticks(periods, [str(p) for p in periods])
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_ylabel("share of the period's projects")
-    ax.set_title(f"{_label(group['name'])}: SDG shares per period (bold: clear trend)", loc="left")
-    ax.spines[["top", "right"]].set_visible(False)
+    step = 1 if len(periods) <= 6 else 2
+    top = 0.05
+    corrected = False
+    for ax, item in zip(axes, chosen, strict=False):
+        trend = item["trend"]
+        ax.plot(trend["periods"], trend["shares"], marker="o", markersize=3, linewidth=2,
+                color=item["colour"])  # fmt: skip
+        top = max(top, *trend["shares"])
+        if trend.get("prevalences"):
+            corrected = True
+            values = [v if v is not None else float("nan") for v in trend["prevalences"]]
+            ax.plot(trend["periods"], values, linestyle="--", linewidth=1.2, color="#333")
+            top = max(top, *(v for v in values if v == v))
+        label = {"accelerating": "rising", "slowing": "falling"}.get(trend["trend"] or "", "")
+        title = _label(f"{item['sdg']} {item['name']}", 34 - len(label))
+        ax.set_title(f"{title}{'  ' + label if label else ''}", loc="left", fontsize=8,
+                     color=item["colour"], fontweight="bold")  # fmt: skip
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.tick_params(labelsize=7)
+    for ax in axes[len(chosen) :]:
+        ax.set_visible(False)
+    axes[0].set_xticks(periods[::step], [str(p) for p in periods[::step]])
+    axes[0].set_ylim(0, min(1.0, top * 1.15))
+    axes[0].yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    for ax in axes[: len(chosen)]:
+        ax.label_outer()
+    handles = [Line2D([], [], color="#555", marker="o", markersize=3, linewidth=2,
+                      label="share of projects (tags)")]  # fmt: skip
+    if corrected:
+        handles.append(Line2D([], [], color="#333", linestyle="--", label="corrected prevalence"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, fontsize=8)
+    fig.suptitle(f"{_label(group['name'])}: SDG shares per period", x=0.01, ha="left",
+                 fontsize=9)  # fmt: skip
     return fig
 
 
 def network_chart(group: Mapping[str, Any]) -> Figure:
-    """SDG co-occurrence: goals on a circle, lines as thick as the projects advancing both."""
+    """SDG co-occurrence: the SDGs with projects on a circle, lines as thick as the projects
+    advancing both; SDGs no project advances are left out."""
     import math
 
-    angles = [math.pi / 2 - 2 * math.pi * k / NUM_SDGS for k in range(NUM_SDGS)]
-    xy = [(math.cos(a), math.sin(a)) for a in angles]
+    present = [s for s in group["sdgs"] if s["projects"]]
+    count = len(present)
+    angles = [math.pi / 2 - 2 * math.pi * k / count for k in range(count)]
+    place = {s["sdg"]: (math.cos(a), math.sin(a)) for s, a in zip(present, angles, strict=True)}
     fig = Figure(figsize=(4.6, 4.6), layout="constrained")
     ax = fig.add_subplot()
-    heaviest = max((e["projects"] for e in group["cooccurrence"]), default=1)
-    for edge in group["cooccurrence"]:
-        (x1, y1), (x2, y2) = xy[edge["sdgs"][0] - 1], xy[edge["sdgs"][1] - 1]
+    edges = group["cooccurrence"]
+    if len(edges) > MAX_EDGES:  # a hairball says nothing: keep the pairs that recur
+        edges = [e for e in edges if e["projects"] >= 2] or edges[:MAX_EDGES]
+    heaviest = max((e["projects"] for e in edges), default=1)
+    for edge in edges:
+        (x1, y1), (x2, y2) = place[edge["sdgs"][0]], place[edge["sdgs"][1]]
         width = 0.4 + 5 * edge["projects"] / heaviest
         ax.plot([x1, x2], [y1, y2], color="#555", linewidth=width, alpha=0.45, zorder=1)
-    most = max((s["projects"] for s in group["sdgs"]), default=1) or 1
-    sizes = [60 + 540 * s["projects"] / most for s in group["sdgs"]]
-    xs, ys = [x for x, _ in xy], [y for _, y in xy]
-    ax.scatter(xs, ys, s=sizes, c=[g.colour for g in GOALS], zorder=2)
-    for (x, y), goal in zip(xy, GOALS, strict=True):
-        ax.text(
-            x,
-            y,
-            str(goal.number),
-            ha="center",
-            va="center",
-            color="white",
-            fontsize=7,
-            fontweight="bold",
-            zorder=3,
-        )
-    ax.set_xlim(-1.25, 1.25)
-    ax.set_ylim(-1.25, 1.25)
+    most = max(s["projects"] for s in present)
+    biggest = min(600, 3600 / count)  # neighbours on the circle never touch
+    sizes = [biggest / 6 + biggest * 5 / 6 * s["projects"] / most for s in present]
+    xs, ys = zip(*(place[s["sdg"]] for s in present), strict=True)
+    ax.scatter(xs, ys, s=sizes, c=[s["colour"] for s in present], zorder=2)
+    for item in present:
+        x, y = place[item["sdg"]]
+        ax.annotate(str(item["sdg"]), (x, y), xytext=(x * 1.2, y * 1.2), ha="center", va="center",
+                    color=item["colour"], fontsize=8, fontweight="bold", zorder=3)  # fmt: skip
+    ax.set_xlim(-1.35, 1.35)
+    ax.set_ylim(-1.35, 1.35)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title(f"{_label(group['name'], 36)}: SDGs advanced together", loc="left", fontsize=9)
+    which = "" if len(edges) == len(group["cooccurrence"]) else "\n(pairs advanced by 2+ projects)"
+    ax.set_title(f"{_label(group['name'], 36)}: SDGs advanced together{which}", loc="left",
+                 fontsize=9)  # fmt: skip
     return fig
 
 
 def comparison_chart(change: Mapping[str, Any]) -> Figure:
-    """Change in each SDG's share since the previous profile, in percentage points."""
+    """Change in each SDG's share (or corrected prevalence) since the previous profile."""
     items = change["sdgs"]
-    fig = Figure(figsize=(7.5, 4.8), layout="constrained")
+    corrected = any(s.get("prevalence_change") is not None for s in items)
+    key = "prevalence_change" if corrected else "share_change"
+    fig = Figure(figsize=(7.5, 5.0), layout="constrained")
     ax = fig.add_subplot()
     y = list(range(len(items)))[::-1]
-    values = [100 * (s["share_change"] or 0) for s in items]
+    values = [100 * (s.get(key) or 0) for s in items]
     ax.barh(y, values, color=[GOALS[s["sdg"] - 1].colour for s in items])
     ax.axvline(0, color="#333", linewidth=0.8)
-    ax.set_yticks(y, [f"SDG {s['sdg']}" for s in items])
-    ax.set_xlabel("change in share of projects (percentage points)")
+    ax.set_yticks(y, [f"{s['sdg']} {GOALS[s['sdg'] - 1].short_name}" for s in items])
+    what = "corrected prevalence" if corrected else "share of projects"
+    ax.set_xlabel(f"change in {what} (percentage points)")
     ax.set_title(f"{_label(change['name'])}: change since the previous profile", loc="left")
     ax.spines[["top", "right"]].set_visible(False)
     return fig
@@ -224,7 +267,7 @@ def build_charts(document: Mapping[str, Any]) -> dict[str, Figure]:
     for index, group in enumerate(groups):
         key = f"{index:02d}-{slug(group['name'])}"
         charts[f"profile-{key}"] = profile_chart(group)
-        if group.get("periods") and len(group["periods"]) >= 2:
+        if group.get("periods") and len(group["periods"]) >= 2 and trend_sdgs(group):
             charts[f"trends-{key}"] = trend_chart(group)
         if group["cooccurrence"]:
             charts[f"network-{key}"] = network_chart(group)

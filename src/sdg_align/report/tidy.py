@@ -12,6 +12,9 @@ TIDY_FIGURES = (
     "share",
     "share_ci_low",
     "share_ci_high",
+    "prevalence",
+    "prevalence_ci_low",
+    "prevalence_ci_high",
     "intensity",
     "expected_projects",
     "allocated_projects",
@@ -23,7 +26,17 @@ TIDY_FIGURES = (
     "primary_share",
     "specialisation",
 )
-TREND_FIGURES = ("slope", "slope_ci_low", "slope_ci_high", "last_change", "trend")
+TREND_FIGURES = (
+    "slope",
+    "slope_ci_low",
+    "slope_ci_high",
+    "last_change",
+    "prevalence_slope",
+    "prevalence_slope_ci_low",
+    "prevalence_slope_ci_high",
+    "prevalence_last_change",
+    "trend",
+)
 
 
 def tidy_frame(document: Mapping[str, Any]) -> pd.DataFrame:
@@ -43,16 +56,20 @@ def tidy_frame(document: Mapping[str, Any]) -> pd.DataFrame:
             trend = item.get("trend")
             if trend:
                 row.update({name: trend.get(name) for name in TREND_FIGURES})
-                for period, count, share in zip(
-                    trend["periods"], trend["projects"], trend["shares"], strict=True
+                corrected = trend.get("prevalences") or [None] * len(trend["periods"])
+                for period, count, share, prevalence in zip(
+                    trend["periods"], trend["projects"], trend["shares"], corrected, strict=True
                 ):
                     row[f"projects_{period}"] = count
                     row[f"share_{period}"] = share
+                    row[f"prevalence_{period}"] = prevalence
             if changes:
                 change = changes.get((group["name"], item["sdg"]), {})
                 row["previous_share"] = change.get("share_old")
                 row["share_change"] = change.get("share_change")
                 row["previous_projects"] = change.get("projects_old")
+                row["previous_prevalence"] = change.get("prevalence_old")
+                row["prevalence_change"] = change.get("prevalence_change")
             rows.append(row)
     return pd.DataFrame(rows)
 
