@@ -80,7 +80,9 @@ def main() -> None:
     reported = {
         name: _one_portfolio(sets[name], thresholds, rates, 2000, rng) for name in REPORTED_SETS
     }
+    by_set = {name: _recall_and_false_alarms(sets[name], thresholds) for name in sets}
     _print_tables(synthetic, reported, chosen, ranking)
+    _print_rates(rates, by_set)
     result = {
         "model": str(args.model),
         "tags": args.tags,
@@ -100,6 +102,11 @@ def main() -> None:
         "shipped": METHOD,
         "synthetic": synthetic,
         "evaluation_only": reported,
+        "validation_rates": {
+            "true_positive_rate": _rounded(rates.true_positive_rate),
+            "false_positive_rate": _rounded(rates.false_positive_rate),
+        },
+        "rates_by_set": by_set,
         "seconds": round(time.time() - started, 1),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -238,6 +245,37 @@ def _one_portfolio(
             },
         }
     return out
+
+
+def _rounded(values: np.ndarray) -> list[float | None]:
+    return [round(float(v), 4) if np.isfinite(v) else None for v in values]
+
+
+def _recall_and_false_alarms(
+    data: dict[str, np.ndarray], thresholds: np.ndarray
+) -> dict[str, list[float | None]]:
+    """How the tags behave on a set: the error rates the correction assumes, measured there."""
+    y, tags = data["y"], data["probs"] >= thresholds
+    positives, negatives = y.sum(axis=0), (~y).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        recall = (tags & y).sum(axis=0) / positives
+        false_alarms = (tags & ~y).sum(axis=0) / negatives
+    return {
+        "positives": [int(v) for v in positives],
+        "true_positive_rate": _rounded(recall),
+        "false_positive_rate": _rounded(false_alarms),
+    }
+
+
+def _print_rates(rates: ErrorRates, by_set: dict[str, dict[str, list[float | None]]]) -> None:
+    print("\nRecall of the tags per SDG: validation (what the correction assumes) and each set")
+    names = list(by_set)
+    print("| SDG | validation | " + " | ".join(names) + " |")
+    print("|---|---|" + "---|" * len(names))
+    for k in range(len(rates.positives)):
+        cells = [by_set[name]["true_positive_rate"][k] for name in names]
+        shown = " | ".join("–" if c is None else f"{c:.2f}" for c in cells)
+        print(f"| {k + 1} | {rates.true_positive_rate[k]:.2f} | {shown} |")
 
 
 def _print_tables(

@@ -153,3 +153,84 @@ def test_png_charts_for_slides_stay_in_their_folder(tmp_path):
     ]
     for path in written:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def rates():
+    from sdg_align.profile.error_rates import ErrorRates
+
+    block = {
+        "positives": [40] * 17,
+        "negatives": [360] * 17,
+        "true_positives": [30] * 17,
+        "false_positives": [9] * 17,
+        "mean_probability_positives": [0.62] * 17,
+        "mean_probability_negatives": [0.04] * 17,
+    }
+    return ErrorRates.from_dict(
+        {"version": 1, "texts": 400, "operating_points": {"balanced": block}}
+    )
+
+
+def plain_frame() -> pd.DataFrame:
+    """The hostile frame scored without --explain: no evidence column."""
+    return hostile_frame().drop(columns=["evidence"]).assign(cluster=["A", "B"] * 6)
+
+
+def test_without_evidence_the_top_projects_show_their_tags():
+    html = render_html(build_profile(plain_frame()))
+    text = " ".join("".join(parse(html).text).split())
+    assert "Tagged: 7 · 0.90 13 · 0.60" in text
+    assert "score with --explain to see why" in text
+    assert "–</td>" not in html.split('id="projects"')[0].split("Projects that contribute")[1]
+
+
+def test_every_project_is_listed_with_its_tags():
+    html = render_html(build_profile(plain_frame(), columns=ProfileColumns(by="cluster")))
+    section = html.split('<section id="projects">')[1].split("</section>")[0]
+    rows = parse(section).text
+    assert section.count("<tr>") == 1 + 12  # header and the 12 projects
+    assert "All 12 projects" in "".join(rows) and "3 · 0.80" in "".join(rows)
+
+
+def test_prevalence_is_shown_beside_share_with_one_sentence_on_the_correction():
+    corrected = render_html(build_profile(plain_frame(), error_rates=rates()))
+    text = " ".join("".join(parse(corrected).text).split())
+    assert "Prevalence corrects each share for the model's own misses and false alarms" in text
+    assert "Share of projects" in text and "Prevalence (95% interval)" in text
+    plain = " ".join("".join(parse(render_html(build_profile(plain_frame()))).text).split())
+    assert "Prevalence" not in plain.split("Definitions of every figure")[0]
+
+
+def test_changes_name_the_sdgs_and_colour_only_real_losses():
+    frame = plain_frame()
+    old = build_profile(frame.iloc[:6]).to_dict()
+    new = build_profile(frame.iloc[[0, 1, 2, 3, 4, 5, 7]])  # SDG 3: 2 projects in both: 2/6, 2/7
+    new.comparison = compare_profiles(new, old)
+    section = render_html(new).split('<section id="comparison">')[1].split("</section>")[0]
+    row = next(r for r in section.split("<tr>") if "3 Good health and well-being" in r)
+    assert "2 → 2" in row and "-4.8 pts" in row and 'class="down"' not in row
+    seven = next(r for r in section.split("<tr>") if "7 Affordable and clean energy" in r)
+    assert "4 → 5" in seven and 'class="up"' in seven
+
+
+def test_markdown_says_what_it_means():
+    frame = plain_frame()
+    profile = build_profile(frame, columns=ProfileColumns(by="cluster"), error_rates=rates())
+    profile.comparison = compare_profiles(profile, build_profile(frame.iloc[:6]).to_dict())
+    text = profile.to_markdown()
+    assert "Prevalence (95% CI)" in text and "Prevalence corrects each share" in text
+    assert "- Breadth: 3 SDGs" in text and "None" not in text
+    assert "| 13 Climate action | 4 | 8 |" in text  # changes tables name the SDGs
+    assert "only one of the two profiles is corrected" in text
+    one = build_profile(frame.iloc[:1]).to_markdown()
+    assert "- Breadth: 1 SDG;" in one
+
+
+def test_tidy_table_has_prevalence_beside_share():
+    frame = hostile_frame()
+    profile = build_profile(frame, columns=ProfileColumns(time_col="year"), error_rates=rates())
+    tidy = profile.to_tidy_frame()
+    columns = list(tidy.columns)
+    assert columns[columns.index("share_ci_high") + 1] == "prevalence"
+    assert {"prevalence_ci_low", "prevalence_2020", "prevalence_slope"} <= set(columns)
+    assert tidy["prevalence"].between(0, 1).all()
