@@ -77,7 +77,8 @@ def test_every_output_file(scored_csv, tmp_path):
     assert len(tidy) == 17 * 3 and list(tidy["sdg"][:17]) == list(range(1, 18))
     assert (out / "p.md").read_text().startswith("# SDG acceleration profile")
     html = (out / "p.html").read_text()
-    assert "<svg" in html and 'href="' in html and "profile.md#share" in html
+    assert "<svg" in html and 'href="#def-share"' in html and 'id="def-share"' in html
+    assert "profile.md" not in html  # the definitions travel inside the report
     assert sorted(p.name for p in (out / "png").iterdir())[0] == "heatmap.png"
 
 

@@ -120,18 +120,11 @@ def profile(
       sdg-align profile scored.csv --by cluster --time-col year --html report.html
       sdg-align profile scored.csv --weight-col budget_eur --json-out 2025.json --compare 2024.json
     """
-    from ..profile import ProfileColumns, build_profile, compare_profiles, is_scored
+    from ..profile import ProfileColumns, build_profile, compare_profiles
     from ..profile.error_rates import error_rates_for_model
-    from ..report import profile_markdown, tidy_frame
+    from ..report import profile_markdown
 
-    frame = _read_input(input_path, in_format)
-    if not is_scored(frame):
-        frame = _score(frame, list(text_col), model_path, tags, quiet)
-    else:
-        if text_col:
-            click.echo("warning: the input is already scored; --text-col is ignored", err=True)
-        if tags != "balanced":
-            frame = _retag(frame, model_path, tags)
+    frame = _scored_input(input_path, in_format, text_col, model_path, tags, quiet)
     columns = ProfileColumns(
         by=by,
         weight_col=weight_col,
@@ -154,6 +147,56 @@ def profile(
     for warning in document["warnings"] + (document["comparison"] or {}).get("warnings", []):
         click.echo(f"warning: {warning}", err=True)
 
+    written = _write_outputs(
+        document,
+        json_out=json_out,
+        csv_path=csv_path,
+        markdown_path=markdown_path,
+        html_path=html_path,
+        png_dir=png_dir,
+        title=title,
+    )
+    if not quiet:
+        for path in written:
+            click.echo(f"wrote {path}", err=True)
+    if as_json:
+        click.echo(_dumps(document))
+    elif not written:
+        click.echo(profile_markdown(document), nl=False)
+
+
+def _scored_input(
+    input_path: str,
+    in_format: str | None,
+    text_col: tuple[str, ...],
+    model_path: str | None,
+    tags: str,
+    quiet: bool,
+) -> pd.DataFrame:
+    """The input as a scored table at the chosen operating point (raw texts are scored first)."""
+    from ..profile import is_scored
+
+    frame = _read_input(input_path, in_format)
+    if not is_scored(frame):
+        return _score(frame, list(text_col), model_path, tags, quiet)
+    if text_col:
+        click.echo("warning: the input is already scored; --text-col is ignored", err=True)
+    return _retag(frame, model_path, tags) if tags != "balanced" else frame
+
+
+def _write_outputs(
+    document: dict[str, Any],
+    *,
+    json_out: str | None,
+    csv_path: str | None,
+    markdown_path: str | None,
+    html_path: str | None,
+    png_dir: str | None,
+    title: str,
+) -> list[str]:
+    """Write every output file asked for (atomically); returns what was written."""
+    from ..report import profile_markdown, tidy_frame
+
     written = []
     if json_out:
         write_text(_dumps(document) + "\n", json_out)
@@ -174,13 +217,7 @@ def profile(
 
         pngs = write_pngs(document, png_dir)
         written.append(f"{png_dir} ({len(pngs)} charts)")
-    if not quiet:
-        for path in written:
-            click.echo(f"wrote {path}", err=True)
-    if as_json:
-        click.echo(_dumps(document))
-    elif not written:
-        click.echo(profile_markdown(document), nl=False)
+    return written
 
 
 def _dumps(document: dict[str, Any]) -> str:
