@@ -102,6 +102,13 @@ def _array(block: Any, key: str, name: str, *, counts: bool) -> np.ndarray:
     return array
 
 
+def _read(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"cannot read {path}: {exc}") from exc
+
+
 def load_error_rates(model_dir: str | Path, operating_point: str = "balanced") -> ErrorRates | None:
     """The error rates in a model folder for one operating point; None when it has none.
 
@@ -114,10 +121,7 @@ def load_error_rates(model_dir: str | Path, operating_point: str = "balanced") -
         return None
     from ..modeling import read_model_config
 
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"cannot read {path}: {exc}") from exc
+    data = _read(path)
     rates = ErrorRates.from_dict(data, operating_point, source=str(path))
     thresholds = read_model_config(folder).thresholds_for(operating_point)
     return replace(rates, thresholds=np.asarray(thresholds, dtype=float))
@@ -126,10 +130,22 @@ def load_error_rates(model_dir: str | Path, operating_point: str = "balanced") -
 def error_rates_for_model(
     model_path: str | Path | None, operating_point: str = "balanced"
 ) -> tuple[ErrorRates | None, str | None]:
-    """The error rates of a model folder (None: the bundled model), or None and a warning why not."""
+    """The error rates of a model folder (None: the bundled model), or None and a warning why not.
+
+    A model without the file, or without rates for this operating point, profiles uncorrected.
+    """
     from ..modeling import default_model_path
 
     folder = Path(model_path) if model_path is not None else default_model_path()
+    path = folder / ERROR_RATES_FILE
+    if path.is_file():
+        data = _read(path)
+        points = data.get("operating_points") if isinstance(data, dict) else None
+        if isinstance(points, dict) and points and operating_point not in points:
+            return None, (
+                f"{path} has no error rates for the '{operating_point}' tags (it has: "
+                f"{', '.join(points)}), so shares are not corrected (no prevalence)"
+            )
     rates = load_error_rates(folder, operating_point)
     if rates is not None:
         return rates, None
