@@ -150,8 +150,8 @@ FIGURES: dict[str, tuple[str, str]] = {
     "prevalence_ci": (
         "corrected",
         "95% interval of `prevalence`: it carries both the group's sampling noise (projects "
-        "resampled; a Beta draw for groups under 30 projects) and the uncertainty of the model's "
-        "error rates (drawn from their Beta posteriors).",
+        "resampled, with one unseen project so that small groups stay honest) and the "
+        "uncertainty of the model's error rates (drawn from their Beta posteriors).",
     ),
     "period_prevalences": ("corrected", "`prevalence` of the SDG in each period (year)."),
     "prevalence_slope": (

@@ -14,10 +14,10 @@ back (quantification). Five estimators are here, so they can be compared on the 
 - ``em``: the prior of each SDG re-estimated by expectation-maximisation (Saerens et al., 2002).
 
 Every estimate is clipped to [0, 1]. Its 95% interval is the 2.5th and 97.5th percentile of Monte
-Carlo draws that carry both sources of doubt: the portfolio's sampling noise (its projects resampled
-with replacement, or for groups under 30 projects a Beta(S + 1/2, n - S + 1/2) draw of the mean,
-because a bootstrap of a few projects that all lack an SDG can only ever say 0%) and the
-uncertainty of the error rates (each rate drawn from its Beta posterior given the validation counts).
+Carlo draws that carry both sources of doubt: the portfolio's sampling noise (its projects
+resampled by a Bayesian bootstrap with one unseen project, :func:`mean_draws`, because an ordinary
+bootstrap of a few projects that all lack an SDG can only ever say 0%) and the uncertainty of the
+error rates (each rate drawn from its Beta posterior given the validation counts).
 """
 
 from __future__ import annotations
@@ -28,12 +28,13 @@ import numpy as np
 
 from ..labels import NUM_SDGS
 from .error_rates import ErrorRates
-from .figures import SMALL_GROUP
 
 METHODS = ("cc", "pcc", "acc", "pacc", "em")
 METHOD = "pacc"  # chosen by scripts/eval_prevalence.py; see docs/profile.md
 PRIOR = 0.5  # Jeffreys prior of every Beta posterior
-NORMAL_FROM = 2000  # from this many projects the bootstrap of a mean is drawn from its normal limit
+NORMAL_FROM = (
+    20_000  # from this many projects the bootstrap of a mean is drawn from its normal limit
+)
 EM_ITERATIONS = 200
 _CHUNK = 2_000_000  # numbers per block of bootstrap work, to keep memory flat
 
@@ -142,21 +143,32 @@ def _adjust(
 def mean_draws(
     values: np.ndarray, rng: np.random.Generator, draws: int, *, binary: bool = False
 ) -> np.ndarray:
-    """Draws of the 17 column means under resampling of the rows (sampling noise), (draws, 17)."""
+    """Draws of the 17 column means of the population these rows come from, (draws, 17).
+
+    A Bayesian bootstrap with one unseen project: each draw weighs the n rows and one more project
+    of unknown value (uniform; 0 or 1 for tags) by Dirichlet(1, ..., 1) weights, the posterior of a
+    Dirichlet process with concentration 1. With many rows this is the ordinary bootstrap; with few
+    it keeps an SDG that no row shows from getting the interval [0, 0]: twelve projects without
+    it cannot rule out that about one in five projects of their kind has it.
+    """
     n = len(values)
-    total = values.sum(axis=0)
-    if n < SMALL_GROUP:
-        return rng.beta(total + PRIOR, n - total + PRIOR, size=(draws, NUM_SDGS))
-    if binary:  # resampling n rows draws each column's count from Binomial(n, mean): exact
-        return rng.binomial(n, total / n, size=(draws, NUM_SDGS)) / n
-    if n >= NORMAL_FROM:
+    if n >= NORMAL_FROM:  # the unseen project weighs nothing here; the bootstrap is normal
         spread = values.std(axis=0) / np.sqrt(n)
-        return np.clip(rng.normal(total / n, spread, size=(draws, NUM_SDGS)), 0.0, 1.0)
+        return np.clip(rng.normal(values.mean(axis=0), spread, size=(draws, NUM_SDGS)), 0.0, 1.0)
+    if binary:  # sums of Exp(1) weights over the tagged and untagged rows are Gamma draws: exact
+        hits = values.sum(axis=0)
+        tagged = rng.gamma(hits, size=(draws, NUM_SDGS))
+        untagged = rng.gamma(n - hits, size=(draws, NUM_SDGS))
+        unseen = rng.exponential(size=(draws, NUM_SDGS))
+        value = rng.random((draws, NUM_SDGS)) < 0.5
+        return (tagged + unseen * value) / (tagged + untagged + unseen)
     parts = []
-    chunk = max(1, _CHUNK // n)
+    chunk = max(1, _CHUNK // (n + 1))
     for start in range(0, draws, chunk):
-        counts = rng.multinomial(n, np.full(n, 1.0 / n), size=min(chunk, draws - start))
-        parts.append(counts @ values / n)
+        weights = rng.exponential(size=(min(chunk, draws - start), n + 1))
+        weights /= weights.sum(axis=1, keepdims=True)
+        unseen = rng.random((len(weights), NUM_SDGS))
+        parts.append(weights[:, :n] @ values + weights[:, n:] * unseen)
     return np.vstack(parts)
 
 
@@ -191,6 +203,7 @@ def _em(probs: np.ndarray, prior: np.ndarray, weights: np.ndarray | None = None)
 def _em_prevalence(
     probs: np.ndarray, rates: ErrorRates, draws: int, rng: np.random.Generator
 ) -> Prevalence:
+    """EM with an ordinary bootstrap (EM needs every row's weight) and Beta-drawn priors."""
     texts = rates.positives + rates.negatives
     defined = (rates.positives > 0) & (rates.negatives > 0)
     prior = np.where(defined, rates.positives / np.maximum(texts, 1), 0.5)
