@@ -11,20 +11,17 @@ from sdg_align.errors import ModelError
 from sdg_align.profile.error_rates import ErrorRates, load_error_rates
 from sdg_align.profile.prevalence import METHODS, estimate_prevalence
 
+from .conftest import error_rates_document
+
 
 def rates(*, positives=100, negatives=100, tp=100, fp=0, mean_pos=1.0, mean_neg=0.0) -> ErrorRates:
-    """Validation counts, the same for all 17 SDGs."""
-    block = {
-        "positives": [positives] * 17,
-        "negatives": [negatives] * 17,
-        "true_positives": [tp] * 17,
-        "false_positives": [fp] * 17,
-        "mean_probability_positives": [mean_pos] * 17,
-        "mean_probability_negatives": [mean_neg] * 17,
-    }
+    """Validation counts, the same for all 17 SDGs; by default a perfect classifier."""
     return ErrorRates.from_dict(
-        {"version": 1, "texts": 200, "operating_points": {"balanced": block}}
-    )
+        error_rates_document(
+            positives=positives, negatives=negatives, tp=tp, fp=fp, mean_pos=mean_pos,
+            mean_neg=mean_neg,
+        )
+    )  # fmt: skip
 
 
 def portfolio(n: int, truth: np.ndarray, recall: float = 1.0, seed: int = 0):

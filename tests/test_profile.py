@@ -26,6 +26,8 @@ from sdg_align.profile import (
     profile_markdown,
 )
 
+from .conftest import error_rates_document
+
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "profile.md"
 
 
@@ -450,17 +452,7 @@ def validation_rates():
     """Error rates as training writes them: recall 0.8, 4% false alarms, on 200 texts per SDG."""
     from sdg_align.profile.error_rates import ErrorRates
 
-    block = {
-        "positives": [50] * 17,
-        "negatives": [150] * 17,
-        "true_positives": [40] * 17,
-        "false_positives": [6] * 17,
-        "mean_probability_positives": [0.7] * 17,
-        "mean_probability_negatives": [0.05] * 17,
-    }
-    return ErrorRates.from_dict(
-        {"version": 1, "texts": 200, "operating_points": {"balanced": block}}
-    )
+    return ErrorRates.from_dict(error_rates_document())
 
 
 def test_prevalence_corrects_every_group_and_matches_the_schema(four):

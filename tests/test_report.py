@@ -12,6 +12,8 @@ import pytest
 from sdg_align.profile import FIGURES, ProfileColumns, build_profile, compare_profiles
 from sdg_align.report import render_html, write_html, write_pngs
 
+from .conftest import error_rates_document
+
 SCRIPT = "<script>alert(1)</script>"
 
 
@@ -158,17 +160,8 @@ def test_png_charts_for_slides_stay_in_their_folder(tmp_path):
 def rates():
     from sdg_align.profile.error_rates import ErrorRates
 
-    block = {
-        "positives": [40] * 17,
-        "negatives": [360] * 17,
-        "true_positives": [30] * 17,
-        "false_positives": [9] * 17,
-        "mean_probability_positives": [0.62] * 17,
-        "mean_probability_negatives": [0.04] * 17,
-    }
-    return ErrorRates.from_dict(
-        {"version": 1, "texts": 400, "operating_points": {"balanced": block}}
-    )
+    document = error_rates_document(positives=40, negatives=360, tp=30, fp=9, mean_pos=0.62)
+    return ErrorRates.from_dict(document | {"texts": 400})
 
 
 def plain_frame() -> pd.DataFrame:

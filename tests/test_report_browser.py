@@ -19,6 +19,8 @@ from sdg_align.profile.error_rates import ErrorRates
 from sdg_align.report import write_html
 from sdg_align.report.charts import svg
 
+from .conftest import error_rates_document
+
 CHROMIUM = os.environ.get("SDG_ALIGN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -63,14 +65,9 @@ def hostile_frame() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-RATES = ErrorRates.from_dict({
-    "version": 1, "texts": 400,
-    "operating_points": {"balanced": {
-        "positives": [40] * 17, "negatives": [360] * 17, "true_positives": [30] * 17,
-        "false_positives": [9] * 17, "mean_probability_positives": [0.62] * 17,
-        "mean_probability_negatives": [0.04] * 17,
-    }},
-})  # fmt: skip
+RATES = ErrorRates.from_dict(
+    error_rates_document(positives=40, negatives=360, tp=30, fp=9, mean_pos=0.62, mean_neg=0.04)
+)
 
 # Every element that can point somewhere, and where it points.
 LINKS = """() => [...document.querySelectorAll('[href], [src], [action]')].flatMap(e =>

@@ -113,7 +113,9 @@ def profile(
 
     INPUT is the output of `sdg-align score`, or raw project descriptions (scored first with
     the model). Without an output option the profile is printed as Markdown; --json prints
-    JSON and nothing else. Every figure is defined in docs/profile.md.
+    JSON and nothing else. When the model folder (--model) holds error_rates.json, every share
+    also gets an error-corrected prevalence for the --tags operating point. Every figure is
+    defined in docs/profile.md and at the end of the HTML report.
 
     \b
     Examples:
