@@ -498,6 +498,18 @@ def test_trends_follow_the_corrected_prevalence():
     )
 
 
+def test_an_sdg_the_error_rates_cannot_correct_has_no_prevalence_and_a_warning(four):
+    from sdg_align.profile.error_rates import ErrorRates
+
+    document = error_rates_document()
+    block = document["operating_points"]["balanced"]
+    block["positives"][4] = block["true_positives"][4] = 0  # no validation text advanced SDG 5
+    block["mean_probability_positives"][4] = None
+    profile = build_profile(four, error_rates=ErrorRates.from_dict(document))
+    assert profile.overall.sdgs[4].prevalence is None and profile.overall.sdgs[6].prevalence
+    assert any("cannot correct SDG 5 " in w for w in profile.warnings)
+
+
 def test_tags_made_at_another_operating_point_are_flagged(four):
     rates = validation_rates()
     import dataclasses

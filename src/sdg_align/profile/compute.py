@@ -38,7 +38,7 @@ from .figures import (
     SDGFigures,
 )
 from .inputs import Partners, ProfileColumns, ProfileInput, Projects, read_input
-from .prevalence import METHOD, estimate_prevalence
+from .prevalence import METHOD, anchors, estimate_prevalence
 from .projects import listed_projects, top_projects
 from .trends import trends as period_trends
 
@@ -109,7 +109,9 @@ def build_profile(
         },
         overall=overall,
         groups=groups,
-        warnings=checked.warnings + _warnings(checked, groups) + _tag_warnings(data, error_rates),
+        warnings=checked.warnings
+        + _warnings(checked, groups)
+        + _correction_warnings(data, error_rates),
         projects=listed_projects(data),
     )
 
@@ -156,18 +158,31 @@ def _warnings(checked: ProfileInput, groups: list[GroupProfile]) -> list[str]:
     return found
 
 
-def _tag_warnings(data: Projects, rates: ErrorRates | None) -> list[str]:
-    """The correction assumes the tags were made at the error rates' operating point: check."""
-    if rates is None or rates.thresholds is None:
+def _correction_warnings(data: Projects, rates: ErrorRates | None) -> list[str]:
+    """What limits the correction: SDGs the error rates cannot correct, tags made elsewhere."""
+    if rates is None:
         return []
-    differ = int((data.tags != (data.probs >= rates.thresholds)).any(axis=1).sum())
-    if differ <= 0.01 * len(data.tags):
-        return []
-    return [
-        f"the tags of {differ} of {len(data.tags)} projects differ from what the model's "
-        f"'{rates.operating_point}' thresholds give for their probabilities (scored with another "
-        "model or --tags?); the corrected prevalence assumes they match"
+    found = []
+    low, high = anchors(METHOD, rates)
+    missing = [
+        k + 1 for k in range(NUM_SDGS) if not (np.isfinite(high[k] - low[k]) and high[k] > low[k])
     ]
+    if missing:
+        found.append(
+            f"the model's error rates cannot correct SDG {', '.join(map(str, missing))} (no "
+            "validation texts with or without it, or tags that do not separate them): no "
+            "prevalence there"
+        )
+    if rates.thresholds is None:
+        return found
+    differ = int((data.tags != (data.probs >= rates.thresholds)).any(axis=1).sum())
+    if differ > 0.01 * len(data.tags):
+        found.append(
+            f"the tags of {differ} of {len(data.tags)} projects differ from what the model's "
+            f"'{rates.operating_point}' thresholds give for their probabilities (scored with "
+            "another model or --tags?); the corrected prevalence assumes they match"
+        )
+    return found
 
 
 def _prevalence(tags: np.ndarray, probs: np.ndarray, options: _Options) -> list[tuple]:
