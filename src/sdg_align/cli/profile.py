@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -114,34 +113,34 @@ def profile(
 
     INPUT is the output of `sdg-align score`, or raw project descriptions (scored first with
     the model). Without an output option the profile is printed as Markdown; --json prints
-    JSON and nothing else. Every figure is defined in docs/profile.md.
+    JSON and nothing else. When the model folder (--model) holds error_rates.json, every share
+    also gets an error-corrected prevalence for the --tags operating point. Every figure is
+    defined in docs/profile.md and at the end of the HTML report.
 
     \b
     Examples:
       sdg-align profile scored.csv --by cluster --time-col year --html report.html
       sdg-align profile scored.csv --weight-col budget_eur --json-out 2025.json --compare 2024.json
     """
-    from ..profile import build_profile, compare_profiles, is_scored, profile_markdown, tidy_frame
+    from ..profile import ProfileColumns, build_profile, compare_profiles
+    from ..profile.error_rates import error_rates_for_model
+    from ..report import profile_markdown
 
-    frame = _read_input(input_path, in_format)
-    if not is_scored(frame):
-        frame = _score(frame, list(text_col), model_path, tags, quiet)
-    else:
-        if text_col:
-            click.echo("warning: the input is already scored; --text-col is ignored", err=True)
-        if tags != "balanced":
-            frame = _retag(frame, model_path, tags)
-    result = build_profile(
-        frame,
+    frame = _scored_input(input_path, in_format, text_col, model_path, tags, quiet)
+    columns = ProfileColumns(
         by=by,
         weight_col=weight_col,
         time_col=time_col,
         partners_col=partners_col,
         id_col=id_col,
         title_col=title_col,
-        bootstrap=bootstrap,
-        seed=seed,
     )
+    rates, missing = error_rates_for_model(model_path, tags)
+    result = build_profile(
+        frame, columns=columns, bootstrap=bootstrap, seed=seed, error_rates=rates
+    )
+    if missing:
+        result.warnings.insert(0, missing)
     if compare_path:
         result.comparison = compare_profiles(
             result, _read_json(compare_path), old_name=compare_path
@@ -149,6 +148,56 @@ def profile(
     document = result.to_dict()
     for warning in document["warnings"] + (document["comparison"] or {}).get("warnings", []):
         click.echo(f"warning: {warning}", err=True)
+
+    written = _write_outputs(
+        document,
+        json_out=json_out,
+        csv_path=csv_path,
+        markdown_path=markdown_path,
+        html_path=html_path,
+        png_dir=png_dir,
+        title=title,
+    )
+    if not quiet:
+        for path in written:
+            click.echo(f"wrote {path}", err=True)
+    if as_json:
+        click.echo(_dumps(document))
+    elif not written:
+        click.echo(profile_markdown(document), nl=False)
+
+
+def _scored_input(
+    input_path: str,
+    in_format: str | None,
+    text_col: tuple[str, ...],
+    model_path: str | None,
+    tags: str,
+    quiet: bool,
+) -> pd.DataFrame:
+    """The input as a scored table at the chosen operating point (raw texts are scored first)."""
+    from ..profile import is_scored
+
+    frame = _read_input(input_path, in_format)
+    if not is_scored(frame):
+        return _score(frame, list(text_col), model_path, tags, quiet)
+    if text_col:
+        click.echo("warning: the input is already scored; --text-col is ignored", err=True)
+    return _retag(frame, model_path, tags) if tags != "balanced" else frame
+
+
+def _write_outputs(
+    document: dict[str, Any],
+    *,
+    json_out: str | None,
+    csv_path: str | None,
+    markdown_path: str | None,
+    html_path: str | None,
+    png_dir: str | None,
+    title: str,
+) -> list[str]:
+    """Write every output file asked for (atomically); returns what was written."""
+    from ..report import profile_markdown, tidy_frame
 
     written = []
     if json_out:
@@ -163,20 +212,14 @@ def profile(
     if html_path:
         from ..report import write_html
 
-        write_html(document, html_path, title=title, docs_href=_docs_href(html_path))
+        write_html(document, html_path, title=title)
         written.append(html_path)
     if png_dir:
         from ..report import write_pngs
 
         pngs = write_pngs(document, png_dir)
         written.append(f"{png_dir} ({len(pngs)} charts)")
-    if not quiet:
-        for path in written:
-            click.echo(f"wrote {path}", err=True)
-    if as_json:
-        click.echo(_dumps(document))
-    elif not written:
-        click.echo(profile_markdown(document), nl=False)
+    return written
 
 
 def _dumps(document: dict[str, Any]) -> str:
@@ -206,6 +249,12 @@ def _read_json(path: str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot read {path}: {exc}") from exc
     except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data":
+            raise DataError(
+                f"{path} holds several JSON documents, one per line (like `sdg-align classify "
+                "--json --lines` output), not a profile; pass a file written by `sdg-align "
+                "profile --json-out`"
+            ) from exc
         raise DataError(
             f"{path} is not JSON ({exc.msg} at line {exc.lineno}); pass a file written by "
             "`sdg-align profile --json-out`"
@@ -270,14 +319,3 @@ def _score(
                 )
             bar.update(len(chunk))
     return pd.concat(parts, ignore_index=True) if parts else frame
-
-
-def _docs_href(html_path: str) -> str:
-    """docs/profile.md relative to the report when this is a source checkout, else the repo path."""
-    docs = Path(__file__).resolve().parents[3] / "docs" / "profile.md"
-    if docs.is_file():
-        try:
-            return Path(os.path.relpath(docs, Path(html_path).resolve().parent)).as_posix()
-        except ValueError:  # another drive on Windows
-            return docs.as_uri()
-    return "docs/profile.md"
