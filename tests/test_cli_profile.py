@@ -96,9 +96,14 @@ def test_markdown_to_stdout_by_default_and_quiet(scored_csv, tmp_path, rated_mod
 
 
 def test_a_model_without_error_rates_profiles_as_before_with_one_warning(
-    scored_csv, tiny_model_dir, rated_model_dir
+    scored_csv, tiny_model_dir, rated_model_dir, tmp_path
 ):
-    plain = run(str(scored_csv), "--json", "-m", str(tiny_model_dir))
+    import shutil
+
+    unrated = tmp_path / "unrated-model"
+    shutil.copytree(tiny_model_dir, unrated)
+    (unrated / "error_rates.json").unlink(missing_ok=True)  # a model from an older sdg-align
+    plain = run(str(scored_csv), "--json", "-m", str(unrated))
     assert plain.exit_code == 0, plain.output
     assert plain.stderr.count("warning:") == 1 and "has no error_rates.json" in plain.stderr
     document = json.loads(plain.stdout)
@@ -242,10 +247,18 @@ def fake_model(monkeypatch, tmp_path_factory):
     calls: dict[str, object] = {}
 
     class FakeClassifier:
-        @classmethod
-        def from_pretrained(cls, path):
-            calls["model"] = path
-            return cls()
+        def __init__(self) -> None:
+            self.extras = {} if calls.get("no_evidence") else {"target_codes": []}
+
+    def load_classifier(path, backend="onnx"):
+        calls["model"], calls["backend"] = path, backend
+        return FakeClassifier()
+
+    def score_rows(frame, classifier, *, on_progress=None, **options):
+        scored = score_frame(frame, classifier, **options)
+        if on_progress is not None:
+            on_progress(len(frame))
+        return scored
 
     def score_frame(frame, classifier, *, text_cols, explain=False, **_):
         calls.setdefault("text_cols", list(text_cols))
@@ -266,10 +279,10 @@ def fake_model(monkeypatch, tmp_path_factory):
 
     models = tmp_path_factory.mktemp("fake-models")  # a bundled model without error rates
     monkeypatch.setitem(sys.modules, "sdg_align.modeling",
-                        types.SimpleNamespace(SDGClassifier=FakeClassifier,
+                        types.SimpleNamespace(load_classifier=load_classifier,
                                               default_model_path=lambda: models))  # fmt: skip
     monkeypatch.setitem(sys.modules, "sdg_align.scoring",
-                        types.SimpleNamespace(score_frame=score_frame))  # fmt: skip
+                        types.SimpleNamespace(score_rows=score_rows))  # fmt: skip
     return calls
 
 

@@ -10,12 +10,18 @@ from typing import Any
 import click
 import pandas as pd
 
-from ..errors import DataError, ModelError
+from ..errors import DataError
 from ..tables import FORMATS, read_table, write_table, write_text
-from ._common import friendly_errors, model_option, quiet_option, tags_option
+from ._common import (
+    backend_option,
+    check_dialect_options,
+    friendly_errors,
+    model_option,
+    quiet_option,
+    tags_option,
+)
 
 RAW_TEXT_COLUMNS = ("title", "description")
-SCORE_CHUNK_ROWS = 500
 
 
 @click.command()
@@ -40,8 +46,13 @@ SCORE_CHUNK_ROWS = 500
     type=click.Choice(FORMATS),
     help="Input format, when the extension does not tell (stdin: csv by default).",
 )
+@click.option("--sep", help="Column separator of a CSV input (default: detected).")
+@click.option(
+    "--encoding", help="Text encoding of a CSV input (default: UTF-8, else Windows-1252)."
+)
 @model_option
 @tags_option
+@backend_option
 @click.option("--json", "as_json", is_flag=True, help="Print the profile as JSON on stdout only.")
 @click.option("--json-out", type=click.Path(dir_okay=False), help="Write the JSON profile here.")
 @click.option(
@@ -95,8 +106,11 @@ def profile(
     id_col: str | None,
     title_col: str | None,
     in_format: str | None,
+    sep: str | None,
+    encoding: str | None,
     model_path: str | None,
     tags: str,
+    backend: str,
     as_json: bool,
     json_out: str | None,
     csv_path: str | None,
@@ -126,7 +140,15 @@ def profile(
     from ..profile.error_rates import error_rates_for_model
     from ..report import profile_markdown
 
-    frame = _scored_input(input_path, in_format, text_col, model_path, tags, quiet)
+    sep, encoding = check_dialect_options(sep, encoding)
+    frame = _scored_input(
+        _read_input(input_path, in_format, sep, encoding),
+        text_col,
+        model_path,
+        tags,
+        quiet,
+        backend,
+    )
     columns = ProfileColumns(
         by=by,
         weight_col=weight_col,
@@ -168,19 +190,18 @@ def profile(
 
 
 def _scored_input(
-    input_path: str,
-    in_format: str | None,
+    frame: pd.DataFrame,
     text_col: tuple[str, ...],
     model_path: str | None,
     tags: str,
     quiet: bool,
+    backend: str,
 ) -> pd.DataFrame:
     """The input as a scored table at the chosen operating point (raw texts are scored first)."""
     from ..profile import is_scored
 
-    frame = _read_input(input_path, in_format)
     if not is_scored(frame):
-        return _score(frame, list(text_col), model_path, tags, quiet)
+        return _score(frame, list(text_col), model_path, tags, quiet, backend)
     if text_col:
         click.echo("warning: the input is already scored; --text-col is ignored", err=True)
     return _retag(frame, model_path, tags) if tags != "balanced" else frame
@@ -226,10 +247,12 @@ def _dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
 
 
-def _read_input(input_path: str, in_format: str | None) -> pd.DataFrame:
+def _read_input(
+    input_path: str, in_format: str | None, sep: str | None = None, encoding: str | None = None
+) -> pd.DataFrame:
     """A file by extension (or --format), or '-' for CSV, TSV or JSON Lines on stdin."""
     if input_path != "-":
-        return read_table(input_path, in_format)
+        return read_table(input_path, in_format, sep=sep, encoding=encoding)
     fmt = in_format or "csv"
     stream = sys.stdin.buffer
     try:
@@ -277,9 +300,15 @@ def _retag(frame: pd.DataFrame, model_path: str | None, tags: str) -> pd.DataFra
 
 
 def _score(
-    frame: pd.DataFrame, text_cols: list[str], model_path: str | None, tags: str, quiet: bool
+    frame: pd.DataFrame,
+    text_cols: list[str],
+    model_path: str | None,
+    tags: str,
+    quiet: bool,
+    backend: str = "onnx",
 ) -> pd.DataFrame:
-    """Score raw project texts in chunks (a progress bar on stderr), with evidence when possible."""
+    """Score raw project texts with the same function as ``sdg-align score`` (progress on stderr),
+    with evidence when the model has an evidence index."""
     found = ", ".join(map(str, frame.columns))
     if not text_cols:
         text_cols = [c for c in RAW_TEXT_COLUMNS if c in frame.columns]
@@ -294,28 +323,21 @@ def _score(
             f"text column(s) not found: {', '.join(missing)}; the input has: {found}. "
             "Use --text-col to choose."
         )
-    from ..modeling import SDGClassifier
-    from ..scoring import score_frame
+    from tqdm.auto import tqdm
 
-    classifier = SDGClassifier.from_pretrained(model_path)
-    explain = True
-    parts = []
-    with click.progressbar(
-        length=len(frame), label="scoring", file=sys.stderr, hidden=quiet
-    ) as bar:
-        for start in range(0, len(frame), SCORE_CHUNK_ROWS):
-            chunk = frame.iloc[start : start + SCORE_CHUNK_ROWS]
-            try:
-                parts.append(
-                    score_frame(chunk, classifier, text_cols=text_cols, tags=tags, explain=explain)
-                )
-            except ModelError as exc:
-                if not explain:
-                    raise
-                click.echo(f"warning: no evidence in the report: {exc}", err=True)
-                explain = False
-                parts.append(
-                    score_frame(chunk, classifier, text_cols=text_cols, tags=tags, explain=False)
-                )
-            bar.update(len(chunk))
-    return pd.concat(parts, ignore_index=True) if parts else frame
+    from ..modeling import load_classifier
+    from ..scoring import score_rows
+
+    classifier = load_classifier(model_path, backend)
+    explain = "target_codes" in classifier.extras
+    if not explain:
+        click.echo("warning: no evidence in the report: this model has no evidence index", err=True)
+    with tqdm(total=len(frame), desc="scoring", unit="row", disable=quiet, file=sys.stderr) as bar:
+        return score_rows(
+            frame,
+            classifier,
+            on_progress=bar.update,
+            text_cols=text_cols,
+            tags=tags,
+            explain=explain,
+        ).reset_index(drop=True)

@@ -257,6 +257,13 @@ def held_out(labelled: LabelledSet) -> LabelledSet:
     return LabelledSet([e for e in labelled.examples if e.split == "test"], labelled.problems)
 
 
+def _combined(*parts: LabelledSet) -> LabelledSet:
+    combined = LabelledSet()
+    for part in parts:
+        combined.extend(part)
+    return combined
+
+
 def _real_texts() -> LabelledSet:
     combined = LabelledSet()
     for name in REAL_SOURCES:
@@ -339,6 +346,11 @@ def _registry() -> dict[str, Source]:
             lambda: held_out(_real_texts()),
         ),
         Source("parallel-test", "the parallel test set in nine languages", load_parallel),
+        Source(
+            "multilingual-test",
+            "the corpus test split and the parallel test set together, for per-language figures",
+            lambda: _combined(held_out(load_corpus()), load_parallel()),
+        ),
         # Evaluation only: refused by train, removed from training data by content.
         Source(
             "oro-gold",
@@ -377,7 +389,13 @@ SOURCES = _registry()
 REAL_SOURCES = ("aurora", "dpga", "swisstext", "zora", "snsf")
 TRAINING_SOURCES = ("corpus", *REAL_SOURCES, "aurora-titles", "sdg-reference")
 EVALUATION_ONLY = tuple(name for name, s in SOURCES.items() if s.eval_only)
-EVALUATION_SOURCES = ("corpus-test", "real-test", "parallel-test", *EVALUATION_ONLY)
+EVALUATION_SOURCES = (
+    "corpus-test",
+    "real-test",
+    "parallel-test",
+    "multilingual-test",
+    *EVALUATION_ONLY,
+)
 
 
 def load_source(
