@@ -96,3 +96,16 @@ def check_dialect_options(sep: str | None, encoding: str | None) -> tuple[str | 
                 f"unknown --encoding {encoding!r} (e.g. utf-8, cp1252, cp1250)"
             ) from exc
     return sep, encoding
+
+
+def dialect_options(func: F) -> F:
+    """``--sep`` and ``--encoding`` of a CSV/TSV input (both detected by default)."""
+    func = click.option(
+        "--encoding",
+        help="Text encoding of a CSV input (default: UTF-8, else Windows-1252; e.g. cp1250).",
+    )(func)
+    return click.option(
+        "--sep",
+        help="Column separator of a CSV input (default: detected; e.g. ';' for Excel's "
+        "European CSV, '\\t' for a tab).",
+    )(func)

@@ -15,6 +15,7 @@ from ..tables import FORMATS, read_table, write_table, write_text
 from ._common import (
     backend_option,
     check_dialect_options,
+    dialect_options,
     friendly_errors,
     model_option,
     quiet_option,
@@ -46,10 +47,7 @@ RAW_TEXT_COLUMNS = ("title", "description")
     type=click.Choice(FORMATS),
     help="Input format, when the extension does not tell (stdin: csv by default).",
 )
-@click.option("--sep", help="Column separator of a CSV input (default: detected).")
-@click.option(
-    "--encoding", help="Text encoding of a CSV input (default: UTF-8, else Windows-1252)."
-)
+@dialect_options
 @model_option
 @tags_option
 @backend_option

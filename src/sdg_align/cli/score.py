@@ -9,6 +9,7 @@ import click
 from ._common import (
     backend_option,
     check_dialect_options,
+    dialect_options,
     friendly_errors,
     model_option,
     quiet_option,
@@ -44,14 +45,7 @@ from ._common import (
     type=click.Choice(["csv", "tsv", "jsonl", "parquet", "xlsx"]),
     help="Output format, when the extension of --output does not tell.",
 )
-@click.option(
-    "--sep",
-    help="Column separator of a CSV input (default: detected; e.g. ';' for Excel's European CSV).",
-)
-@click.option(
-    "--encoding",
-    help="Text encoding of a CSV input (default: UTF-8, else Windows-1252; e.g. cp1250, latin-1).",
-)
+@dialect_options
 @model_option
 @tags_option
 @click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for all SDGs.")

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import DataError
 from ..labels import SDG_NUMBERS
 from ..tables import read_table
-from .types import Example, LabelledSet, clean_cell, join_parts, parse_sdgs
+from .types import Example, LabelledSet, clean_cell, join_parts, parse_or_report
 
 
 def load_generic(
@@ -38,10 +38,8 @@ def load_generic(
         if not text:
             result.problems.append(f"{path.name} row {row_number}: empty text")
             continue
-        try:
-            sdgs = parse_sdgs(row[sdgs_col])
-        except ValueError as exc:
-            result.problems.append(f"{path.name} row {row_number}: {exc}")
+        sdgs = parse_or_report(row[sdgs_col], f"{path.name} row {row_number}", result.problems)
+        if sdgs is None:
             continue
         split = clean_cell(row.get(split_col)) if split_col and split_col in row else ""
         if split and split not in ("train", "dev", "test"):

@@ -19,7 +19,7 @@ from ..errors import DataError
 from ..tables import read_table
 from .annotations import apply_annotations, read_annotations
 from .formats import load_generic, load_osdg, looks_like_osdg
-from .types import Example, LabelledSet, clean_cell, join_parts, parse_sdgs
+from .types import Example, LabelledSet, clean_cell, join_parts, parse_or_report, parse_sdgs
 
 DATA_ENV = "SDG_ALIGN_DATA"
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -80,10 +80,8 @@ def load_title_abstract_tsv(
         if with_abstract is not None and has_abstract != with_abstract:
             continue
         text = join_parts(row.get("title"), row.get("abstract"))
-        try:
-            sdgs = parse_sdgs(row.get("labels"))
-        except ValueError as exc:
-            result.problems.append(f"{path.name} row {row_number}: {exc}")
+        sdgs = parse_or_report(row.get("labels"), f"{path.name} row {row_number}", result.problems)
+        if sdgs is None:
             continue
         if not text or (implied and not sdgs):
             result.problems.append(f"{path.name} row {row_number}: no text or no label")
@@ -108,10 +106,8 @@ def load_dpga(path: Path, *, source: str = "dpga") -> LabelledSet:
     result = LabelledSet()
     for row_number, row in enumerate(frame.to_dict("records"), start=1):
         text = join_parts(row.get("name"), row.get("description"))
-        try:
-            sdgs = parse_sdgs(row.get("sdgs"))
-        except ValueError as exc:
-            result.problems.append(f"{path.name} row {row_number}: {exc}")
+        sdgs = parse_or_report(row.get("sdgs"), f"{path.name} row {row_number}", result.problems)
+        if sdgs is None:
             continue
         if not clean_cell(row.get("description")):
             result.problems.append(f"{path.name} row {row_number}: empty description")
@@ -171,10 +167,8 @@ def load_zora(path: Path) -> LabelledSet:
         if not abstract:
             result.problems.append(f"{path.name} row {row_number}: no abstract (citation only)")
             continue
-        try:
-            sdgs = parse_sdgs(row.get("SDG"))
-        except ValueError as exc:
-            result.problems.append(f"{path.name} row {row_number}: {exc}")
+        sdgs = parse_or_report(row.get("SDG"), f"{path.name} row {row_number}", result.problems)
+        if sdgs is None:
             continue
         title = clean_cell(row.get("Citation")).split(". ")[0]
         result.examples.append(
