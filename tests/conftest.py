@@ -205,3 +205,14 @@ def rated_model_dir(tmp_path_factory, tiny_model_dir) -> Path:
     shutil.copytree(tiny_model_dir, folder)
     (folder / "error_rates.json").write_text(json.dumps(error_rates_document()))
     return folder
+
+
+@pytest.fixture(scope="session")
+def unrated_model_dir(tmp_path_factory, tiny_model_dir) -> Path:
+    """The tiny model without error_rates.json, as a model trained before training wrote them."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("models") / "unrated"
+    shutil.copytree(tiny_model_dir, folder)
+    (folder / "error_rates.json").unlink(missing_ok=True)
+    return folder

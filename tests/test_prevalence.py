@@ -166,21 +166,23 @@ def _set(document: dict, key: str, value: list) -> dict:
     return document
 
 
-def test_a_model_folder_gives_its_rates_and_thresholds(rated_model_dir, tiny_model_dir):
+def test_a_model_folder_gives_its_rates_and_thresholds(rated_model_dir, unrated_model_dir):
     found = load_error_rates(rated_model_dir)
     assert found is not None and found.thresholds is not None and len(found.thresholds) == 17
     assert found.true_positive_rate == pytest.approx(np.full(17, 0.8))
-    assert load_error_rates(tiny_model_dir) is None
+    assert load_error_rates(unrated_model_dir) is None
     with pytest.raises(ModelError, match="no error rates for the 'precise' tags"):
         load_error_rates(rated_model_dir, "precise")
 
 
-def test_a_model_without_rates_for_the_tags_profiles_uncorrected(rated_model_dir, tiny_model_dir):
+def test_a_model_without_rates_for_the_tags_profiles_uncorrected(
+    rated_model_dir, unrated_model_dir
+):
     from sdg_align.profile.error_rates import error_rates_for_model
 
     found, warning = error_rates_for_model(rated_model_dir, "balanced")
     assert found is not None and warning is None
     found, warning = error_rates_for_model(rated_model_dir, "precise")
     assert found is None and "no error rates for the 'precise' tags (it has: balanced)" in warning
-    found, warning = error_rates_for_model(tiny_model_dir)
+    found, warning = error_rates_for_model(unrated_model_dir)
     assert found is None and "has no error_rates.json" in warning
