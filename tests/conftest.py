@@ -174,3 +174,45 @@ def tiny_model_dir(tmp_path_factory, tiny_encoder_dir, toy_data_file) -> Path:
     folder = tmp_path_factory.mktemp("models") / "tiny"
     result.classifier.save_pretrained(folder, metrics=result.metrics, card={"name": "tiny"})
     return folder
+
+
+def error_rates_document(
+    *, positives=50, negatives=150, tp=40, fp=6, mean_pos=0.7, mean_neg=0.05
+) -> dict:
+    """An error_rates.json as training writes it, the same counts for all 17 SDGs (balanced tags).
+
+    By default: 200 validation texts per SDG, 50 of them positives; the model tags 40 of those
+    and 6 of the 150 negatives, and gives them mean probabilities 0.7 and 0.05.
+    """
+    block = {
+        "positives": [positives] * 17,
+        "negatives": [negatives] * 17,
+        "true_positives": [tp] * 17,
+        "false_positives": [fp] * 17,
+        "mean_probability_positives": [mean_pos] * 17,
+        "mean_probability_negatives": [mean_neg] * 17,
+    }
+    texts = positives + negatives
+    return {"version": 1, "texts": texts, "operating_points": {"balanced": block}}
+
+
+@pytest.fixture(scope="session")
+def rated_model_dir(tmp_path_factory, tiny_model_dir) -> Path:
+    """The tiny model plus the error_rates.json training writes (:func:`error_rates_document`)."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("models") / "rated"
+    shutil.copytree(tiny_model_dir, folder)
+    (folder / "error_rates.json").write_text(json.dumps(error_rates_document()))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def unrated_model_dir(tmp_path_factory, tiny_model_dir) -> Path:
+    """The tiny model without error_rates.json, as a model trained before training wrote them."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("models") / "unrated"
+    shutil.copytree(tiny_model_dir, folder)
+    (folder / "error_rates.json").unlink(missing_ok=True)
+    return folder

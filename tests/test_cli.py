@@ -31,39 +31,53 @@ def test_classify_argument_table(runner, tiny_model_dir):
     assert "SDG" in result.output
 
 
-def test_classify_json_has_all_17_probabilities(runner, tiny_model_dir):
+def test_classify_json_is_always_a_list_with_all_17_probabilities(runner, tiny_model_dir):
     result = runner.invoke(
         main, ["classify", "ocean fish coral", "-m", str(tiny_model_dir), "--json"]
     )
     assert result.exit_code == 0, result.output
-    record = json.loads(result.stdout)
+    (record,) = json.loads(result.stdout)  # one text: still a list, one shape for every input
     assert set(record["probabilities"]) == {str(n) for n in range(1, 18)}
+    assert set(record["thresholds"]) == {str(n) for n in range(1, 18)}
     assert record["sdgs"] == sorted(record["sdgs"], key=lambda n: -record["probabilities"][str(n)])
+    assert all(
+        record["probabilities"][str(n)] >= record["thresholds"][str(n)] for n in record["sdgs"]
+    )
+    assert record["index"] == 0 and "line" not in record and record["tags"] == "balanced"
 
 
-def test_classify_from_file_and_stdin_lines(runner, tiny_model_dir, tmp_path):
+def test_classify_from_file_and_stdin_lines_keep_line_numbers(runner, tiny_model_dir, tmp_path):
     path = tmp_path / "t.txt"
-    path.write_text("solar wind battery\nocean fish coral\n")
+    path.write_text("solar wind battery\n\nocean fish coral\n")
     from_file = runner.invoke(
         main, ["classify", "-f", str(path), "-m", str(tiny_model_dir), "--json"]
     )
-    assert from_file.exit_code == 0 and isinstance(json.loads(from_file.stdout), dict)
+    assert from_file.exit_code == 0 and len(json.loads(from_file.stdout)) == 1
     lines = runner.invoke(
         main, ["classify", "--lines", "-m", str(tiny_model_dir), "--json"], input=path.read_text()
     )
     assert lines.exit_code == 0, lines.output
-    assert len(json.loads(lines.stdout)) == 2
+    records = json.loads(lines.stdout)
+    assert [r["line"] for r in records] == [1, 3]  # the blank line 2 is skipped, not renumbered
+    assert records[1]["text"] == "ocean fish coral"
 
 
-def test_classify_top_k_and_threshold(runner, tiny_model_dir):
+def test_classify_top_k_marks_tags_and_threshold(runner, tiny_model_dir):
     result = runner.invoke(
-        main, ["classify", "solar", "-m", str(tiny_model_dir), "--top-k", "2", "--json"]
+        main, ["classify", "solar", "-m", str(tiny_model_dir), "--top-k", "3", "--json"]
     )
-    assert len(json.loads(result.stdout)["sdgs"]) == 2
+    (record,) = json.loads(result.stdout)
+    assert len(record["top_k"]) == 3
+    assert all(entry["tagged"] == (entry["sdg"] in record["sdgs"]) for entry in record["top_k"])
+    table = runner.invoke(main, ["classify", "solar", "-m", str(tiny_model_dir), "--top-k", "3"])
+    marks = [line for line in table.output.splitlines() if line.strip().startswith("SDG")]
+    assert len(marks) == 3 and all(("tag" in m) or ("below its threshold" in m) for m in marks)
     result = runner.invoke(
         main, ["classify", "solar", "-m", str(tiny_model_dir), "--threshold", "1", "--json"]
     )
-    assert json.loads(result.stdout)["sdgs"] == []
+    assert json.loads(result.stdout)[0]["sdgs"] == []
+    none = runner.invoke(main, ["classify", "solar", "-m", str(tiny_model_dir), "--threshold", "1"])
+    assert "no SDG reaches its threshold" in none.output and "threshold 1.00" in none.output
 
 
 def test_classify_explain_json(runner, tiny_model_dir):
@@ -76,15 +90,48 @@ def test_classify_explain_json(runner, tiny_model_dir):
             str(tiny_model_dir),
             "--threshold",
             "0",
-            "--top-k",
-            "2",
             "--explain",
             "--json",
         ],
     )
     assert result.exit_code == 0, result.output
-    record = json.loads(result.stdout)
+    (record,) = json.loads(result.stdout)
     assert set(record["evidence"]) == {str(n) for n in record["sdgs"]}
+
+
+def test_classify_explain_without_a_tag_still_shows_the_most_likely_goal(runner, tiny_model_dir):
+    result = runner.invoke(
+        main,
+        [
+            "classify",
+            "Solar wind battery.",
+            "-m",
+            str(tiny_model_dir),
+            "--threshold",
+            "1",
+            "--explain",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "no SDG reaches its threshold" in result.output and "target" in result.output
+
+
+def test_one_text_length_policy_for_classify_and_score(runner, tiny_model_dir, tmp_path):
+    from sdg_align.modeling.windows import MAX_TEXT_CHARS
+
+    huge = "solar wind " * (MAX_TEXT_CHARS // 10 + 1)
+    path = tmp_path / "huge.txt"
+    path.write_text(huge)
+    classified = runner.invoke(main, ["classify", "-f", str(path), "-m", str(tiny_model_dir)])
+    assert classified.exit_code == 1 and "longer than the limit of 200,000" in classified.output
+    table = tmp_path / "in.csv"
+    table.write_text("text\n" + huge + "\nsolar\n")
+    scored = runner.invoke(
+        main,
+        ["score", str(table), "-o", str(tmp_path / "out.csv"), "-m", str(tiny_model_dir), "-q"],
+    )
+    assert scored.exit_code == 0, scored.output
+    assert "longer than the limit of 200,000" in (tmp_path / "out.csv").read_text()
 
 
 @pytest.mark.parametrize(

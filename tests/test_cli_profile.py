@@ -77,19 +77,49 @@ def test_every_output_file(scored_csv, tmp_path):
     assert len(tidy) == 17 * 3 and list(tidy["sdg"][:17]) == list(range(1, 18))
     assert (out / "p.md").read_text().startswith("# SDG acceleration profile")
     html = (out / "p.html").read_text()
-    assert "<svg" in html and 'href="' in html and "profile.md#share" in html
+    assert "<svg" in html and 'href="#def-share"' in html and 'id="def-share"' in html
+    assert "profile.md" not in html  # the definitions travel inside the report
     assert sorted(p.name for p in (out / "png").iterdir())[0] == "heatmap.png"
 
 
-def test_markdown_to_stdout_by_default_and_quiet(scored_csv, tmp_path):
+def test_markdown_to_stdout_by_default_and_quiet(scored_csv, tmp_path, rated_model_dir):
     result = run(str(scored_csv))
     assert result.exit_code == 0
     assert (
         result.stdout.startswith("# SDG acceleration profile")
         and "## All projects" in result.stdout
     )
-    quiet = run(str(scored_csv), "-q", "--json-out", str(tmp_path / "p.json"))
+    quiet = run(
+        str(scored_csv), "-q", "--json-out", str(tmp_path / "p.json"), "-m", str(rated_model_dir)
+    )
     assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == ""
+
+
+def test_a_model_without_error_rates_profiles_as_before_with_one_warning(
+    scored_csv, tiny_model_dir, rated_model_dir, tmp_path
+):
+    import shutil
+
+    unrated = tmp_path / "unrated-model"
+    shutil.copytree(tiny_model_dir, unrated)
+    (unrated / "error_rates.json").unlink(missing_ok=True)  # a model from an older sdg-align
+    plain = run(str(scored_csv), "--json", "-m", str(unrated))
+    assert plain.exit_code == 0, plain.output
+    assert plain.stderr.count("warning:") == 1 and "has no error_rates.json" in plain.stderr
+    document = json.loads(plain.stdout)
+    assert document["settings"]["prevalence"] is None
+    assert all(s["prevalence"] is None for s in document["overall"]["sdgs"])
+    rated = run(str(scored_csv), "--json", "-m", str(rated_model_dir))
+    assert rated.exit_code == 0 and rated.stderr == ""
+    corrected = json.loads(rated.stdout)
+    assert corrected["settings"]["prevalence"]["method"] == "pacc"
+    seven = corrected["overall"]["sdgs"][6]
+    assert seven["share"] == pytest.approx(2 / 6)
+    # probabilistic adjusted count: (mean p - 0.05) / (0.7 - 0.05), mean p = (0.9 * 2 + 0.05 * 4) / 6
+    assert seven["prevalence"] == pytest.approx((2 / 6 - 0.05) / 0.65, abs=1e-3)
+    assert seven["prevalence_ci_low"] <= seven["prevalence"] <= seven["prevalence_ci_high"]
+    for key in ("share", "prevalence"):  # the corrected figures also go to every other output
+        assert key in plain.stdout and key in rated.stdout
 
 
 def test_stdin_input(scored_csv):
@@ -126,21 +156,52 @@ def test_compare_file_that_is_not_a_profile(scored_csv, tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[{"sdgs": [7], "primary_sdg": 7}, {"sdgs": [], "primary_sdg": null}]',
+         "lines.json holds a JSON list (like the output of `sdg-align classify --json --lines`), "
+         "not a profile; pass a file written by `sdg-align profile --json-out`"),
+        ('{"sdgs": [7]}\n{"sdgs": []}\n',
+         "lines.json holds several JSON documents, one per line"),
+    ],
+)  # fmt: skip
+def test_compare_with_classify_output_is_one_clear_line(scored_csv, tmp_path, text, expected):
+    lines = tmp_path / "lines.json"
+    lines.write_text(text)
+    result = run(str(scored_csv), "--compare", str(lines))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.startswith("Error: ") and expected in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_compare_says_which_settings_differ_in_words(scored_csv, tmp_path):
+    old = tmp_path / "old.json"
+    assert run(str(scored_csv), "--json-out", str(old)).exit_code == 0
+    result = run(str(scored_csv), "--by", "cluster", "--compare", str(old), "--json")
+    assert result.exit_code == 0
+    assert (
+        "--by was not set in the previous profile and is 'cluster' now; compare with care"
+        in result.stderr
+    )
+    assert "None" not in result.stderr
+
+
+@pytest.mark.parametrize(
     ("change", "args", "expected"),
     [
         (lambda f: f[["project_id", "cluster"]], [],
          "expected a text column 'description' or 'title' (or the scored columns of `sdg-align "
          "score`); found: project_id, cluster. Use --text-col to choose one."),
         (lambda f: f, ["--by", "sector"],
-         "by column 'sector' not found; the input has: project_id, cluster, year"),
-        (lambda f: f.assign(budget_eur=["1", "2", "lots", "4", "", "6"]),
+         "--by column 'sector' not found; the input has: project_id, cluster, year"),
+        (lambda f: f.assign(budget_eur=["lots", "", "tbd", "-", "", "?"]),
          ["--weight-col", "budget_eur"],
-         "column 'budget_eur' must hold numbers of at least 0 in every scored row; found 'lots' in "
-         "row 3 (P3), '' in row 5 (P5)"),
+         "--weight-col column 'budget_eur' holds no number we can read; found 'lots' in row 1 "
+         "(P1), '' in row 2 (P2)"),
         (lambda f: f.assign(year=["2021", "2022", "2021", "next year", "2021", "2022"]),
          ["--time-col", "year"],
-         "time column 'year' must hold a year (2021) or a date (2021-03-15) in every row; found "
-         "'next year' in row 4 (P4)"),
+         "--time-col column 'year' must hold a year (2021) or a date (2021-03-15) in every row; "
+         "found 'next year' in row 4 (P4)"),
         (lambda f: f.drop(columns=["p_sdg3"]), [], "lacks the scored column(s) p_sdg3"),
     ],
 )  # fmt: skip
@@ -153,6 +214,26 @@ def test_bad_input_is_one_clear_line_and_exit_1(tmp_path, change, args, expected
     assert result.stderr.startswith("Error: ") and "Traceback" not in result.output
 
 
+def test_currency_budgets_and_blank_cells_are_read_or_counted(tmp_path, rated_model_dir):
+    frame = scored_rows().assign(
+        budget_eur=["80.000 €", "1,2 Mio.", "€ 45 000", "", "1.234,56", "n/a"]
+    )
+    path = tmp_path / "budgets.csv"
+    frame.to_csv(path, index=False)
+    result = run(str(path), "--weight-col", "budget_eur", "--json", "-m", str(rated_model_dir))
+    assert result.exit_code == 0, result.output
+    overall = json.loads(result.stdout)["overall"]
+    assert overall["total_weight"] == pytest.approx(80_000 + 1_200_000 + 45_000 + 1234.56)
+    assert overall["weight_missing"] == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        "warning: --weight-col 'budget_eur': 1 of 6 scored rows have no value ('' in row 4 (P4)); "
+        "they count in every figure except the weighted ones",
+        "warning: --weight-col 'budget_eur': 1 of 6 scored rows are not a number of at least 0 "
+        "('n/a' in row 6 (P6)); they count in every figure except the weighted ones",
+    ]
+
+
 def test_missing_input_file_and_bad_flags(tmp_path):
     result = run(str(tmp_path / "nope.csv"))
     assert result.exit_code == 1 and "input file not found" in result.stderr
@@ -161,15 +242,23 @@ def test_missing_input_file_and_bad_flags(tmp_path):
 
 
 @pytest.fixture
-def fake_model(monkeypatch):
+def fake_model(monkeypatch, tmp_path_factory):
     """Stand-ins for the classifier and score_frame: keywords decide the SDGs."""
     calls: dict[str, object] = {}
 
     class FakeClassifier:
-        @classmethod
-        def from_pretrained(cls, path):
-            calls["model"] = path
-            return cls()
+        def __init__(self) -> None:
+            self.extras = {} if calls.get("no_evidence") else {"target_codes": []}
+
+    def load_classifier(path, backend="onnx"):
+        calls["model"], calls["backend"] = path, backend
+        return FakeClassifier()
+
+    def score_rows(frame, classifier, *, on_progress=None, **options):
+        scored = score_frame(frame, classifier, **options)
+        if on_progress is not None:
+            on_progress(len(frame))
+        return scored
 
     def score_frame(frame, classifier, *, text_cols, explain=False, **_):
         calls.setdefault("text_cols", list(text_cols))
@@ -188,10 +277,12 @@ def fake_model(monkeypatch):
             out["evidence"] = ""
         return out
 
+    models = tmp_path_factory.mktemp("fake-models")  # a bundled model without error rates
     monkeypatch.setitem(sys.modules, "sdg_align.modeling",
-                        types.SimpleNamespace(SDGClassifier=FakeClassifier))  # fmt: skip
+                        types.SimpleNamespace(load_classifier=load_classifier,
+                                              default_model_path=lambda: models))  # fmt: skip
     monkeypatch.setitem(sys.modules, "sdg_align.scoring",
-                        types.SimpleNamespace(score_frame=score_frame))  # fmt: skip
+                        types.SimpleNamespace(score_rows=score_rows))  # fmt: skip
     return calls
 
 

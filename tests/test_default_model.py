@@ -68,7 +68,7 @@ def test_no_sdg_for_an_office_move(model):
 def test_classify_explain_with_the_default_model():
     result = CliRunner().invoke(main, ["classify", CLEAR_CASES[0][0], "--explain", "--json"])
     assert result.exit_code == 0, result.output
-    record = json.loads(result.stdout)
+    [record] = json.loads(result.stdout)  # one object per text, always a list
     assert 7 in record["sdgs"]
     targets = [t["target"] for t in record["evidence"]["7"]["targets"]]
     assert all(t.startswith("7.") for t in targets) and "7.2" in targets

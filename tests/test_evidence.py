@@ -71,3 +71,20 @@ def test_model_without_index_gives_a_clear_error(model):
     bare = SDGClassifier(model.network, model.tokenizer, model.config, model.encoder_spec)
     with pytest.raises(ModelError, match="no evidence index"):
         explain_texts(bare, ["text"], [[1]])
+
+
+def test_target_examples_pull_the_labelled_target_up(tiny_model_dir):
+    from sdg_align.evidence import add_target_examples, explain_texts
+
+    model = SDGClassifier.from_pretrained(tiny_model_dir)
+    text = "ocean fish coral"
+    before = explain_texts(model, [text], [[14]])[0]["14"]["targets"]
+    unlikely = [t["target"] for t in before][-1]  # shown, but last of three
+    if unlikely == before[0]["target"]:
+        pytest.skip("only one target shown")
+    examples = ["ocean fish coral reef", "coral fish ocean", "fish ocean coral project"]
+    added = add_target_examples(model, examples, [[unlikely]] * 3)
+    assert added == 1 and model.extras["target_example_counts"].sum() == 3
+    model.extras["example_weight"] = 1.0
+    after = explain_texts(model, [text], [[14]])[0]["14"]["targets"]
+    assert after[0]["target"] == unlikely

@@ -18,12 +18,15 @@ from sdg_align.profile import (
     ALL_LABEL,
     FIGURES,
     SCHEMA_VERSION,
+    ProfileColumns,
     build_profile,
     check_document,
     compare_profiles,
     json_schema,
     profile_markdown,
 )
+
+from .conftest import error_rates_document
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "profile.md"
 
@@ -67,7 +70,7 @@ def sdg(group, number: int) -> dict:
 
 
 def test_counts_shares_and_probability_figures(four):
-    doc = build_profile(four, by="cluster").to_dict()
+    doc = build_profile(four, columns=ProfileColumns(by="cluster")).to_dict()
     overall = doc["overall"]
     assert overall["name"] == ALL_LABEL and overall["projects"] == 4
     assert [s["sdg"] for s in overall["sdgs"]] == list(range(1, 18))
@@ -83,7 +86,7 @@ def test_counts_shares_and_probability_figures(four):
 
 
 def test_allocation_adds_up_to_the_portfolio(four):
-    doc = build_profile(four, by="cluster", weight_col="budget").to_dict()
+    doc = build_profile(four, columns=ProfileColumns(by="cluster", weight_col="budget")).to_dict()
     for group in [doc["overall"], *doc["groups"]]:
         allocated = sum(s["allocated_projects"] for s in group["sdgs"])
         assert allocated + group["unallocated_projects"] == pytest.approx(group["projects"])
@@ -111,7 +114,7 @@ def test_allocation_splits_evenly_when_tagged_probabilities_are_zero():
 
 
 def test_specialisation_breadth_diversity_and_gaps(four):
-    doc = build_profile(four, by="cluster").to_dict()
+    doc = build_profile(four, columns=ProfileColumns(by="cluster")).to_dict()
     x, y = doc["groups"]
     assert sdg(x, 7)["specialisation"] == pytest.approx(2.0)  # 100% in X vs 50% overall
     assert sdg(x, 3)["specialisation"] == 0.0
@@ -164,7 +167,9 @@ def trend_frame() -> pd.DataFrame:
 
 
 def test_acceleration_slope_and_its_interval():
-    group = build_profile(trend_frame(), time_col="year").to_dict()["overall"]
+    group = build_profile(trend_frame(), columns=ProfileColumns(time_col="year")).to_dict()[
+        "overall"
+    ]
     assert group["periods"] == [
         {"period": 2020, "projects": 4}, {"period": 2021, "projects": 4},
         {"period": 2022, "projects": 4},
@@ -188,7 +193,9 @@ def test_acceleration_slope_and_its_interval():
 
 def test_one_period_has_no_slope():
     frame = scored([{"year": 2021, "probs": {7: 0.9}}, {"year": 2021, "probs": {}}])
-    trend = sdg(build_profile(frame, time_col="year").to_dict()["overall"], 7)["trend"]
+    trend = sdg(
+        build_profile(frame, columns=ProfileColumns(time_col="year")).to_dict()["overall"], 7
+    )["trend"]
     assert trend["shares"] == [0.5] and trend["slope"] is None and trend["trend"] is None
 
 
@@ -208,7 +215,7 @@ def test_bootstrap_interval_matches_resampling_projects():
 
 
 def test_small_groups_get_a_note(four):
-    doc = build_profile(four, by="cluster").to_dict()
+    doc = build_profile(four, columns=ProfileColumns(by="cluster")).to_dict()
     assert doc["groups"][0]["small_group"] is True
     assert "Only 2 projects" in doc["groups"][0]["note"]
     big = build_profile(scored([{"probs": {7: 0.9}}] * 30)).to_dict()["overall"]
@@ -222,7 +229,9 @@ def test_partner_lists_give_collaboration_figures():
         {"partners": "Acme (DE, company);  Fund (DE, investor)", "probs": {}},
         {"partners": "", "probs": {}},
     ])  # fmt: skip
-    collab = build_profile(frame, partners_col="partners").to_dict()["overall"]["collaboration"]
+    collab = build_profile(frame, columns=ProfileColumns(partners_col="partners")).to_dict()[
+        "overall"
+    ]["collaboration"]
     assert collab == {
         "source": "list",
         "projects_with_partners": 3,
@@ -236,11 +245,15 @@ def test_partner_lists_give_collaboration_figures():
 
 def test_partner_counts_and_bare_names():
     counts = scored([{"n": v, "probs": {}} for v in ("3", "1", "0", "")])
-    collab = build_profile(counts, partners_col="n").to_dict()["overall"]["collaboration"]
+    collab = build_profile(counts, columns=ProfileColumns(partners_col="n")).to_dict()["overall"][
+        "collaboration"
+    ]
     assert collab["source"] == "count" and collab["share_multi_partner"] == 0.25
     assert collab["share_international"] is None and collab["share_public_private"] is None
     names = scored([{"p": "A; B", "probs": {}}, {"p": "C", "probs": {}}])
-    collab = build_profile(names, partners_col="p").to_dict()["overall"]["collaboration"]
+    collab = build_profile(names, columns=ProfileColumns(partners_col="p")).to_dict()["overall"][
+        "collaboration"
+    ]
     assert collab["share_multi_partner"] == 0.5 and collab["share_international"] is None
 
 
@@ -249,10 +262,10 @@ def test_error_rows_are_left_out_and_counted(four):
     for k in range(1, 18):
         four.loc[1, f"p_sdg{k}"] = ""  # score leaves probabilities empty on failed rows
     four.loc[1, "sdgs"] = ""
-    doc = build_profile(four, by="cluster").to_dict()
+    doc = build_profile(four, columns=ProfileColumns(by="cluster")).to_dict()
     assert doc["input"] == {
         "rows": 4, "scored": 3, "excluded": 1, "groups": 2,
-        "excluded_rows": [{"row": 2, "id": "P2", "error": "empty text"}],
+        "excluded_rows": [{"row": 2, "id": "P2", "error": "empty text"}], "projects_listed": 3,
     }  # fmt: skip
     assert doc["overall"]["projects"] == 3 and doc["overall"]["excluded"] == 1
     assert doc["groups"][0]["excluded"] == 1 and doc["groups"][0]["projects"] == 1
@@ -287,7 +300,7 @@ def test_json_numbers_and_integers_from_json_lines_input(four):
     frame = four.copy()
     frame["year"] = [2020.0, 2021.0, 2020.0, 2021.0]  # JSON Lines with gaps give floats
     frame["sdgs"] = ["7;13", 7, "", 3]
-    doc = build_profile(frame, time_col="year").to_dict()
+    doc = build_profile(frame, columns=ProfileColumns(time_col="year")).to_dict()
     assert [p["period"] for p in doc["overall"]["periods"]] == [2020, 2021]
     assert sdg(doc["overall"], 13)["projects"] == 1
 
@@ -295,7 +308,9 @@ def test_json_numbers_and_integers_from_json_lines_input(four):
 def test_document_matches_the_schema(four):
     jsonschema = pytest.importorskip("jsonschema")
     validator = jsonschema.Draft202012Validator(json_schema())
-    full = build_profile(four, by="cluster", weight_col="budget", time_col="year")
+    full = build_profile(
+        four, columns=ProfileColumns(by="cluster", weight_col="budget", time_col="year")
+    )
     full.comparison = compare_profiles(full, build_profile(four).to_dict())
     for profile in (build_profile(four), full):
         document = json.loads(json.dumps(profile.to_dict(), allow_nan=False))
@@ -305,7 +320,9 @@ def test_document_matches_the_schema(four):
 
 
 def test_tidy_frame_has_one_row_per_group_and_sdg(four):
-    profile = build_profile(four, by="cluster", weight_col="budget", time_col="year")
+    profile = build_profile(
+        four, columns=ProfileColumns(by="cluster", weight_col="budget", time_col="year")
+    )
     tidy = profile.to_tidy_frame()
     assert len(tidy) == 17 * 3
     assert tidy["group"].tolist()[:17] == [ALL_LABEL] * 17 and tidy["is_overall"].sum() == 17
@@ -315,17 +332,17 @@ def test_tidy_frame_has_one_row_per_group_and_sdg(four):
 
 def test_markdown_escapes_untrusted_names(four):
     four["cluster"] = ["<script>alert(1)</script>", "a|b", "Y", "Y"]
-    text = build_profile(four, by="cluster").to_markdown()
+    text = build_profile(four, columns=ProfileColumns(by="cluster")).to_markdown()
     assert "<script>" not in text and "&lt;script&gt;" in text
     assert "a\\|b" in text and "| 7 Affordable and clean energy |" in text
 
 
 def test_compare_profiles_reports_changes(four):
-    old = build_profile(four, by="cluster").to_dict()
+    old = build_profile(four, columns=ProfileColumns(by="cluster")).to_dict()
     newer = four.copy()
     newer.loc[2, ["p_sdg3", "sdgs", "primary_sdg"]] = ["0.7", "3", "3"]  # Y's gap on 3 fills more
     newer.loc[0, "cluster"] = "Z"
-    comparison = compare_profiles(build_profile(newer, by="cluster"), old)
+    comparison = compare_profiles(build_profile(newer, columns=ProfileColumns(by="cluster")), old)
     overall = comparison["overall"]
     assert sdg(overall, 3)["share_old"] == 0.25 and sdg(overall, 3)["share_new"] == 0.5
     assert sdg(overall, 3)["share_change"] == pytest.approx(0.25)
@@ -334,7 +351,7 @@ def test_compare_profiles_reports_changes(four):
     }  # fmt: skip
     x = comparison["groups"][0]
     assert x["gaps_new"] == [13] and x["gaps_closed"] == []
-    document = build_profile(newer, by="cluster").to_dict()
+    document = build_profile(newer, columns=ProfileColumns(by="cluster")).to_dict()
     document["comparison"] = comparison
     assert "## Changes since the previous profile" in profile_markdown(document)
 
@@ -352,10 +369,9 @@ def test_compare_rejects_documents_that_are_not_profiles(four):
     [
         (lambda f: f.drop(columns=["p_sdg4", "sdgs"]), {}, r"lacks the scored column\(s\) sdgs, p_sdg4; the input has: project_id"),  # noqa: E501
         (lambda f: f, {"by": "nope"}, r"by column 'nope' not found; the input has: project_id, cluster.*--by"),  # noqa: E501
-        (lambda f: f, {"weight_col": "budget_eur"}, r"weight_col column 'budget_eur' not found.*budget"),  # noqa: E501
-        (lambda f: f.assign(budget=["100", "n/a", "", "5"]), {"weight_col": "budget"}, r"column 'budget' must hold numbers .* 'n/a' in row 2 \(P2\), '' in row 3 \(P3\)"),  # noqa: E501
-        (lambda f: f.assign(budget=["100", "-1", "1", "5"]), {"weight_col": "budget"}, r"'-1' in row 2 \(P2\)"),  # noqa: E501
-        (lambda f: f.assign(year=["2020", "soon", "2021-02-30x", "2021"]), {"time_col": "year"}, r"time column 'year' must hold a year .* 'soon' in row 2 \(P2\), '2021-02-30x' in row 3"),  # noqa: E501
+        (lambda f: f, {"weight_col": "budget_eur"}, r"--weight-col column 'budget_eur' not found.*budget.*Use --weight-col"),  # noqa: E501
+        (lambda f: f.assign(budget=["n/a", "", "", "x"]), {"weight_col": "budget"}, r"--weight-col column 'budget' holds no number we can read; found 'n/a' in row 1 \(P1\), '' in row 2 \(P2\)"),  # noqa: E501
+        (lambda f: f.assign(year=["2020", "soon", "2021-02-30x", "2021"]), {"time_col": "year"}, r"--time-col column 'year' must hold a year .* 'soon' in row 2 \(P2\), '2021-02-30x' in row 3"),  # noqa: E501
         (lambda f: f.assign(sdgs=["7;x", "7", "", "3"]), {}, r"column 'sdgs' must hold SDG numbers .* '7;x' in row 1"),  # noqa: E501
         (lambda f: f.assign(sdgs=["7;18", "7", "", "3"]), {}, r"'7;18' in row 1"),
         (lambda f: f.assign(p_sdg5=["0.1", "1.5", "0", "0"]), {}, r"column 'p_sdg5' must hold numbers between 0 and 1.*'1.5' in row 2"),  # noqa: E501
@@ -366,15 +382,48 @@ def test_compare_rejects_documents_that_are_not_profiles(four):
 )  # fmt: skip
 def test_bad_input_names_the_column_and_rows(four, change, kwargs, message):
     with pytest.raises(DataError, match=message):
-        build_profile(change(four), **kwargs)
+        build_profile(change(four), columns=ProfileColumns(**kwargs))
 
 
 def test_row_numbers_count_input_rows_even_after_excluded_ones(four):
     four.loc[0, "error"] = "empty text"
     four["budget"] = ["x", "100", "oops", "5"]  # row 1 failed scoring: its budget does not matter
-    with pytest.raises(DataError, match=r"'oops' in row 3 \(P3\)") as caught:
-        build_profile(four, weight_col="budget")
-    assert "row 1" not in str(caught.value)
+    warnings = build_profile(four, columns=ProfileColumns(weight_col="budget")).warnings
+    skipped = [w for w in warnings if "--weight-col" in w]
+    assert len(skipped) == 1 and "'oops' in row 3 (P3)" in skipped[0]
+    assert "row 1" not in skipped[0]
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        (["80.000 €", "1,2 Mio.", "€ 45 000", "1.234,56"], [80_000, 1_200_000, 45_000, 1234.56]),
+        (["$1,200", "1,234.56", "2.5k", "3 Mrd."], [1200, 1234.56, 2500, 3e9]),
+        (["CHF 1'200", "EUR 2.500.000", "1.5e6", "0"], [1200, 2_500_000, 1.5e6, 0]),
+        (["80.000", "1.200", "5", "7"], [80_000, 1200, 5, 7]),  # one mark, 3 digits: groups
+        (["1,200", "1,5", "5", "7"], [1.2, 1.5, 5, 7]),  # ...unless the column writes decimals so
+        ([100, 250.5, 0, 3], [100, 250.5, 0, 3]),  # numbers stay numbers
+    ],
+)  # fmt: skip
+def test_weights_read_as_european_spreadsheets_write_them(four, cells, expected):
+    four["budget"] = cells
+    profile = build_profile(four, columns=ProfileColumns(weight_col="budget"))
+    assert profile.overall.total_weight == pytest.approx(sum(expected))
+    assert profile.overall.weight_missing == 0 and profile.warnings == []
+
+
+def test_blank_and_unreadable_weights_are_skipped_and_counted(four):
+    four["budget"] = ["100", "", "lots", "-5"]
+    profile = build_profile(four, columns=ProfileColumns(weight_col="budget"))
+    assert profile.overall.total_weight == 100 and profile.overall.weight_missing == 3
+    blank, bad = [w for w in profile.warnings if "--weight-col 'budget'" in w]
+    assert "1 of 4 scored rows have no value ('' in row 2 (P2))" in blank
+    assert "2 of 4 scored rows are not a number of at least 0" in bad
+    assert "'lots' in row 3 (P3), '-5' in row 4 (P4)" in bad
+    assert "every figure except the weighted ones" in bad
+    four["budget"] = ["", "n/a", "?", ""]
+    with pytest.raises(DataError, match="--weight-col column 'budget' holds no number"):
+        build_profile(four, columns=ProfileColumns(weight_col="budget"))
 
 
 def test_every_figure_is_defined_in_the_docs():
@@ -395,6 +444,78 @@ def test_a_large_portfolio_is_fast():
     frame["budget"] = rng.integers(1_000, 1_000_000, n)
     frame["partners"] = rng.choice(["A (DE, sme); B (FR, public)", "C (DE, ngo)"], n)
     start = time.perf_counter()
-    build_profile(frame, by="cluster", weight_col="budget", time_col="year",
-                  partners_col="partners")  # fmt: skip
+    build_profile(frame, columns=ProfileColumns(by="cluster", weight_col="budget", time_col="year", partners_col="partners"))  # fmt: skip
     assert time.perf_counter() - start < 10  # about 0.6 s on a laptop; 100k rows take ~3 s
+
+
+def validation_rates():
+    """Error rates as training writes them: recall 0.8, 4% false alarms, on 200 texts per SDG."""
+    from sdg_align.profile.error_rates import ErrorRates
+
+    return ErrorRates.from_dict(error_rates_document())
+
+
+def test_prevalence_corrects_every_group_and_matches_the_schema(four):
+    jsonschema = pytest.importorskip("jsonschema")
+    columns = ProfileColumns(by="cluster", weight_col="budget", time_col="year")
+    profile = build_profile(four, columns=columns, error_rates=validation_rates())
+    profile.comparison = compare_profiles(
+        profile, build_profile(four, columns=columns, error_rates=validation_rates())
+    )
+    document = json.loads(json.dumps(profile.to_dict(), allow_nan=False))
+    jsonschema.Draft202012Validator(json_schema()).validate(document)
+    assert document["settings"]["prevalence"]["method"] == "pacc"
+    for group in [document["overall"], *document["groups"]]:
+        for item in group["sdgs"]:
+            low, mid, high = (
+                item[k] for k in ("prevalence_ci_low", "prevalence", "prevalence_ci_high")
+            )
+            assert 0 <= low <= mid <= high <= 1
+            assert round(mid, 3) == mid  # no more precision than 0.1 point
+    seven = sdg(document["overall"], 7)  # mean p = (0.8 + 0.6) / 4 = 0.35
+    assert seven["prevalence"] == pytest.approx((0.35 - 0.05) / 0.65, abs=1e-3)
+    assert sdg(document["overall"], 5)["prevalence"] == 0.0  # no probability above 0.05
+    change = sdg(document["comparison"]["overall"], 7)
+    assert change["prevalence_change"] == 0 and change["prevalence_old"] == seven["prevalence"]
+    without = build_profile(four, columns=columns).to_dict()
+    assert sdg(without["overall"], 7)["share"] == seven["share"]  # share keeps what tags say
+    assert sdg(without["overall"], 7)["share_ci_low"] == seven["share_ci_low"]
+
+
+def test_trends_follow_the_corrected_prevalence():
+    profile = build_profile(
+        trend_frame(), columns=ProfileColumns(time_col="year"), error_rates=validation_rates()
+    )
+    nine = sdg(profile.to_dict()["overall"], 9)["trend"]
+    # probabilities 0.8 in 0, 2, 4 of 4 projects: slope of p is 0.4 a year; corrected / 0.65
+    assert nine["prevalence_slope"] == pytest.approx(0.4 / 0.65, abs=1e-3)
+    assert nine["prevalences"] == pytest.approx([0.0, (0.4 - 0.05) / 0.65, 1.0], abs=1e-3)
+    assert nine["prevalence_slope_ci_low"] > 0 and nine["trend"] == "accelerating"
+    # the error rates' uncertainty widens the corrected interval beyond the scaled t interval
+    assert (
+        nine["prevalence_slope_ci_high"] - nine["prevalence_slope_ci_low"]
+        > (nine["slope_ci_high"] - nine["slope_ci_low"]) * (0.4 / 0.5) / 0.65
+    )
+
+
+def test_an_sdg_the_error_rates_cannot_correct_has_no_prevalence_and_a_warning(four):
+    from sdg_align.profile.error_rates import ErrorRates
+
+    document = error_rates_document()
+    block = document["operating_points"]["balanced"]
+    block["positives"][4] = block["true_positives"][4] = 0  # no validation text advanced SDG 5
+    block["mean_probability_positives"][4] = None
+    profile = build_profile(four, error_rates=ErrorRates.from_dict(document))
+    assert profile.overall.sdgs[4].prevalence is None and profile.overall.sdgs[6].prevalence
+    assert any("cannot correct SDG 5 " in w for w in profile.warnings)
+
+
+def test_tags_made_at_another_operating_point_are_flagged(four):
+    rates = validation_rates()
+    import dataclasses
+
+    strict = dataclasses.replace(rates, thresholds=np.full(17, 0.95))  # no tag would pass 0.95
+    warnings = build_profile(four, error_rates=strict).warnings
+    assert any("differ from what the model's 'balanced' thresholds give" in w for w in warnings)
+    fitting = dataclasses.replace(rates, thresholds=np.full(17, 0.5))
+    assert build_profile(four.assign(sdgs=["7", "7", "", "3"]), error_rates=fitting).warnings == []

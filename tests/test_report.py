@@ -9,8 +9,10 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from sdg_align.profile import FIGURES, build_profile, compare_profiles
+from sdg_align.profile import FIGURES, ProfileColumns, build_profile, compare_profiles
 from sdg_align.report import render_html, write_html, write_pngs
+
+from .conftest import error_rates_document
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -47,12 +49,15 @@ def hostile_frame() -> pd.DataFrame:
 def full_html() -> str:
     frame = hostile_frame()
     profile = build_profile(
-        frame, by="cluster", weight_col="budget", time_col="year", partners_col="partners"
+        frame,
+        columns=ProfileColumns(
+            by="cluster", weight_col="budget", time_col="year", partners_col="partners"
+        ),
     )
     profile.comparison = compare_profiles(
-        profile, build_profile(frame.iloc[:6], by="cluster").to_dict()
+        profile, build_profile(frame.iloc[:6], columns=ProfileColumns(by="cluster")).to_dict()
     )
-    return render_html(profile, title=f"Report {SCRIPT}", docs_href="../docs/profile.md")
+    return render_html(profile, title=f"Report {SCRIPT}")
 
 
 class _Collect(HTMLParser):
@@ -110,16 +115,17 @@ def test_charts_are_inline_svg(full_html):
     assert 'id="heatmap"' in full_html and 'id="comparison"' in full_html
 
 
-def test_column_names_link_to_definitions_and_docs(full_html):
+def test_definitions_travel_inside_the_report(full_html):
     parsed = parse(full_html)
     ids = {attrs["id"] for _, attrs in parsed.tags if "id" in attrs}
-    for name in FIGURES:
+    text = " ".join("".join(parsed.text).split())
+    for name, (_, definition) in FIGURES.items():
         assert f"def-{name}" in ids
-        assert f'href="../docs/profile.md#{name}"' in full_html
-    local = {
-        a["href"][1:] for t, a in parsed.tags if t == "a" and a.get("href", "").startswith("#")
-    }
-    assert local <= ids  # no dead in-page link
+        assert " ".join(definition.replace("`", "").split()) in text
+    hrefs = [a.get("href") or "" for _, a in parsed.tags if "href" in a]
+    outside = [h for h in hrefs if not h.startswith("#") and h != "data:,"]
+    assert outside == []  # nothing points outside the file
+    assert {h[1:] for h in hrefs if h.startswith("#")} <= ids  # no dead in-page link
 
 
 def test_one_portfolio_without_time_has_no_heatmap_or_trends(tmp_path):
@@ -134,7 +140,7 @@ def test_one_portfolio_without_time_has_no_heatmap_or_trends(tmp_path):
 def test_png_charts_for_slides_stay_in_their_folder(tmp_path):
     frame = hostile_frame()
     frame["cluster"] = ["../../evil" if i % 2 else "a/b" for i in range(len(frame))]
-    profile = build_profile(frame, by="cluster")
+    profile = build_profile(frame, columns=ProfileColumns(by="cluster"))
     written = write_pngs(profile, tmp_path / "png")
     names = sorted(p.name for p in written)
     assert names == sorted(p.name for p in (tmp_path / "png").iterdir())  # nothing outside
@@ -149,3 +155,75 @@ def test_png_charts_for_slides_stay_in_their_folder(tmp_path):
     ]
     for path in written:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def rates():
+    from sdg_align.profile.error_rates import ErrorRates
+
+    document = error_rates_document(positives=40, negatives=360, tp=30, fp=9, mean_pos=0.62)
+    return ErrorRates.from_dict(document | {"texts": 400})
+
+
+def plain_frame() -> pd.DataFrame:
+    """The hostile frame scored without --explain: no evidence column."""
+    return hostile_frame().drop(columns=["evidence"]).assign(cluster=["A", "B"] * 6)
+
+
+def test_without_evidence_the_top_projects_show_their_tags():
+    html = render_html(build_profile(plain_frame()))
+    text = " ".join("".join(parse(html).text).split())
+    assert "Tagged: 7 · 0.90 13 · 0.60" in text
+    assert "score with --explain to see why" in text
+    assert "–</td>" not in html.split('id="projects"')[0].split("Projects that contribute")[1]
+
+
+def test_every_project_is_listed_with_its_tags():
+    html = render_html(build_profile(plain_frame(), columns=ProfileColumns(by="cluster")))
+    section = html.split('<section id="projects">')[1].split("</section>")[0]
+    rows = parse(section).text
+    assert section.count("<tr>") == 1 + 12  # header and the 12 projects
+    assert "All 12 projects" in "".join(rows) and "3 · 0.80" in "".join(rows)
+
+
+def test_prevalence_is_shown_beside_share_with_one_sentence_on_the_correction():
+    corrected = render_html(build_profile(plain_frame(), error_rates=rates()))
+    text = " ".join("".join(parse(corrected).text).split())
+    assert "Prevalence corrects each share for the model's own misses and false alarms" in text
+    assert "Share of projects" in text and "Prevalence (95% interval)" in text
+    plain = " ".join("".join(parse(render_html(build_profile(plain_frame()))).text).split())
+    assert "Prevalence" not in plain.split("Definitions of every figure")[0]
+
+
+def test_changes_name_the_sdgs_and_colour_only_real_losses():
+    frame = plain_frame()
+    old = build_profile(frame.iloc[:6]).to_dict()
+    new = build_profile(frame.iloc[[0, 1, 2, 3, 4, 5, 7]])  # SDG 3: 2 projects in both: 2/6, 2/7
+    new.comparison = compare_profiles(new, old)
+    section = render_html(new).split('<section id="comparison">')[1].split("</section>")[0]
+    row = next(r for r in section.split("<tr>") if "3 Good health and well-being" in r)
+    assert "2 → 2" in row and "-4.8 pts" in row and 'class="down"' not in row
+    seven = next(r for r in section.split("<tr>") if "7 Affordable and clean energy" in r)
+    assert "4 → 5" in seven and 'class="up"' in seven
+
+
+def test_markdown_says_what_it_means():
+    frame = plain_frame()
+    profile = build_profile(frame, columns=ProfileColumns(by="cluster"), error_rates=rates())
+    profile.comparison = compare_profiles(profile, build_profile(frame.iloc[:6]).to_dict())
+    text = profile.to_markdown()
+    assert "Prevalence (95% CI)" in text and "Prevalence corrects each share" in text
+    assert "- Breadth: 3 SDGs" in text and "None" not in text
+    assert "| 13 Climate action | 4 | 8 |" in text  # changes tables name the SDGs
+    assert "only one of the two profiles is corrected" in text
+    one = build_profile(frame.iloc[:1]).to_markdown()
+    assert "- Breadth: 1 SDG;" in one
+
+
+def test_tidy_table_has_prevalence_beside_share():
+    frame = hostile_frame()
+    profile = build_profile(frame, columns=ProfileColumns(time_col="year"), error_rates=rates())
+    tidy = profile.to_tidy_frame()
+    columns = list(tidy.columns)
+    assert columns[columns.index("share_ci_high") + 1] == "prevalence"
+    assert {"prevalence_ci_low", "prevalence_2020", "prevalence_slope"} <= set(columns)
+    assert tidy["prevalence"].between(0, 1).all()

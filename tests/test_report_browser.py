@@ -14,8 +14,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sdg_align.profile import build_profile, compare_profiles
+from sdg_align.profile import ProfileColumns, build_profile, compare_profiles
+from sdg_align.profile.error_rates import ErrorRates
 from sdg_align.report import write_html
+from sdg_align.report.charts import svg
+
+from .conftest import error_rates_document
 
 CHROMIUM = os.environ.get("SDG_ALIGN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -61,15 +65,52 @@ def hostile_frame() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+RATES = ErrorRates.from_dict(
+    error_rates_document(positives=40, negatives=360, tp=30, fp=9, mean_pos=0.62, mean_neg=0.04)
+)
+
+# Every element that can point somewhere, and where it points.
+LINKS = """() => [...document.querySelectorAll('[href], [src], [action]')].flatMap(e =>
+  ['href', 'src', 'action', 'xlink:href'].map(a => e.getAttribute(a)).filter(v => v !== null))"""
+
+# Per chart: the text labels (matplotlib's text groups) whose boxes overlap another's.
+OVERLAPS = """() => [...document.querySelectorAll('figure svg')].map((svg, chart) => {
+  const boxes = [...svg.querySelectorAll('g[id^="text_"]')].map(g => g.getBoundingClientRect())
+    .filter(b => b.width > 0 && b.height > 0);
+  const clashes = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i], b = boxes[j];
+    const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+    const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+    if (w > 0.5 && h > 0.5) clashes.push([chart, i, j, Math.round(w * h)]);
+  }
+  return {chart, labels: boxes.length, clashes};
+})"""
+
+
+def colliding_chart():
+    """What the old trend chart did: end labels of lines that finish at the same value."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4, 3))
+    ax = fig.add_subplot()
+    for sdg in (7, 13):
+        ax.plot([2020, 2021], [0.1, 0.3])
+        ax.annotate(str(sdg), (2021, 0.3), xytext=(4, 0), textcoords="offset points")
+    return fig
+
+
 def test_report_opens_cleanly_and_shows_its_charts(tmp_path):
     playwright = pytest.importorskip(
         "playwright.sync_api", reason="the playwright package is missing: pip install playwright"
     )
     frame = hostile_frame()
-    profile = build_profile(
-        frame, by="cluster", weight_col="budget", time_col="year", partners_col="partners"
+    columns = ProfileColumns(
+        by="cluster", weight_col="budget", time_col="year", partners_col="partners"
     )
-    profile.comparison = compare_profiles(profile, build_profile(frame.iloc[:6], by="cluster"))
+    profile = build_profile(frame, columns=columns, error_rates=RATES)
+    old = build_profile(frame.iloc[:6], columns=ProfileColumns(by="cluster"), error_rates=RATES)
+    profile.comparison = compare_profiles(profile, old)
     report = tmp_path / "report.html"
     write_html(profile, report, title=f"Report {SCRIPT}")
 
@@ -92,14 +133,22 @@ def test_report_opens_cleanly_and_shows_its_charts(tmp_path):
             for index in (0, 1):  # the heatmap and the first 17-goal profile are laid out
                 box = charts.nth(index).bounding_box()
                 assert box is not None and box["width"] > 400 and box["height"] > 150
+            links = page.evaluate(LINKS)
+            labels = page.evaluate(OVERLAPS)
             page.screenshot(path=str(tmp_path / "report.png"))
             charts.nth(1).screenshot(path=str(tmp_path / "profile-chart.png"))
+            page.set_content(f"<figure>{svg(colliding_chart())}</figure>")  # the check can fail
+            control = page.evaluate(OVERLAPS)
         finally:
             browser.close()
 
     assert console == []
     assert dialogs == []
     assert requests == [report.as_uri()]
+    assert links and [link for link in links if not link.startswith(("#", "data:"))] == []
+    assert len(labels) == 11 and all(chart["labels"] >= 3 for chart in labels)
+    assert [chart["clashes"] for chart in labels if chart["clashes"]] == []
+    assert control[0]["clashes"], "the overlap check missed two labels drawn on each other"
     for name in ("report.png", "profile-chart.png"):
         assert (tmp_path / name).stat().st_size > 10_000  # a real picture, not a blank page
     print(f"screenshots: {tmp_path / 'report.png'} {tmp_path / 'profile-chart.png'}")

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from sdg_align.cli import main
-from sdg_align.errors import DataError
+from sdg_align.errors import DataError, Interrupted
 from sdg_align.modeling import SDGClassifier
 from sdg_align.scoring import OUTPUT_COLUMNS, PROBABILITY_COLUMNS, score_file, score_frame
 from sdg_align.tables import read_table, write_table
@@ -106,7 +106,7 @@ def test_resume_after_interruption_equals_an_uninterrupted_run(model, tmp_path, 
 
     out = tmp_path / "out.csv"
     monkeypatch.setattr(scoring, "score_frame", crash_on_third_chunk)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Interrupted, match="--resume"):
         score_file(
             source, out, model, text_cols=["title", "description"], progress=False, chunk_rows=7
         )
@@ -160,8 +160,8 @@ def test_cli_score_reports_bad_rows_and_keeps_stdout_clean(tiny_model_dir, tmp_p
     [
         ("missing", ["--text-col", "text"], "input file not found"),
         ("csv", ["--text-col", "abstract"], "the input has: id, title, description, budget"),
-        ("latin1", ["--text-col", "text"], "not UTF-8"),
-        ("csv", ["--text-col", "title", "--id-col", "nope"], "id column 'nope' not found"),
+        ("latin1", ["--text-col", "text", "--encoding", "utf-8"], "pass the file's encoding"),
+        ("csv", ["--text-col", "title", "--id-col", "nope"], "id column 'nope' (--id-col) not found"),
         ("weird", ["--text-col", "text"], "cannot tell the format"),
     ],
 )
@@ -279,7 +279,7 @@ def test_resume_refuses_other_settings_instead_of_mixing_rows(
     out = tmp_path / "out.csv"
     common = {"text_cols": ["title", "description"], "progress": False, "chunk_rows": 5}
     monkeypatch.setattr(scoring, "score_frame", crash_on_second_chunk)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Interrupted, match="--resume"):
         score_file(source, out, model, **common, **first)
     monkeypatch.setattr(scoring, "score_frame", real)
     with pytest.raises(DataError, match="cannot resume") as error:
@@ -307,7 +307,7 @@ def test_resume_refuses_another_model(model, tmp_path, monkeypatch):
     out = tmp_path / "out.csv"
     common = {"text_cols": ["title", "description"], "progress": False, "chunk_rows": 5}
     monkeypatch.setattr(scoring, "score_frame", crash)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Interrupted, match="--resume"):
         score_file(source, out, model, **common)
     monkeypatch.setattr(scoring, "score_frame", real)
     other = SDGClassifier.from_pretrained(model.source_dir)

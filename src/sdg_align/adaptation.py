@@ -454,7 +454,7 @@ def adapt(
         metrics,
         sizes,
         config,
-        trained_texts=pool.texts() + replay.texts(),
+        train_set=combined,
         validation_texts=[],
         held_out=held_out,
         encoder_changed=bool(trainable and best.epoch),

@@ -13,3 +13,9 @@ class DataError(SDGAlignError):
 
 class ModelError(SDGAlignError):
     """A model directory is missing, unreadable or inconsistent."""
+
+
+class Interrupted(SDGAlignError):
+    """The user stopped a long run (Ctrl-C); the message says what was kept and how to go on."""
+
+    exit_code = 130

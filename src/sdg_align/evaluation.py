@@ -79,7 +79,7 @@ def evaluate(
     threshold: float | None = None,
     tags: str = "balanced",
     batch_size: int = 32,
-    by: Sequence[str] = ("lang",),
+    by: Sequence[str] = ("lang", "length"),
 ) -> dict[str, Any]:
     """Predict every example and compare with its labels; adds breakdowns by ``lang`` etc.
 
@@ -125,20 +125,28 @@ def metrics_from_probs(
     mask = labelled.certain_mask()
     result = multilabel_metrics(y_true, y_pred, mask)
     for attribute in by:
-        values = sorted({getattr(e, attribute) or "?" for e in labelled.examples})
+        keys = [_group_key(e, attribute) for e in labelled.examples]
+        values = sorted(set(keys))
         if len(values) < 2:
             continue
         breakdown = {}
         for value in values:
-            rows = [
-                i
-                for i, e in enumerate(labelled.examples)
-                if (getattr(e, attribute) or "?") == value
-            ]
+            rows = [i for i, key in enumerate(keys) if key == value]
             sub = multilabel_metrics(y_true[rows], y_pred[rows], mask[rows])
             breakdown[value] = {"samples": len(rows), "macro": sub["macro"], "micro": sub["micro"]}
         result[f"by_{attribute}"] = breakdown
     return result
+
+
+LONG_TEXT_WORDS = 150
+
+
+def _group_key(example: Any, attribute: str) -> str:
+    """The group of an example for a breakdown: an attribute, or ``length`` (short/long text)."""
+    if attribute == "length":
+        long_text = len(example.text.split()) >= LONG_TEXT_WORDS
+        return f">= {LONG_TEXT_WORDS} words" if long_text else f"< {LONG_TEXT_WORDS} words"
+    return str(getattr(example, attribute) or "?")
 
 
 def shared_task_metrics(

@@ -6,8 +6,12 @@ encoder and stores only target codes, short titles and embeddings in the model f
 each text is split into sentences, embedded once, and:
 
 - a sentence's support for SDG k is the classifier's probability for k on that sentence alone;
-- a target's score is the best cosine between its embedding (in the text's language when the model is
-  multilingual and that language was indexed; English otherwise) and the text or any of its sentences.
+- a target's score blends two cosines: between the target's title (in the text's language when the
+  model is multilingual and that language was indexed; English otherwise) and the text or its best
+  sentence, and between the text and the *examples* of that target: the mean embedding of the
+  training texts labelled with it (when at least two are). Titles are short and formal; examples show
+  how projects that serve a target are actually written. The blend weight is chosen on validation
+  texts (``scripts/eval_evidence.py --split dev``).
 
 Embedding the sentences is one extra encoder pass over the same tokens, so evidence costs about 2x.
 """
@@ -28,6 +32,10 @@ if TYPE_CHECKING:
 
 TOP_TARGETS = 3
 TOP_SENTENCES = 3
+MIN_EXAMPLES = 2  # labelled training texts a target needs before its examples count
+EXAMPLE_WEIGHT = (
+    0.7  # share of the example cosine (chosen on the corpus dev split: scripts/eval_evidence.py)
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\"'“(\[]?[A-ZÀ-ÖØ-Þ0-9])|\n+")
 
 _STOPWORDS = {
@@ -46,6 +54,17 @@ def split_sentences(text: str) -> list[str]:
     """Sentences of a text (a light rule: end punctuation before a capital, or a line break)."""
     parts = [p.strip() for p in _SENTENCE_END.split(text)]
     return [p for p in parts if p and any(ch.isalpha() for ch in p)] or [text.strip()]
+
+
+def quote(text: str, width: int = 100) -> str:
+    """``text`` cut at a word boundary to at most ``width`` characters, with an ellipsis if cut."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    if " " in cut[width // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:-") + "…"
 
 
 def guess_language(text: str) -> str:
@@ -91,6 +110,31 @@ def build_evidence_index(
     return index
 
 
+def add_target_examples(
+    classifier: Classifier, texts: Sequence[str], targets_of_text: Sequence[Sequence[str]]
+) -> int:
+    """Add each target's example embedding (mean of its labelled texts) to the evidence index.
+
+    Returns how many targets got examples. Call after :func:`build_evidence_index`.
+    """
+    codes: list[str] = list(classifier.extras["target_codes"])
+    position = {code: i for i, code in enumerate(codes)}
+    pairs = [(i, position[t]) for i, ts in enumerate(targets_of_text) for t in ts if t in position]
+    sums = np.zeros((len(codes), classifier.extras["targets_en"].shape[1]), dtype=np.float32)
+    counts = np.zeros(len(codes), dtype=np.int64)
+    if pairs:
+        used = sorted({i for i, _ in pairs})
+        vectors = dict(zip(used, classifier.embed([texts[i] for i in used]), strict=True))
+        for i, j in pairs:
+            sums[j] += vectors[i]
+            counts[j] += 1
+    prototypes = _normalise(sums) * (counts >= MIN_EXAMPLES)[:, None]
+    classifier.extras["targets_examples"] = prototypes.astype(np.float16)
+    classifier.extras["target_example_counts"] = counts.astype(np.int32)
+    classifier.extras["example_weight"] = EXAMPLE_WEIGHT
+    return int((counts >= MIN_EXAMPLES).sum())
+
+
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9, None)
 
@@ -131,6 +175,11 @@ def explain_texts(
         lang = guess_language(text) if extras.get("multilingual") else "en"
         table = extras.get(f"targets_{lang}", extras["targets_en"]).astype(np.float32)
         similarity = (candidates @ table.T).max(0)  # best of the text and its sentences
+        if "targets_examples" in extras:
+            weight = float(extras.get("example_weight", EXAMPLE_WEIGHT))
+            has = np.asarray(extras["target_example_counts"]) >= MIN_EXAMPLES
+            examples = (document @ extras["targets_examples"].astype(np.float32).T)[0]
+            similarity = np.where(has, (1 - weight) * similarity + weight * examples, similarity)
         block: dict[str, Any] = {}
         for sdg in sdgs:
             mine = np.flatnonzero(sdg_of == sdg)

@@ -21,7 +21,7 @@ import json
 import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,16 +29,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from .errors import DataError, Interrupted
 from .labels import SDG_NUMBERS
-from .tables import atomic_path, detect_format, iter_table_chunks
+from .modeling.windows import MAX_TEXT_CHARS, too_long_message
+from .tables import atomic_path, check_excel_cells, count_rows, detect_format, iter_table_chunks
+
+PROGRESS_STEP = 256  # rows scored between progress updates
 
 if TYPE_CHECKING:
     from .modeling import Classifier
 
 PROBABILITY_COLUMNS = [f"p_sdg{n}" for n in SDG_NUMBERS]
 OUTPUT_COLUMNS = ["sdgs", "primary_sdg", *PROBABILITY_COLUMNS, "windows", "error"]
-MAX_TEXT_CHARS = 200_000  # a whole report is fine; a multi-megabyte cell is a mistake
 
 
 def _cell_text(value: Any) -> str | None:
@@ -72,7 +74,7 @@ def row_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> tuple[list[str],
             errors.append("no words in the text cell(s)")
         elif len(joined) > MAX_TEXT_CHARS:
             texts.append("")
-            errors.append(f"text longer than {MAX_TEXT_CHARS} characters")
+            errors.append(too_long_message(len(joined)))
         else:
             texts.append(joined)
             errors.append("")
@@ -136,6 +138,29 @@ def score_frame(
     return out
 
 
+def score_rows(
+    frame: pd.DataFrame,
+    classifier: Classifier,
+    *,
+    on_progress: Callable[[int], None] | None = None,
+    step: int = PROGRESS_STEP,
+    **options: Any,
+) -> pd.DataFrame:
+    """:func:`score_frame` in steps of ``step`` rows, reporting each step to ``on_progress``.
+
+    The one scoring path of ``score`` (per chunk of a file) and ``profile`` (on raw input).
+    """
+    parts = []
+    for start in range(0, len(frame), step):
+        part = score_frame(frame.iloc[start : start + step], classifier, **options)
+        parts.append(part)
+        if on_progress is not None:
+            on_progress(len(part))
+    if not parts:
+        return score_frame(frame, classifier, **options)
+    return pd.concat(parts) if len(parts) > 1 else parts[0]
+
+
 @dataclass
 class ScoreSummary:
     rows: int = 0
@@ -195,6 +220,8 @@ def score_file(
     id_col: str | None = None,
     in_format: str | None = None,
     out_format: str | None = None,
+    sep: str | None = None,
+    encoding: str | None = None,
     threshold: float | None = None,
     tags: str = "balanced",
     explain: bool = False,
@@ -206,7 +233,8 @@ def score_file(
     """Score a whole file in chunks; the output appears only when every row is done.
 
     Finished chunks are kept in a hidden parts folder beside the output; after a crash or Ctrl-C,
-    ``resume=True`` skips them and continues, so the result equals an uninterrupted run.
+    ``resume=True`` skips them and continues, so the result equals an uninterrupted run. Ctrl-C
+    raises :class:`Interrupted` saying how many rows are kept and how to continue.
     """
     from tqdm.auto import tqdm
 
@@ -216,12 +244,67 @@ def score_file(
     if not input_path.is_file():
         raise DataError(f"input file not found: {input_path}")
     parts = _parts_dir(output_path)
-    manifest_file = parts / "manifest.json"
     classifier.cut(tags, threshold)  # an unknown operating point fails before any work
     fingerprint = _fingerprint(
         input_path, text_cols, classifier, explain=explain, threshold=threshold, tags=tags
     )
     fingerprint["chunk rows"] = chunk_rows
+    done_chunks = _prepare_parts(parts, fingerprint, resume)
+    total = count_rows(input_path, in_format, sep=sep, encoding=encoding) if progress else None
+    summary = ScoreSummary()
+    started = time.time()
+    bar = tqdm(
+        total=total,
+        desc="scoring",
+        unit="row",
+        disable=not progress,
+        file=sys.stderr,
+        smoothing=0.1,
+    )
+    options: dict[str, Any] = {
+        "text_cols": text_cols,
+        "threshold": threshold,
+        "tags": tags,
+        "explain": explain,
+        "batch_size": batch_size,
+    }
+    chunks = iter_table_chunks(input_path, in_format, chunk_rows, sep=sep, encoding=encoding)
+    try:
+        for index, chunk in enumerate(chunks):
+            if index == 0 and id_col and id_col not in chunk.columns:
+                raise DataError(
+                    f"id column '{id_col}' (--id-col) not found; the input has: "
+                    f"{', '.join(map(str, chunk.columns))}"
+                )
+            summary.rows += len(chunk)
+            if index < done_chunks:
+                summary.resumed_rows += len(chunk)
+                bar.update(len(chunk))
+                continue
+            scored = score_rows(chunk, classifier, on_progress=bar.update, **options)
+            _note_failures(summary, scored, chunk, id_col, first_row=index * chunk_rows)
+            if out_format == "xlsx":
+                check_excel_cells(scored, output_path)  # fail at once, not after the last chunk
+            _write_part(scored, parts / f"chunk-{index:06d}.parquet")
+        if summary.rows == 0:
+            raise DataError(f"{input_path} has no rows to score")
+        _assemble(parts, output_path, out_format)
+    except KeyboardInterrupt as exc:
+        kept = sum(1 for _ in parts.glob("chunk-*.parquet")) * chunk_rows
+        raise Interrupted(
+            f"interrupted: {min(kept, summary.rows):,} scored rows are kept in {parts}; run the "
+            "same command with --resume to continue from there"
+        ) from exc
+    finally:
+        bar.close()
+    shutil.rmtree(parts, ignore_errors=True)
+    summary.seconds = time.time() - started
+    return summary
+
+
+def _prepare_parts(parts: Path, fingerprint: dict[str, Any], resume: bool) -> int:
+    """The parts folder for this run; with ``resume``, how many chunks are already done."""
+    manifest_file = parts / "manifest.json"
     done_chunks = 0
     if parts.exists() and resume:
         try:
@@ -239,49 +322,23 @@ def score_file(
         shutil.rmtree(parts)
     parts.mkdir(parents=True, exist_ok=True)
     manifest_file.write_text(json.dumps({"fingerprint": fingerprint}))
+    return done_chunks
 
-    summary = ScoreSummary()
-    started = time.time()
-    bar = tqdm(desc="scoring", unit="row", disable=not progress, file=sys.stderr, smoothing=0.1)
-    try:
-        for index, chunk in enumerate(iter_table_chunks(input_path, in_format, chunk_rows)):
-            first_row = index * chunk_rows
-            if index == 0 and id_col and id_col not in chunk.columns:
-                raise DataError(
-                    f"id column '{id_col}' not found; the input has: {', '.join(map(str, chunk.columns))}"
-                )
-            if index < done_chunks:
-                summary.rows += len(chunk)
-                summary.resumed_rows += len(chunk)
-                bar.update(len(chunk))
-                continue
-            scored = score_frame(
-                chunk,
-                classifier,
-                text_cols=text_cols,
-                threshold=threshold,
-                tags=tags,
-                explain=explain,
-                batch_size=batch_size,
-            )
-            for offset, error in enumerate(scored["error"]):
-                if error:
-                    summary.failed += 1
-                    if len(summary.failures) < 50:
-                        label = chunk[id_col].iloc[offset] if id_col else first_row + offset + 1
-                        summary.failures.append(f"row {label}: {error}")
-            summary.long_texts += int((scored["windows"].fillna(0) > 1).sum())
-            summary.rows += len(chunk)
-            _write_part(scored, parts / f"chunk-{index:06d}.parquet")
-            bar.update(len(chunk))
-        if summary.rows == 0:
-            raise DataError(f"{input_path} has no rows to score")
-        _assemble(parts, output_path, out_format)
-    finally:
-        bar.close()
-    shutil.rmtree(parts, ignore_errors=True)
-    summary.seconds = time.time() - started
-    return summary
+
+def _note_failures(
+    summary: ScoreSummary,
+    scored: pd.DataFrame,
+    chunk: pd.DataFrame,
+    id_col: str | None,
+    first_row: int,
+) -> None:
+    for offset, error in enumerate(scored["error"]):
+        if error:
+            summary.failed += 1
+            if len(summary.failures) < 50:
+                label = chunk[id_col].iloc[offset] if id_col else first_row + offset + 1
+                summary.failures.append(f"row {label}: {error}")
+    summary.long_texts += int((scored["windows"].fillna(0) > 1).sum())
 
 
 def _write_part(frame: pd.DataFrame, path: Path) -> None:

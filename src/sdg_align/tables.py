@@ -1,16 +1,23 @@
 """Reading and writing the tables users bring: CSV, TSV, JSON Lines, Parquet and Excel.
 
-Formats are picked by file extension (or named explicitly), every read error becomes a one-line
-:class:`DataError`, and every write is atomic: a temporary file beside the target is renamed over it,
-so a crash never leaves a half-written output in place of the real one.
+Formats are picked by file extension (or named explicitly). Spreadsheets exported in Europe are
+often not comma-separated UTF-8: a CSV's separator is detected (the extension's default when it
+parses consistently, else ``;``, tab or ``|``) and its encoding too (UTF-8, with or without a byte
+order mark, else Windows-1252, the Western European default of Excel); ``--sep`` and
+``--encoding`` override both. Every read error becomes one :class:`DataError` line, whether the
+table is read whole or in chunks, and every write is atomic: a temporary file beside the target is
+renamed over it, so a crash never leaves a half-written output in place of the real one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import os
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +29,7 @@ _EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "tsv",
     ".tab": "tsv",
+    ".txt": "csv",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".json": "jsonl",
@@ -30,6 +38,9 @@ _EXTENSIONS = {
     ".xlsx": "xlsx",
     ".xls": "xlsx",
 }
+SEPARATORS = (",", ";", "\t", "|")
+FALLBACK_ENCODING = "cp1252"  # what Excel writes for "CSV" in Western European locales
+EXCEL_CELL_LIMIT = 32_767  # characters; Excel cuts longer cells
 
 
 def detect_format(path: str | Path, fmt: str | None = None) -> str:
@@ -48,48 +59,126 @@ def detect_format(path: str | Path, fmt: str | None = None) -> str:
     return _EXTENSIONS[suffix]
 
 
-def read_table(path: str | Path, fmt: str | None = None) -> pd.DataFrame:
-    """Read a whole table; all cells of text-like columns stay strings (ids are not mangled)."""
-    path = Path(path)
-    fmt = detect_format(path, fmt)
-    if not path.is_file():
-        raise DataError(f"input file not found: {path}")
+@dataclass(frozen=True)
+class Dialect:
+    """How a delimited text file is written: what was detected (or given)."""
+
+    sep: str
+    encoding: str
+
+    def describe(self) -> str:
+        names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+        return f"{names.get(self.sep, repr(self.sep))}-separated, {self.encoding}"
+
+
+def detect_encoding(sample: bytes) -> str:
+    """UTF-8 (with or without a byte order mark) when the bytes decode as such, else cp1252."""
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
     try:
-        if fmt in ("csv", "tsv"):
-            return pd.read_csv(
-                path, sep="," if fmt == "csv" else "\t", dtype=str, keep_default_na=False
-            )
-        if fmt == "jsonl":
-            return pd.read_json(path, lines=True, dtype=False)
-        if fmt == "parquet":
-            return pd.read_parquet(path)
-        return pd.read_excel(path, dtype=str, keep_default_na=False)
+        sample.decode("utf-8")
     except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 4:  # not just a character cut at the sample's end
+            return FALLBACK_ENCODING
+    return "utf-8"
+
+
+def detect_separator(text: str, preferred: str) -> str:
+    """The separator that splits the first records into one consistent number of fields (> 1)."""
+    for sep in (preferred, *[s for s in SEPARATORS if s != preferred]):
+        rows = list(csv.reader(io.StringIO(text), delimiter=sep))[:-1] or [[]]  # last may be cut
+        widths = {len(row) for row in rows[:50] if row}
+        if len(widths) == 1 and widths.pop() > 1:
+            return sep
+    return preferred
+
+
+def sniff(path: Path, fmt: str, sep: str | None = None, encoding: str | None = None) -> Dialect:
+    """The separator and encoding of a CSV/TSV file; given values win over detection."""
+    with path.open("rb") as handle:
+        sample = handle.read(65_536)
+    encoding = encoding or detect_encoding(sample)
+    if sep is None:
+        text = sample.decode(encoding, errors="replace")
+        sep = detect_separator(text, "," if fmt == "csv" else "\t")
+    return Dialect(sep=sep, encoding=encoding)
+
+
+@contextlib.contextmanager
+def _reading(path: Path, fmt: str, encoding: str | None) -> Iterator[None]:
+    """The one error policy of every reader: a DataError line that says what to do."""
+    try:
+        yield
+    except DataError:
+        raise
+    except UnicodeDecodeError as exc:
+        offset = _first_bad_byte(path, encoding or "utf-8")
         raise DataError(
-            f"cannot read {path}: it is not UTF-8 text (byte {exc.start}); "
-            "save it as UTF-8 and try again"
+            f"cannot read {path} as {encoding or 'UTF-8'} text (byte {offset}); pass the file's "
+            "encoding with --encoding (e.g. cp1252, cp1250, latin-1) or save it as UTF-8"
         ) from exc
     except Exception as exc:  # pandas raises many types; the user needs one clear line
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"cannot read {path} as {fmt}: {first_line}") from exc
 
 
+def _first_bad_byte(path: Path, encoding: str) -> int | str:
+    try:
+        path.read_bytes().decode(encoding)
+    except UnicodeDecodeError as exc:
+        return exc.start
+    except (OSError, LookupError):
+        return "?"
+    return "?"
+
+
+def _check(path: Path, fmt: str | None) -> str:
+    fmt = detect_format(path, fmt)
+    if not path.is_file():
+        raise DataError(f"input file not found: {path}")
+    return fmt
+
+
+def read_table(
+    path: str | Path, fmt: str | None = None, *, sep: str | None = None, encoding: str | None = None
+) -> pd.DataFrame:
+    """Read a whole table; all cells of text-like columns stay strings (ids are not mangled)."""
+    path = Path(path)
+    fmt = _check(path, fmt)
+    with _reading(path, fmt, encoding):
+        if fmt in ("csv", "tsv"):
+            dialect = sniff(path, fmt, sep, encoding)
+            return pd.read_csv(
+                path, sep=dialect.sep, encoding=dialect.encoding, dtype=str, keep_default_na=False
+            )
+        if fmt == "jsonl":
+            return pd.read_json(path, lines=True, dtype=False)
+        if fmt == "parquet":
+            return pd.read_parquet(path)
+        return pd.read_excel(path, dtype=str, keep_default_na=False)
+
+
 def iter_table_chunks(
-    path: str | Path, fmt: str | None = None, chunk_rows: int = 10_000
+    path: str | Path,
+    fmt: str | None = None,
+    chunk_rows: int = 10_000,
+    *,
+    sep: str | None = None,
+    encoding: str | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Yield the table in chunks so memory stays flat on very large inputs.
 
     CSV, TSV, JSON Lines and Parquet stream; Excel files are read whole (the format cannot stream).
     """
     path = Path(path)
-    fmt = detect_format(path, fmt)
-    if not path.is_file():
-        raise DataError(f"input file not found: {path}")
-    try:
+    fmt = _check(path, fmt)
+    with _reading(path, fmt, encoding):
         if fmt in ("csv", "tsv"):
+            dialect = sniff(path, fmt, sep, encoding)
             yield from pd.read_csv(
                 path,
-                sep="," if fmt == "csv" else "\t",
+                sep=dialect.sep,
+                encoding=dialect.encoding,
                 dtype=str,
                 keep_default_na=False,
                 chunksize=chunk_rows,
@@ -102,19 +191,35 @@ def iter_table_chunks(
             for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
                 yield batch.to_pandas()
         else:
-            frame = read_table(path, fmt)
+            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
             for start in range(0, len(frame), chunk_rows):
                 yield frame.iloc[start : start + chunk_rows]
-    except DataError:
-        raise
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"cannot read {path}: it is not UTF-8 text (byte {exc.start}); "
-            "save it as UTF-8 and try again"
-        ) from exc
-    except Exception as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"cannot read {path} as {fmt}: {first_line}") from exc
+
+
+def count_rows(
+    path: str | Path, fmt: str | None = None, *, sep: str | None = None, encoding: str | None = None
+) -> int | None:
+    """How many data rows a table has, cheaply (for progress totals); None when unknown."""
+    path = Path(path)
+    try:
+        fmt = _check(path, fmt)
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        if fmt == "jsonl":
+            with path.open("rb") as handle:
+                return sum(1 for line in handle if line.strip())
+        if fmt in ("csv", "tsv"):
+            dialect = sniff(path, fmt, sep, encoding)
+            with path.open(encoding=dialect.encoding, errors="replace", newline="") as handle:
+                return max(0, sum(1 for _ in csv.reader(handle, delimiter=dialect.sep)) - 1)
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(path, read_only=True).active
+        return max(0, (sheet.max_row or 1) - 1) if sheet is not None else None
+    except Exception:  # a progress total is a nicety: never fail a run over it
+        return None
 
 
 def _umask() -> int:
@@ -142,9 +247,26 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
             tmp.unlink()
 
 
+def check_excel_cells(frame: pd.DataFrame, path: str | Path) -> None:
+    """Excel cuts cells longer than 32,767 characters: refuse rather than lose text silently."""
+    for column in frame.columns:
+        values = frame[column]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        too_long = values.map(lambda v: isinstance(v, str) and len(v) > EXCEL_CELL_LIMIT)
+        if too_long.any():
+            raise DataError(
+                f"cannot write {path}: {int(too_long.sum())} cell(s) of column '{column}' are "
+                f"longer than Excel's limit of {EXCEL_CELL_LIMIT:,} characters and would be cut; "
+                "write .csv, .jsonl or .parquet instead"
+            )
+
+
 def write_table(frame: pd.DataFrame, path: str | Path, fmt: str | None = None) -> None:
     """Write ``frame`` atomically in the format of ``path`` (or ``fmt``)."""
     fmt = detect_format(path, fmt)
+    if fmt == "xlsx":
+        check_excel_cells(frame, path)
     with atomic_path(path) as tmp:
         if fmt == "csv":
             frame.to_csv(tmp, index=False)

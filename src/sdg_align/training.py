@@ -198,10 +198,15 @@ class TrainingResult:
     metrics: dict[str, Any]  # "validation", "validation_by_source", "test", "history", ...
     sizes: dict[str, int]
     config: TrainingConfig
-    trained_texts: list[str] = field(default_factory=list)  # recorded in the model folder
-    validation_texts: list[str] = field(default_factory=list)
+    train_set: LabelledSet = field(default_factory=LabelledSet)  # what the model learned from
+    validation_texts: list[str] = field(default_factory=list)  # what it was tuned on
     held_out: LabelledSet = field(default_factory=LabelledSet)  # never trained on: the report
     encoder_changed: bool = True  # False: the base model's evidence index still holds
+
+    @property
+    def trained_texts(self) -> list[str]:
+        """The texts recorded in the model folder as trained on."""
+        return self.train_set.texts()
 
 
 def uses_adaptation(config: TrainingConfig, examples: int) -> bool:
@@ -536,7 +541,7 @@ def train(
         metrics,
         sizes,
         config,
-        trained_texts=train_set.texts(),
+        train_set=train_set,
         validation_texts=dev_set.texts(),
         held_out=test_set,
     )
@@ -698,13 +703,14 @@ def save_model(
     """Write the model folder, then evaluate the saved model (as loaded from disk) and its card.
 
     The evidence index (closest SDG targets) is built from the official target titles when the
-    shared reference data are present, in English from the package's short titles otherwise;
-    when adaptation left the encoder as it was, the base model's index still holds and is kept.
-    The folder also records hashes of the texts the model was trained and tuned on
-    (:mod:`sdg_align.trained_texts`). A model continued from another is evaluated next to it.
+    shared reference data are present, in English from the package's short titles otherwise, and
+    from the training texts that carry target labels; when adaptation left the encoder as it was,
+    the base model's index still holds and is kept. The folder also records hashes of the texts
+    the model was trained and tuned on (:mod:`sdg_align.trained_texts`). A model continued from
+    another is evaluated next to it.
     """
     from .data import shared_data_dir
-    from .evidence import build_evidence_index
+    from .evidence import add_target_examples, build_evidence_index
     from .trained_texts import TrainedTexts
 
     if result.config.init_model and Path(output_dir).resolve() == resolve_init_model(
@@ -717,6 +723,10 @@ def save_model(
     reference = shared_data_dir() / "sdg-reference"
     if result.encoder_changed or not result.classifier.extras:
         build_evidence_index(result.classifier, reference if reference.is_dir() else None)
+        with_targets = [e for e in result.train_set.examples if e.targets]
+        add_target_examples(
+            result.classifier, [e.text for e in with_targets], [e.targets for e in with_targets]
+        )
     folder = result.classifier.save_pretrained(output_dir, metrics=result.metrics, card=card)
     (folder / TRAINING_CONFIG_FILE).write_text(result.config.to_yaml(), encoding="utf-8")
     TrainedTexts.of(result.trained_texts, result.validation_texts).write(folder)

@@ -9,11 +9,17 @@ from typing import Any, TypeVar
 
 import click
 
-from ..errors import SDGAlignError
+from ..errors import Interrupted, SDGAlignError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 MODEL_ENV = "SDG_ALIGN_MODEL"
+
+
+class InterruptedExit(click.ClickException):
+    """Ctrl-C: the shell's convention is exit status 130."""
+
+    exit_code = 130
 
 
 def friendly_errors(func: F) -> F:
@@ -23,10 +29,12 @@ def friendly_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except Interrupted as exc:
+            raise InterruptedExit(str(exc)) from exc
         except SDGAlignError as exc:
             raise click.ClickException(str(exc)) from exc
         except KeyboardInterrupt as exc:
-            raise click.ClickException("interrupted") from exc
+            raise InterruptedExit("interrupted; nothing was written") from exc
 
     return wrapper  # type: ignore[return-value]
 
@@ -69,4 +77,35 @@ def backend_option(func: F) -> F:
         help="onnx: the float32 network in ONNX Runtime (same results, no torch import once "
         "exported into the cache, about 10 s once per model); float32: PyTorch; int8: quantised "
         "encoder layers in PyTorch, about 1 macro-F1 point less accurate (see README).",
+    )(func)
+
+
+def check_dialect_options(sep: str | None, encoding: str | None) -> tuple[str | None, str | None]:
+    """--sep is one character (``\\t`` for a tab); --encoding a codec Python knows."""
+    import codecs
+
+    if sep in ("\\t", "tab"):
+        sep = "\t"
+    if sep is not None and len(sep) != 1:
+        raise click.UsageError(f"--sep takes one character such as ';' or '\\t', not {sep!r}")
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise click.UsageError(
+                f"unknown --encoding {encoding!r} (e.g. utf-8, cp1252, cp1250)"
+            ) from exc
+    return sep, encoding
+
+
+def dialect_options(func: F) -> F:
+    """``--sep`` and ``--encoding`` of a CSV/TSV input (both detected by default)."""
+    func = click.option(
+        "--encoding",
+        help="Text encoding of a CSV input (default: UTF-8, else Windows-1252; e.g. cp1250).",
+    )(func)
+    return click.option(
+        "--sep",
+        help="Column separator of a CSV input (default: detected; e.g. ';' for Excel's "
+        "European CSV, '\\t' for a tab).",
     )(func)

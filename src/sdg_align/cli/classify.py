@@ -4,43 +4,59 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import DataError
-from ._common import backend_option, friendly_errors, model_option, tags_option
+from ._common import backend_option, friendly_errors, model_option, quiet_option, tags_option
+
+if TYPE_CHECKING:
+    from ..modeling import Prediction
 
 
-def _read_texts(text: str | None, file: str | None, lines: bool) -> list[str]:
-    """The text(s) to classify: the argument, else --file (``-`` = stdin), else stdin."""
+def _read_input(text: str | None, file: str | None) -> tuple[str, str]:
+    """The raw input and where it came from: the argument, else --file (``-`` = stdin), else stdin."""
     if text is not None and file is not None:
         raise click.UsageError("give a text or --file, not both")
     if text is not None:
-        raw = text.encode("utf-8", errors="surrogateescape")
-        source = "the argument"
-    else:
-        if file is None and sys.stdin.isatty():
-            raise click.UsageError("give a text, --file FILE, or pipe text on stdin")
-        source = "stdin" if file in (None, "-") else file
-        try:
-            if file in (None, "-"):
-                raw = sys.stdin.buffer.read()
-            else:
-                with open(file, "rb") as handle:
-                    raw = handle.read()
-        except OSError as exc:
-            raise DataError(f"cannot read {source}: {exc.strerror}") from exc
+        return text, "the argument"
+    if file is None and sys.stdin.isatty():
+        raise click.UsageError("give a text, --file FILE, or pipe text on stdin")
+    source = "stdin" if file in (None, "-") else str(file)
+    try:
+        if file in (None, "-"):
+            raw = sys.stdin.buffer.read()
+        else:
+            with open(str(file), "rb") as handle:
+                raw = handle.read()
+    except OSError as exc:
+        raise DataError(f"cannot read {source}: {exc.strerror}") from exc
     if b"\x00" in raw:
         raise DataError(f"{source} looks like a binary file, not text")
     try:
-        content = raw.decode("utf-8")
+        return raw.decode("utf-8-sig"), source
     except UnicodeDecodeError as exc:
-        raise DataError(f"{source} is not UTF-8 text (byte {exc.start})") from exc
-    texts = [t.strip() for t in content.splitlines()] if lines else [content.strip()]
-    texts = [t for t in texts if t]
-    if not texts:
+        raise DataError(f"{source} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
+
+
+def _texts(content: str, source: str, lines: bool) -> list[tuple[int | None, str]]:
+    """(line number, text) pairs: every non-blank line with --lines, else the whole input."""
+    from ..modeling.windows import MAX_TEXT_CHARS, too_long_message
+
+    pairs: list[tuple[int | None, str]] = (
+        [(n, line.strip()) for n, line in enumerate(content.splitlines(), start=1)]
+        if lines
+        else [(None, content.strip())]
+    )
+    pairs = [(n, t) for n, t in pairs if t]
+    if not pairs:
         raise DataError(f"{source} is empty: nothing to classify")
-    return texts
+    for number, body in pairs:
+        if len(body) > MAX_TEXT_CHARS:
+            where = f"{source} line {number}" if number else source
+            raise DataError(f"{where}: {too_long_message(len(body))}")
+    return pairs
 
 
 @click.command()
@@ -49,15 +65,21 @@ def _read_texts(text: str | None, file: str | None, lines: bool) -> list[str]:
 @click.option(
     "--lines",
     is_flag=True,
-    help="Treat each line as a separate text (default: the whole input is one document).",
+    help="Treat each line as a separate text (default: the whole input is one document); "
+    "the output names each text's line.",
 )
 @model_option
 @tags_option
 @backend_option
 @click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for all SDGs.")
-@click.option("--top-k", type=click.IntRange(1, 17), help="Show the k most probable SDGs.")
+@click.option(
+    "--top-k",
+    type=click.IntRange(1, 17),
+    help="Also show the k most probable SDGs, each marked as a tag or not.",
+)
 @click.option("--explain", is_flag=True, help="Show the closest SDG targets and sentences.")
-@click.option("--json", "as_json", is_flag=True, help="JSON on stdout, with all 17 probabilities.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON list on stdout, one object per text.")
+@quiet_option
 @friendly_errors
 def classify(
     text: str | None,
@@ -70,6 +92,7 @@ def classify(
     top_k: int | None,
     explain: bool,
     as_json: bool,
+    quiet: bool,
 ) -> None:
     """Tag TEXT with the SDGs it advances.
 
@@ -79,52 +102,103 @@ def classify(
       sdg-align classify --file project.txt --explain
       cat projects.txt | sdg-align classify --lines --json
     """
-    texts = _read_texts(text, file, lines)
+    content, source = _read_input(text, file)
+    pairs = _texts(content, source, lines)
     from ..modeling import load_classifier
 
     classifier = load_classifier(model_path, backend)
-    predictions = classifier.predict(texts, threshold=threshold, top_k=top_k, tags=tags)
+    bodies = [body for _n, body in pairs]
+    predictions = classifier.predict(
+        bodies, threshold=threshold, tags=tags, progress=not quiet and not as_json
+    )
+    cut = classifier.cut(tags, threshold)
     evidence = None
     if explain:
         from ..evidence import explain_texts
 
-        evidence = explain_texts(classifier, texts, [p.sdgs for p in predictions])
+        shown = [p.sdgs or [_most_likely(p)] for p in predictions]  # evidence even without a tag
+        evidence = explain_texts(classifier, bodies, shown)
     if as_json:
-        records = []
-        for i, (body, prediction) in enumerate(zip(texts, predictions, strict=True)):
-            record = {"text": body, **prediction.to_dict()}
-            if evidence is not None:
-                record["evidence"] = evidence[i]
-            records.append(record)
-        click.echo(
-            json.dumps(records[0] if len(records) == 1 else records, ensure_ascii=False, indent=2)
-        )
+        records = [
+            _record(number, body, prediction, cut, tags, threshold, top_k, evidence, i)
+            for i, ((number, body), prediction) in enumerate(zip(pairs, predictions, strict=True))
+        ]
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
         return
-    from ..labels import goal
-
-    for i, (body, prediction) in enumerate(zip(texts, predictions, strict=True)):
-        if len(texts) > 1:
-            click.echo(f"[{i + 1}] {body[:70]}{'...' if len(body) > 70 else ''}")
-        if not prediction.sdgs:
-            best = max(prediction.probabilities, key=lambda n: prediction.probabilities[n])
-            click.echo(
-                f"  no SDG above threshold (most likely: SDG {best} "
-                f"{goal(best).short_name}, p={prediction.probabilities[best]:.2f})"
-            )
-        for number in prediction.sdgs:
-            p = prediction.probabilities[number]
-            click.echo(f"  SDG {number:<2} {goal(number).short_name:<40} {p:5.2f}")
-            if evidence is not None:
-                block = evidence[i].get(str(number), {})
-                for target in block.get("targets", []):
-                    click.echo(
-                        f"      target {target['target']:<6} {target['title']} ({target['score']:.2f})"
-                    )
-                for sentence in block.get("sentences", [])[:2]:
-                    click.echo(
-                        f"      \u201c{sentence['text'][:100]}\u201d ({sentence['score']:.2f})"
-                    )
-        if prediction.windows > 1:
-            click.echo(f"  (long text: read in {prediction.windows} overlapping windows)")
+    for i, ((number, body), prediction) in enumerate(zip(pairs, predictions, strict=True)):
+        if len(pairs) > 1:
+            label = f"line {number}" if number else f"[{i + 1}]"
+            click.echo(f"{label}: {body[:70]}{'…' if len(body) > 70 else ''}")
+        _print_prediction(prediction, cut, top_k, evidence[i] if evidence else None)
     if evidence is not None and not classifier.config.multilingual:
         click.echo("(evidence is English-only: this model's encoder is not multilingual)", err=True)
+
+
+def _most_likely(prediction: Prediction) -> int:
+    return max(prediction.probabilities, key=lambda n: prediction.probabilities[n])
+
+
+def _record(
+    number: int | None,
+    body: str,
+    prediction: Prediction,
+    cut: Any,
+    tags: str,
+    threshold: float | None,
+    top_k: int | None,
+    evidence: list[dict[str, Any]] | None,
+    index: int,
+) -> dict[str, Any]:
+    record: dict[str, Any] = {"index": index}
+    if number is not None:
+        record["line"] = number
+    record["text"] = body
+    record.update(prediction.to_dict())
+    record["tags"] = "threshold" if threshold is not None else tags
+    record["thresholds"] = {str(n): round(float(cut[n - 1]), 4) for n in prediction.probabilities}
+    if top_k:
+        ranked = sorted(prediction.probabilities, key=lambda n: -prediction.probabilities[n])
+        record["top_k"] = [
+            {
+                "sdg": n,
+                "probability": round(prediction.probabilities[n], 4),
+                "tagged": n in prediction.sdgs,
+            }
+            for n in ranked[:top_k]
+        ]
+    if evidence is not None:
+        record["evidence"] = evidence[index]
+    return record
+
+
+def _print_prediction(
+    prediction: Prediction, cut: Any, top_k: int | None, evidence: dict[str, Any] | None
+) -> None:
+    from ..evidence import quote
+    from ..labels import goal
+
+    shown = list(prediction.sdgs)
+    if top_k:
+        ranked = sorted(prediction.probabilities, key=lambda n: -prediction.probabilities[n])
+        shown = ranked[:top_k]
+    if not prediction.sdgs:
+        best = _most_likely(prediction)
+        click.echo(
+            f"  no SDG reaches its threshold (most likely: SDG {best} {goal(best).short_name}, "
+            f"p={prediction.probabilities[best]:.2f}, threshold {cut[best - 1]:.2f})"
+        )
+        if not top_k:
+            shown = [best] if evidence else []
+    for number in shown:
+        p = prediction.probabilities[number]
+        mark = "tag" if number in prediction.sdgs else f"below its threshold {cut[number - 1]:.2f}"
+        click.echo(f"  SDG {number:<2} {goal(number).short_name:<40} {p:5.2f}   {mark}")
+        block = (evidence or {}).get(str(number), {})
+        for target in block.get("targets", []):
+            click.echo(
+                f"      target {target['target']:<6} {target['title']} ({target['score']:.2f})"
+            )
+        for sentence in block.get("sentences", [])[:2]:
+            click.echo(f"      \u201c{quote(sentence['text'])}\u201d ({sentence['score']:.2f})")
+    if prediction.windows > 1:
+        click.echo(f"  (long text: read in {prediction.windows} overlapping windows)")

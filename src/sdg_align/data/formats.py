@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import DataError
 from ..labels import SDG_NUMBERS
 from ..tables import read_table
-from .types import Example, LabelledSet, clean_cell, join_parts, parse_sdgs
+from .types import Example, LabelledSet, clean_cell, join_parts, parse_or_report
 
 
 def load_generic(
@@ -67,10 +67,16 @@ def load_generic(
         if not text:
             result.problems.append(f"{path.name} row {row_number}: empty text")
             continue
-        try:
-            sdgs = sdgs_from_columns(row, per_sdg) if per_sdg else parse_sdgs(row[sdgs_col])
-        except ValueError as exc:
-            result.problems.append(f"{path.name} row {row_number}: {exc}")
+        where = f"{path.name} row {row_number}"
+        if per_sdg:
+            try:
+                sdgs: tuple[int, ...] | None = sdgs_from_columns(row, per_sdg)
+            except ValueError as exc:
+                result.problems.append(f"{where}: {exc}")
+                sdgs = None
+        else:
+            sdgs = parse_or_report(row[sdgs_col], where, result.problems)
+        if sdgs is None:
             continue
         split = clean_cell(row.get(split_col)) if split_col and split_col in row else ""
         if split and split not in ("train", "dev", "test"):

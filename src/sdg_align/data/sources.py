@@ -19,7 +19,7 @@ from ..errors import DataError
 from ..tables import read_table
 from .annotations import apply_annotations, read_annotations
 from .formats import load_generic, load_osdg, looks_like_osdg
-from .types import Example, LabelledSet, clean_cell, join_parts, parse_sdgs
+from .types import Example, LabelledSet, clean_cell, join_parts, parse_or_report, parse_sdgs
 
 DATA_ENV = "SDG_ALIGN_DATA"
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -80,10 +80,8 @@ def load_title_abstract_tsv(
         if with_abstract is not None and has_abstract != with_abstract:
             continue
         text = join_parts(row.get("title"), row.get("abstract"))
-        try:
-            sdgs = parse_sdgs(row.get("labels"))
-        except ValueError as exc:
-            result.problems.append(f"{path.name} row {row_number}: {exc}")
+        sdgs = parse_or_report(row.get("labels"), f"{path.name} row {row_number}", result.problems)
+        if sdgs is None:
             continue
         if not text or (implied and not sdgs):
             result.problems.append(f"{path.name} row {row_number}: no text or no label")
@@ -108,10 +106,8 @@ def load_dpga(path: Path, *, source: str = "dpga") -> LabelledSet:
     result = LabelledSet()
     for row_number, row in enumerate(frame.to_dict("records"), start=1):
         text = join_parts(row.get("name"), row.get("description"))
-        try:
-            sdgs = parse_sdgs(row.get("sdgs"))
-        except ValueError as exc:
-            result.problems.append(f"{path.name} row {row_number}: {exc}")
+        sdgs = parse_or_report(row.get("sdgs"), f"{path.name} row {row_number}", result.problems)
+        if sdgs is None:
             continue
         if not clean_cell(row.get("description")):
             result.problems.append(f"{path.name} row {row_number}: empty description")
@@ -171,10 +167,8 @@ def load_zora(path: Path) -> LabelledSet:
         if not abstract:
             result.problems.append(f"{path.name} row {row_number}: no abstract (citation only)")
             continue
-        try:
-            sdgs = parse_sdgs(row.get("SDG"))
-        except ValueError as exc:
-            result.problems.append(f"{path.name} row {row_number}: {exc}")
+        sdgs = parse_or_report(row.get("SDG"), f"{path.name} row {row_number}", result.problems)
+        if sdgs is None:
             continue
         title = clean_cell(row.get("Citation")).split(". ")[0]
         result.examples.append(
@@ -255,6 +249,13 @@ def as_eval_only(labelled: LabelledSet) -> LabelledSet:
 def held_out(labelled: LabelledSet) -> LabelledSet:
     """Only the examples of a fixed test split (never trained on)."""
     return LabelledSet([e for e in labelled.examples if e.split == "test"], labelled.problems)
+
+
+def _combined(*parts: LabelledSet) -> LabelledSet:
+    combined = LabelledSet()
+    for part in parts:
+        combined.extend(part)
+    return combined
 
 
 def _real_texts() -> LabelledSet:
@@ -339,6 +340,11 @@ def _registry() -> dict[str, Source]:
             lambda: held_out(_real_texts()),
         ),
         Source("parallel-test", "the parallel test set in nine languages", load_parallel),
+        Source(
+            "multilingual-test",
+            "the corpus test split and the parallel test set together, for per-language figures",
+            lambda: _combined(held_out(load_corpus()), load_parallel()),
+        ),
         # Evaluation only: refused by train, removed from training data by content.
         Source(
             "oro-gold",
@@ -377,7 +383,13 @@ SOURCES = _registry()
 REAL_SOURCES = ("aurora", "dpga", "swisstext", "zora", "snsf")
 TRAINING_SOURCES = ("corpus", *REAL_SOURCES, "aurora-titles", "sdg-reference")
 EVALUATION_ONLY = tuple(name for name, s in SOURCES.items() if s.eval_only)
-EVALUATION_SOURCES = ("corpus-test", "real-test", "parallel-test", *EVALUATION_ONLY)
+EVALUATION_SOURCES = (
+    "corpus-test",
+    "real-test",
+    "parallel-test",
+    "multilingual-test",
+    *EVALUATION_ONLY,
+)
 
 
 def load_source(

@@ -172,6 +172,15 @@ def parse_sdgs(value: Any) -> tuple[int, ...]:
     return tuple(sorted(numbers))
 
 
+def parse_or_report(value: Any, where: str, problems: list[str]) -> tuple[int, ...] | None:
+    """:func:`parse_sdgs`, or None with the reason added to ``problems`` (the row is skipped)."""
+    try:
+        return parse_sdgs(value)
+    except ValueError as exc:
+        problems.append(f"{where}: {exc}")
+        return None
+
+
 # ----------------------------------------------------------------------- text keys
 def normalise_text(text: str) -> str:
     """The form used to match texts across sources: case, accents and punctuation folded."""

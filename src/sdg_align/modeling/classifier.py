@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, overload
@@ -130,15 +131,27 @@ class Classifier:
 
     # ----------------------------------------------------------------- windows and logits
     def _run(
-        self, texts: Sequence[str], *, batch_size: int, want_pooled: bool
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int,
+        want_pooled: bool,
+        progress: bool = False,
     ) -> tuple[np.ndarray, np.ndarray | None, list[int]]:
-        """Logits (and embeddings) of every window, in text order, and the windows per text."""
+        """Logits (and embeddings) of every window, in text order, and the windows per text.
+
+        ``progress`` shows a bar on stderr when there are many windows (a very long text).
+        """
+        from tqdm.auto import tqdm
+
         per_text = self.windower.windows(texts)
         flat = [w for windows in per_text for w in windows]
         order = sorted(range(len(flat)), key=lambda j: len(flat[j]))  # little padding
         window_logits = np.zeros((len(flat), NUM_SDGS), dtype=np.float32)
         window_pooled: np.ndarray | None = None
-        for start in range(0, len(order), batch_size):
+        starts = range(0, len(order), batch_size)
+        show = progress and len(flat) > 4 * batch_size
+        for start in tqdm(starts, desc="reading", unit="batch", disable=not show, file=sys.stderr):
             rows = order[start : start + batch_size]
             input_ids, mask = self.windower.pad([flat[j] for j in rows])
             logits, pooled = self.runner(input_ids, mask)
@@ -150,10 +163,12 @@ class Classifier:
         return window_logits, window_pooled, [len(w) for w in per_text]
 
     def window_logits(
-        self, texts: Sequence[str], *, batch_size: int = 32
+        self, texts: Sequence[str], *, batch_size: int = 32, progress: bool = False
     ) -> tuple[np.ndarray, list[int]]:
         """Raw logits per text (its windows pooled) and the number of windows of each text."""
-        logits, _pooled, counts = self._run(texts, batch_size=batch_size, want_pooled=False)
+        logits, _pooled, counts = self._run(
+            texts, batch_size=batch_size, want_pooled=False, progress=progress
+        )
         return pool_texts(logits, counts, self.config.pooling), counts
 
     def raw_window_logits(
@@ -240,6 +255,7 @@ class Classifier:
         top_k: int | None = ...,
         tags: str = ...,
         batch_size: int = ...,
+        progress: bool = ...,
     ) -> Prediction: ...
     @overload
     def predict(
@@ -250,6 +266,7 @@ class Classifier:
         top_k: int | None = ...,
         tags: str = ...,
         batch_size: int = ...,
+        progress: bool = ...,
     ) -> list[Prediction]: ...
     def predict(
         self,
@@ -259,11 +276,12 @@ class Classifier:
         top_k: int | None = None,
         tags: str = "balanced",
         batch_size: int = 32,
+        progress: bool = False,
     ) -> Prediction | list[Prediction]:
         """The SDGs each text advances; a single string gives a single :class:`Prediction`."""
         single = isinstance(texts, str)
         batch = [texts] if isinstance(texts, str) else list(texts)
-        logits, counts = self.window_logits(batch, batch_size=batch_size)
+        logits, counts = self.window_logits(batch, batch_size=batch_size, progress=progress)
         probs = self.calibrate(logits)
         predictions = [
             Prediction(

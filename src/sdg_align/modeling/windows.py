@@ -15,6 +15,17 @@ import numpy as np
 from ..errors import ModelError
 from .config import TOKENIZER_FILE, TOKENIZER_FILE_GZ
 
+# One text-length policy for every command: a whole report (about 100 pages) is read in full; a
+# longer cell is almost always a mistake (a pasted database dump), refused the same way everywhere.
+MAX_TEXT_CHARS = 200_000
+
+
+def too_long_message(length: int) -> str:
+    return (
+        f"text of {length:,} characters is longer than the limit of {MAX_TEXT_CHARS:,} "
+        "(about 100 pages); split it into sections"
+    )
+
 
 def load_tokenizer(path: Path) -> Any:
     """A ``tokenizers.Tokenizer`` from ``tokenizer.json`` or its gzipped copy."""

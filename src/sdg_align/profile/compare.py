@@ -1,0 +1,132 @@
+"""Comparing snapshots: what changed since a previous profile, per group and per SDG.
+
+The previous profile is read from its JSON (``--json-out``), so any two runs compare, and is checked
+just enough to say clearly when a file is not a profile at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import DataError
+from .figures import ALL_LABEL, SCHEMA_VERSION, Profile
+from .inputs import option_name
+
+
+def check_document(document: Any, name: str = "the previous profile") -> dict[str, Any]:
+    """A loaded profile JSON checked just enough to compare against; errors say what is wrong."""
+    if isinstance(document, list):
+        raise DataError(
+            f"{name} holds a JSON list (like the output of `sdg-align classify --json --lines`), "
+            "not a profile; pass a file written by `sdg-align profile --json-out`"
+        )
+    if not isinstance(document, dict) or "schema_version" not in document:
+        raise DataError(
+            f"{name} is not a profile written by `sdg-align profile --json` (no schema_version)"
+        )
+    major = str(document["schema_version"]).split(".")[0]
+    if major != SCHEMA_VERSION.split(".")[0]:
+        raise DataError(
+            f"{name} has schema version {document['schema_version']}; this version reads "
+            f"{SCHEMA_VERSION.split('.')[0]}.x. Re-run the old profile with this version."
+        )
+    for key in ("overall", "groups", "settings", "input"):
+        if key not in document:
+            raise DataError(f"{name} lacks '{key}'; it is not a complete profile document")
+    return document
+
+
+def compare_profiles(
+    new: Profile | Mapping[str, Any],
+    old: Profile | Mapping[str, Any],
+    *,
+    old_name: str = "previous profile",
+) -> dict[str, Any]:
+    """What changed since ``old`` (a profile, or its loaded JSON), per group and per SDG.
+
+    Groups are matched by name; a group in only one profile is listed as ``added`` or ``removed``.
+    """
+    current = new.to_dict() if isinstance(new, Profile) else dict(new)
+    previous = check_document(old.to_dict() if isinstance(old, Profile) else old, old_name)
+    notes = [
+        _setting_note(key, previous["settings"].get(key), current["settings"].get(key))
+        for key in ("by", "weight_col", "time_col")
+        if current["settings"].get(key) != previous["settings"].get(key)
+    ]
+    if bool(current["settings"].get("prevalence")) != bool(previous["settings"].get("prevalence")):
+        notes.append(
+            "only one of the two profiles is corrected for the model's errors, so prevalence "
+            "changes are not shown; compare shares"
+        )
+    old_groups = {g["name"]: g for g in previous["groups"]}
+    new_groups = {g["name"]: g for g in current["groups"]}
+    groups = [
+        _compare_group(new_groups.get(name), old_groups.get(name), name)
+        for name in sorted(set(old_groups) | set(new_groups))
+    ]
+    return {
+        "previous": {
+            "generated_at": previous.get("generated_at"),
+            "schema_version": previous["schema_version"],
+            "rows": previous["input"].get("rows"),
+            "scored": previous["input"].get("scored"),
+        },
+        "warnings": notes,
+        "overall": _compare_group(current["overall"], previous["overall"], ALL_LABEL),
+        "groups": groups,
+    }
+
+
+def _setting_note(key: str, before: Any, now: Any) -> str:
+    """'--by was not set in the previous profile and is 'cluster' now; compare with care'."""
+
+    def said(value: Any) -> str:
+        return f"'{value}'" if value else "not set"
+
+    return (
+        f"{option_name(key)} was {said(before)} in the previous profile and is {said(now)} now; "
+        "compare with care"
+    )
+
+
+def _diff(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+def _compare_sdg(item: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "sdg": item["sdg"],
+        "share_old": before.get("share"),
+        "share_new": item["share"],
+        "share_change": _diff(item["share"], before.get("share")),
+        "projects_old": before.get("projects"),
+        "projects_new": item["projects"],
+        "allocation_share_change": _diff(item["allocation_share"], before.get("allocation_share")),
+        "weighted_share_change": _diff(item.get("weighted_share"), before.get("weighted_share")),
+        "specialisation_change": _diff(item.get("specialisation"), before.get("specialisation")),
+        "prevalence_old": before.get("prevalence"),
+        "prevalence_new": item.get("prevalence"),
+        "prevalence_change": _diff(item.get("prevalence"), before.get("prevalence")),
+    }
+
+
+def _compare_group(
+    new: Mapping[str, Any] | None, old: Mapping[str, Any] | None, name: str
+) -> dict[str, Any]:
+    if new is None or old is None:
+        return {"name": name, "status": "added" if old is None else "removed", "sdgs": []}
+    old_sdgs = {s["sdg"]: s for s in old["sdgs"]}
+    return {
+        "name": name,
+        "status": "both",
+        "projects_old": old["projects"],
+        "projects_new": new["projects"],
+        "share_with_sdg_change": _diff(new["share_with_sdg"], old["share_with_sdg"]),
+        "breadth_old": old["breadth"],
+        "breadth_new": new["breadth"],
+        "diversity_change": _diff(new["diversity"], old["diversity"]),
+        "gaps_closed": sorted(set(old["gaps_absent"]) - set(new["gaps_absent"])),
+        "gaps_new": sorted(set(new["gaps_absent"]) - set(old["gaps_absent"])),
+        "sdgs": [_compare_sdg(item, old_sdgs.get(item["sdg"], {})) for item in new["sdgs"]],
+    }

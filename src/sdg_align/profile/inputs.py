@@ -1,0 +1,383 @@
+"""Reading a scored (or raw) table for a profile: which columns, which rows, and what they hold.
+
+Everything a user can get wrong in their table is caught here, before any figure is computed, and
+becomes one :class:`~sdg_align.errors.DataError` line that names the column and the first rows
+(counted from 1 as in a spreadsheet, with their id when there is one).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from ..labels import NUM_SDGS
+from .figures import BLANK_GROUP, MAX_LISTED_ERRORS, PROB_COLS, SCORED_COLS
+from .weights import parse_weights
+
+PRIVATE_TYPES = frozenset({"company", "sme", "startup", "investor"})
+PUBLIC_TYPES = frozenset({"public", "research", "university"})  # public bodies and academia
+PARTNER_TYPES = PRIVATE_TYPES | PUBLIC_TYPES | {"ngo"}
+ID_COLUMNS = ("project_id", "id")
+TITLE_COLUMNS = ("title", "name", "project_title")
+
+
+@dataclass(frozen=True)
+class ProfileColumns:
+    """The input columns a profile reads, one field per CLI option (``--by``, ``--weight-col``...).
+
+    One value travels from the command line to the computations, so adding a column choice touches
+    one place instead of three signatures.
+    """
+
+    by: str | None = None
+    weight_col: str | None = None
+    time_col: str | None = None
+    partners_col: str | None = None
+    id_col: str | None = None
+    title_col: str | None = None
+
+    def named(self) -> dict[str, str | None]:
+        return asdict(self)
+
+    def check(self, frame: pd.DataFrame) -> None:
+        """Each column named by an option must exist; the error lists those that do."""
+        found = ", ".join(map(str, frame.columns))
+        for option, column in self.named().items():
+            if column is not None and column not in frame.columns:
+                flag = option_name(option)
+                raise DataError(
+                    f"{flag} column '{column}' not found; the input has: {found}. "
+                    f"Use {flag} to choose one."
+                )
+
+    def resolve(self, frame: pd.DataFrame) -> ProfileColumns:
+        """The same choices, with the id and title columns guessed when not given."""
+        return replace(
+            self,
+            id_col=self.id_col or _guess(frame, ID_COLUMNS),
+            title_col=self.title_col or _guess(frame, TITLE_COLUMNS),
+        )
+
+
+def option_name(field_name: str) -> str:
+    """The command-line option of a ``ProfileColumns`` field: ``weight_col`` -> ``--weight-col``."""
+    return "--" + field_name.replace("_", "-")
+
+
+def _guess(frame: pd.DataFrame, names: Sequence[str]) -> str | None:
+    return next((n for n in names if n in frame.columns), None)
+
+
+def is_scored(frame: pd.DataFrame) -> bool:
+    """Whether the table holds ``sdg-align score`` output (probability columns), else raw text.
+
+    A labelled dataset with only an ``sdgs`` column counts as raw: it has no probabilities.
+    """
+    return any(c in frame.columns for c in PROB_COLS)
+
+
+def text_cells(series: pd.Series) -> pd.Series:
+    """Cells as strings, missing ones as ''; whole floats lose their '.0' (JSON Lines input)."""
+    if pd.api.types.is_float_dtype(series.dtype) and bool((series.dropna() % 1 == 0).all()):
+        series = series.astype("Int64")
+    return series.astype(object).where(series.notna(), "").astype(str)
+
+
+@dataclass(frozen=True)
+class RowNames:
+    """How error messages name rows: input row numbers (data rows from 1) and ids when known."""
+
+    numbers: np.ndarray
+    ids: Sequence[str] | None = None
+
+    def where(self, mask: np.ndarray, series: pd.Series) -> str:
+        """Quote the first offending cells: 'n/a' in row 3 (P-03), ..."""
+        positions = np.flatnonzero(mask)
+        values = text_cells(series.iloc[positions[:5]]).tolist()
+        parts = []
+        for pos, value in zip(positions[:5], values, strict=False):
+            label = f" ({self.ids[pos]})" if self.ids is not None and self.ids[pos] else ""
+            shown = value if len(value) <= 30 else value[:27] + "..."
+            parts.append(f"{shown!r} in row {self.numbers[pos]}{label}")
+        more = len(positions) - 5
+        return ", ".join(parts) + (f" and {more} more rows" if more > 0 else "")
+
+
+def parse_tags(series: pd.Series, rows: RowNames) -> np.ndarray:
+    """The ``sdgs`` cells ('7;13') as a boolean (rows, 17) matrix."""
+    text = text_cells(series).str.replace(r"\s+", "", regex=True)
+    dummies = text.str.get_dummies(sep=";")
+    tags = np.zeros((len(series), NUM_SDGS), dtype=bool)
+    bad = np.zeros(len(series), dtype=bool)
+    for token in dummies.columns:
+        hit = dummies[token].to_numpy(dtype=bool)
+        try:
+            number = float(token)
+        except ValueError:
+            number = math.nan
+        if number.is_integer() and 1 <= number <= NUM_SDGS:
+            tags[:, int(number) - 1] |= hit
+        elif token:
+            bad |= hit
+    if bad.any():
+        raise DataError(
+            "column 'sdgs' must hold SDG numbers 1-17 separated by ';'; found "
+            + rows.where(bad, series)
+        )
+    return tags
+
+
+def parse_numbers(
+    series: pd.Series, column: str, rows: RowNames, *, low: float, high: float
+) -> np.ndarray:
+    """Numbers in [low, high]; empty or other cells raise an error naming the rows."""
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        array = series.to_numpy(dtype=float)
+    else:
+        array = pd.to_numeric(series.astype(str).str.strip(), errors="coerce").to_numpy(float)
+    bad = ~np.isfinite(array) | (array < low) | (array > high)
+    if bad.any():
+        limits = f"between {low:g} and {high:g}" if math.isfinite(high) else f"of at least {low:g}"
+        raise DataError(
+            f"column '{column}' must hold numbers {limits} in every scored row; found "
+            + rows.where(bad, series)
+            + ". Fix those cells (plain numbers like 125000, no currency signs) or drop the rows."
+        )
+    return array
+
+
+def parse_primary(series: pd.Series, rows: RowNames) -> np.ndarray:
+    """``primary_sdg`` as ints, 0 where empty."""
+    text = text_cells(series).str.strip()
+    values = pd.to_numeric(text.replace("", np.nan), errors="coerce").to_numpy(dtype=float)
+    empty = (text == "").to_numpy()
+    bad = ~empty & ~(np.isfinite(values) & (values >= 1) & (values <= NUM_SDGS))
+    if bad.any():
+        raise DataError(
+            "column 'primary_sdg' must hold one SDG number (1-17) or nothing; found "
+            + rows.where(bad, series)
+        )
+    return np.where(empty, 0, np.nan_to_num(values)).astype(int)
+
+
+def parse_periods(series: pd.Series, column: str, rows: RowNames) -> np.ndarray:
+    """Years (2021) or dates (2021-03-15, read as their year) as ints."""
+    text = text_cells(series).str.strip()
+    years = pd.Series(np.nan, index=text.index)
+    is_year = text.str.fullmatch(r"\d{4}")
+    years[is_year] = text[is_year].astype(int)
+    rest = ~is_year & (text != "")
+    if rest.any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dates = pd.to_datetime(text[rest], errors="coerce", format="mixed")
+        years[rest] = dates.dt.year
+    bad = years.isna().to_numpy()
+    if bad.any():
+        raise DataError(
+            f"--time-col column '{column}' must hold a year (2021) or a date (2021-03-15) in "
+            "every row; found " + rows.where(bad, series)
+        )
+    return years.to_numpy(dtype=int)
+
+
+@dataclass
+class Partners:
+    source: str
+    count: np.ndarray
+    countries: np.ndarray | None  # distinct country codes per project
+    public_private: np.ndarray | None
+
+
+def parse_partners(series: pd.Series) -> Partners:
+    """A count per project, or a '; '-separated list of 'Name (CC, type)' entries."""
+    text = text_cells(series).str.strip().reset_index(drop=True)
+    filled = text[text != ""]
+    as_number = pd.to_numeric(filled, errors="coerce")
+    if (
+        as_number.notna().all()
+        and bool((as_number % 1 == 0).all())
+        and bool((as_number >= 0).all())
+    ):
+        counts = pd.to_numeric(text.replace("", "0")).to_numpy(dtype=int)
+        return Partners("count", counts, None, None)
+    items = text.str.split(";").explode().str.strip()
+    items = items[items.notna() & (items != "")]
+    meta = items.str.extract(r"\(([^()]*)\)\s*$", expand=False).fillna("").str.lower()
+    country = meta.str.extract(r"(?:^|,)\s*([a-z]{2})\s*(?=,|$)", expand=False)
+    kind = meta.str.extract(
+        r"(?:^|,)\s*(" + "|".join(sorted(PARTNER_TYPES)) + r")\s*(?=,|$)", expand=False
+    )
+    table = pd.DataFrame(
+        {
+            "owner": items.index,
+            "country": country,
+            "private": kind.isin(PRIVATE_TYPES),
+            "public": kind.isin(PUBLIC_TYPES),
+        }
+    )
+    by_owner = table.groupby("owner")
+    rows = pd.RangeIndex(len(text))
+    counts = by_owner.size().reindex(rows, fill_value=0).to_numpy(dtype=int)
+    countries = by_owner["country"].nunique().reindex(rows, fill_value=0).to_numpy(dtype=int)
+    private = by_owner["private"].any().reindex(rows, fill_value=False).to_numpy(dtype=bool)
+    public = by_owner["public"].any().reindex(rows, fill_value=False).to_numpy(dtype=bool)
+    return Partners(
+        "list",
+        counts,
+        countries if country.notna().any() else None,
+        (private & public) if kind.notna().any() else None,
+    )
+
+
+def group_labels(series: pd.Series) -> np.ndarray:
+    labels = text_cells(series).str.strip()
+    return labels.where(labels != "", BLANK_GROUP).to_numpy(dtype=object)
+
+
+@dataclass
+class Projects:
+    """The scored rows as arrays, one row per project kept."""
+
+    tags: np.ndarray  # bool (n, 17)
+    probs: np.ndarray  # float (n, 17)
+    primary: np.ndarray  # int (n,), 0 = none
+    rows: np.ndarray  # 1-based row numbers in the input
+    ids: list[str] | None
+    titles: list[str] | None
+    evidence: list[Any] | None
+    groups: np.ndarray | None
+    weights: np.ndarray | None  # 0 where the cell was blank or unreadable (see weight_known)
+    weight_known: np.ndarray | None
+    periods: np.ndarray | None
+    partners: Partners | None
+    bad_evidence: set[int] = field(default_factory=set)  # rows whose evidence is not JSON
+
+
+@dataclass
+class ProfileInput:
+    """A checked input: the projects kept, and what was left out and why."""
+
+    columns: ProfileColumns  # with id and title columns resolved
+    projects: Projects
+    rows: int  # rows in the input
+    failed: np.ndarray  # bool per input row: a non-empty error cell
+    all_groups: np.ndarray | None  # the group of every input row, kept or not
+    excluded_rows: list[dict[str, Any]]
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_input(frame: pd.DataFrame, columns: ProfileColumns) -> ProfileInput:
+    """Check a scored table and parse every column the profile uses; errors name columns and rows."""
+    if len(frame) == 0:
+        raise DataError("the input has no rows")
+    missing = [c for c in SCORED_COLS if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"the input lacks the scored column(s) {', '.join(missing)}; the input has: "
+            f"{', '.join(map(str, frame.columns))}. Score it with `sdg-align score` first, or give "
+            "raw text columns with --text-col."
+        )
+    columns.check(frame)
+    columns = columns.resolve(frame)
+    frame = frame.reset_index(drop=True)
+    all_ids = text_cells(frame[columns.id_col]).tolist() if columns.id_col else None
+    failed = (
+        (text_cells(frame["error"]).str.strip() != "").to_numpy()
+        if "error" in frame.columns
+        else np.zeros(len(frame), dtype=bool)
+    )
+    excluded_rows = [
+        {
+            "row": int(pos) + 1,
+            "id": all_ids[pos] if all_ids else None,
+            "error": str(frame.at[pos, "error"]),
+        }
+        for pos in np.flatnonzero(failed)[:MAX_LISTED_ERRORS]
+    ]
+    kept = frame[~failed].reset_index(drop=True)
+    if kept.empty:
+        first = excluded_rows[0]["error"]
+        raise DataError(
+            f"none of the {len(frame)} rows was scored; every row has an error (row 1: {first!r})"
+        )
+    found: list[str] = []
+    return ProfileInput(
+        columns=columns,
+        projects=_parse_projects(kept, np.flatnonzero(~failed) + 1, columns, found),
+        rows=len(frame),
+        failed=failed,
+        all_groups=group_labels(frame[columns.by]) if columns.by else None,
+        excluded_rows=excluded_rows,
+        warnings=found,
+    )
+
+
+def read_weights(
+    series: pd.Series, column: str, rows: RowNames, found: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weights (0 where unknown) and which are known; skipped cells are counted in ``found``."""
+    weights = parse_weights(series)
+    known = ~(weights.blank | weights.bad)
+    if not known.any():
+        raise DataError(
+            f"--weight-col column '{column}' holds no number we can read; found "
+            + rows.where(weights.bad | weights.blank, series)
+            + ". Choose a budget column with --weight-col (1200, 80.000 €, 1,2 Mio. all read)."
+        )
+    effect = "they count in every figure except the weighted ones"
+    if weights.blank.any():
+        count = int(weights.blank.sum())
+        found.append(
+            f"--weight-col '{column}': {count} of {len(series)} scored rows have no value "
+            f"({rows.where(weights.blank, series)}); {effect}"
+        )
+    if weights.bad.any():
+        count = int(weights.bad.sum())
+        found.append(
+            f"--weight-col '{column}': {count} of {len(series)} scored rows are not a number of "
+            f"at least 0 ({rows.where(weights.bad, series)}); {effect}"
+        )
+    return np.where(known, weights.values, 0.0), known
+
+
+def _parse_projects(
+    kept: pd.DataFrame, rows: np.ndarray, columns: ProfileColumns, found: list[str]
+) -> Projects:
+    """Parse and check every column the profile uses on the rows that were scored."""
+    ids = text_cells(kept[columns.id_col]).tolist() if columns.id_col else None
+    where = RowNames(rows, ids)
+    probs = np.column_stack(
+        [parse_numbers(kept[c], c, where, low=0.0, high=1.0) for c in PROB_COLS]
+    )
+    tags = parse_tags(kept["sdgs"], where)
+    if "primary_sdg" in kept.columns:
+        primary = parse_primary(kept["primary_sdg"], where)
+    else:  # the most probable tagged SDG, as `score` defines it
+        masked = np.where(tags, probs, -1.0)
+        primary = np.where(tags.any(axis=1), masked.argmax(axis=1) + 1, 0)
+    weight_col, time_col = columns.weight_col, columns.time_col
+    weights, known = (
+        read_weights(kept[weight_col], weight_col, where, found) if weight_col else (None, None)
+    )
+    return Projects(
+        tags=tags,
+        probs=probs,
+        primary=primary,
+        rows=rows,
+        ids=ids,
+        titles=text_cells(kept[columns.title_col]).tolist() if columns.title_col else None,
+        evidence=kept["evidence"].tolist() if "evidence" in kept.columns else None,
+        groups=group_labels(kept[columns.by]) if columns.by else None,
+        weights=weights,
+        weight_known=known,
+        periods=parse_periods(kept[time_col], time_col, where) if time_col else None,
+        partners=parse_partners(kept[columns.partners_col]) if columns.partners_col else None,
+    )

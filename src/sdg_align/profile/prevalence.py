@@ -1,0 +1,242 @@
+"""Error-corrected SDG prevalence: the share of projects that truly advance each SDG.
+
+A share of tagged projects inherits the model's misses and false alarms: if the model finds 60% of
+the projects that advance SDG 13 and wrongly tags 2% of the others, a true 20% shows as 13%. Knowing
+those rates from the model's validation texts (:mod:`.error_rates`), the true share can be estimated
+back (quantification). Five estimators are here, so they can be compared on the same footing
+(``scripts/eval_prevalence.py``); the profile ships the one that measured best (:data:`METHOD`):
+
+- ``cc``, classify and count: the share of tagged projects, uncorrected;
+- ``pcc``, probabilistic classify and count: the mean calibrated probability;
+- ``acc``, adjusted count: ``(share - fpr) / (tpr - fpr)``;
+- ``pacc``, probabilistic adjusted count: ``(mean p - mean p of negatives) / (mean p of positives -
+  mean p of negatives)``, the same correction on probabilities instead of tags;
+- ``em``: the prior of each SDG re-estimated by expectation-maximisation (Saerens et al., 2002).
+
+Every estimate is clipped to [0, 1]. Its 95% interval is the 2.5th and 97.5th percentile of Monte
+Carlo draws that carry both sources of doubt: the portfolio's sampling noise (its projects
+resampled by a Bayesian bootstrap with one unseen project, :func:`mean_draws`, because an ordinary
+bootstrap of a few projects that all lack an SDG can only ever say 0%) and the uncertainty of the
+error rates (each rate drawn from its Beta posterior given the validation counts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..labels import NUM_SDGS
+from .error_rates import ErrorRates
+
+METHODS = ("cc", "pcc", "acc", "pacc", "em")
+METHOD = "pacc"  # chosen by scripts/eval_prevalence.py; see docs/profile.md
+PRIOR = 0.5  # Jeffreys prior of every Beta posterior
+NORMAL_FROM = (
+    20_000  # from this many projects the bootstrap of a mean is drawn from its normal limit
+)
+EM_ITERATIONS = 200
+_CHUNK = 2_000_000  # numbers per block of bootstrap work, to keep memory flat
+
+
+@dataclass(frozen=True)
+class Prevalence:
+    """Corrected shares of one group: 17 estimates and their 95% interval (NaN: not defined)."""
+
+    method: str
+    estimate: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+
+def estimate_prevalence(
+    tags: np.ndarray,
+    probs: np.ndarray,
+    rates: ErrorRates | None,
+    *,
+    method: str = METHOD,
+    draws: int = 1000,
+    rng: np.random.Generator | None = None,
+) -> Prevalence:
+    """Each SDG's prevalence among these projects (``tags``: bool (n, 17); ``probs``: (n, 17)).
+
+    ``rates`` may be None for ``cc`` and ``pcc``, which correct nothing. ``draws`` = 0 gives the
+    estimates without intervals. An SDG whose validation texts held no positive (or no negative), or
+    whose tags do not separate the classes at all, gets NaN.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown prevalence method {method!r}; choose one of {METHODS}")
+    if rates is None and method not in ("cc", "pcc"):
+        raise ValueError(f"the {method} estimator needs the model's error rates")
+    rng = rng or np.random.default_rng(0)
+    if method == "em":
+        return _em_prevalence(probs, _need(rates), draws, rng)
+    values = tags.astype(float) if method in ("cc", "acc") else np.asarray(probs, dtype=float)
+    low_anchor, high_anchor = anchors(method, rates)
+    estimate = _adjust(values.mean(axis=0), low_anchor, high_anchor)
+    if not draws:
+        nothing = np.full(NUM_SDGS, np.nan)
+        return Prevalence(method, estimate, nothing, nothing)
+    sample = mean_draws(values, rng, draws, binary=method in ("cc", "acc"))
+    low_draws, high_draws = _anchor_draws(method, rates, rng, draws)
+    adjusted = _adjust(sample, low_draws, high_draws, undefined=False)
+    return _interval(method, estimate, adjusted)
+
+
+def _need(rates: ErrorRates | None) -> ErrorRates:
+    if rates is None:
+        raise ValueError("this estimator needs the model's error rates")
+    return rates
+
+
+def anchors(method: str, rates: ErrorRates | None) -> tuple[np.ndarray, np.ndarray]:
+    """What a project that does not / does advance the SDG scores on average, per SDG.
+
+    Classify and count assumes 0 and 1; the adjusted counts use the validation rates.
+    """
+    if method in ("cc", "pcc"):
+        return np.zeros(NUM_SDGS), np.ones(NUM_SDGS)
+    rates = _need(rates)
+    if method == "acc":
+        return rates.false_positive_rate, rates.true_positive_rate
+    return rates.mean_probability_negatives, rates.mean_probability_positives
+
+
+def _anchor_draws(
+    method: str, rates: ErrorRates | None, rng: np.random.Generator, draws: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Anchors drawn from their posteriors given the validation counts, (draws, 17) each."""
+    if method in ("cc", "pcc"):
+        return np.zeros((draws, NUM_SDGS)), np.ones((draws, NUM_SDGS))
+    rates = _need(rates)
+    if method == "acc":
+        hits = (rates.false_positives, rates.true_positives)
+    else:  # a mean probability drawn like a proportion: its largest possible variance
+        hits = (
+            np.nan_to_num(rates.mean_probability_negatives) * rates.negatives,
+            np.nan_to_num(rates.mean_probability_positives) * rates.positives,
+        )
+    totals = (rates.negatives, rates.positives)
+    low, high = (
+        rng.beta(k + PRIOR, np.maximum(n - k, 0) + PRIOR, size=(draws, NUM_SDGS))
+        for k, n in zip(hits, totals, strict=True)
+    )
+    return low, high
+
+
+def _adjust(
+    mean: np.ndarray, low: np.ndarray, high: np.ndarray, *, undefined: bool = True
+) -> np.ndarray:
+    """``(mean - low) / (high - low)`` clipped to [0, 1].
+
+    With ``undefined`` (point estimates), an SDG whose anchors do not separate gets NaN; in Monte
+    Carlo draws such a draw is pushed to 0 or 1 instead, so the interval widens honestly.
+    """
+    gap = high - low
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.clip((mean - low) / np.maximum(gap, 1e-9), 0.0, 1.0)
+    if undefined:
+        value = np.where(np.isfinite(gap) & (gap > 0), value, np.nan)
+    return value
+
+
+def mean_draws(
+    values: np.ndarray, rng: np.random.Generator, draws: int, *, binary: bool = False
+) -> np.ndarray:
+    """Draws of the 17 column means of the population these rows come from, (draws, 17).
+
+    A Bayesian bootstrap with one unseen project: each draw weighs the n rows and one more project
+    of unknown value (uniform; 0 or 1 for tags) by Dirichlet(1, ..., 1) weights, the posterior of a
+    Dirichlet process with concentration 1. With many rows this is the ordinary bootstrap; with few
+    it keeps an SDG that no row shows from getting the interval [0, 0]: twelve projects without
+    it cannot rule out that about one in five projects of their kind has it.
+    """
+    n = len(values)
+    if n >= NORMAL_FROM:  # the unseen project weighs nothing here; the bootstrap is normal
+        spread = values.std(axis=0) / np.sqrt(n)
+        return np.clip(rng.normal(values.mean(axis=0), spread, size=(draws, NUM_SDGS)), 0.0, 1.0)
+    if binary:  # sums of Exp(1) weights over the tagged and untagged rows are Gamma draws: exact
+        hits = values.sum(axis=0)
+        tagged = rng.gamma(hits, size=(draws, NUM_SDGS))
+        untagged = rng.gamma(n - hits, size=(draws, NUM_SDGS))
+        unseen = rng.exponential(size=(draws, NUM_SDGS))
+        value = rng.random((draws, NUM_SDGS)) < 0.5
+        return (tagged + unseen * value) / (tagged + untagged + unseen)
+    parts = []
+    chunk = max(1, _CHUNK // (n + 1))
+    for start in range(0, draws, chunk):
+        weights = rng.exponential(size=(min(chunk, draws - start), n + 1))
+        weights /= weights.sum(axis=1, keepdims=True)
+        unseen = rng.random((len(weights), NUM_SDGS))
+        parts.append(weights[:, :n] @ values + weights[:, n:] * unseen)
+    return np.vstack(parts)
+
+
+def _interval(method: str, estimate: np.ndarray, draws: np.ndarray) -> Prevalence:
+    low, high = np.quantile(draws, [0.025, 0.975], axis=0)
+    defined = np.isfinite(estimate)
+    low = np.where(defined, np.fmin(low, estimate), np.nan)  # the estimate is always inside
+    high = np.where(defined, np.fmax(high, estimate), np.nan)
+    return Prevalence(method, estimate, low, high)
+
+
+def _em(probs: np.ndarray, prior: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Saerens-Latinne-Decaestecker EM per SDG: the prevalence that makes the posteriors agree.
+
+    ``weights`` (draws, n) are resampling counts; without them one estimate (17,) is returned.
+    """
+    w = np.ones((1, len(probs))) if weights is None else weights
+    p = np.clip(probs, 1e-6, 1 - 1e-6)[None]
+    prior = np.broadcast_to(prior, (len(w), NUM_SDGS))
+    estimate = (w @ probs) / w.sum(axis=1, keepdims=True)
+    for _ in range(EM_ITERATIONS):
+        up = (estimate / prior)[:, None, :] * p
+        down = ((1 - estimate) / (1 - prior))[:, None, :] * (1 - p)
+        updated = np.einsum("bn,bnk->bk", w, up / (up + down)) / w.sum(axis=1, keepdims=True)
+        done = np.nanmax(np.abs(updated - estimate)) < 1e-7
+        estimate = updated
+        if done:
+            break
+    return estimate if weights is not None else estimate[0]
+
+
+def _em_prevalence(
+    probs: np.ndarray, rates: ErrorRates, draws: int, rng: np.random.Generator
+) -> Prevalence:
+    """EM with an ordinary bootstrap (EM needs every row's weight) and Beta-drawn priors."""
+    texts = rates.positives + rates.negatives
+    defined = (rates.positives > 0) & (rates.negatives > 0)
+    prior = np.where(defined, rates.positives / np.maximum(texts, 1), 0.5)
+    estimate = np.where(defined, np.clip(_em(probs, prior), 0, 1), np.nan)
+    if not draws:
+        nothing = np.full(NUM_SDGS, np.nan)
+        return Prevalence("em", estimate, nothing, nothing)
+    n = len(probs)
+    parts = []
+    chunk = max(1, _CHUNK // (n * NUM_SDGS))
+    for start in range(0, draws, chunk):
+        size = min(chunk, draws - start)
+        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=size).astype(float)
+        priors = rng.beta(rates.positives + PRIOR, rates.negatives + PRIOR, size=(size, NUM_SDGS))
+        parts.append(_em(probs, priors, weights))
+    return _interval("em", estimate, np.clip(np.vstack(parts), 0, 1))
+
+
+def slope_draws(
+    slope: np.ndarray,
+    stderr: np.ndarray,
+    df: int,
+    method: str,
+    rates: ErrorRates | None,
+    rng: np.random.Generator,
+    draws: int,
+) -> np.ndarray:
+    """Draws of the corrected slope per year, (draws, 17).
+
+    A linear correction ``(x - low) / (high - low)`` turns the slope of ``x`` into
+    ``slope / (high - low)``: the anchor ``low`` cancels, so only the gap's uncertainty is added to
+    the regression's own (a t distribution with ``df`` degrees of freedom).
+    """
+    low, high = _anchor_draws(method, rates, rng, draws)
+    noise = rng.standard_t(df, size=(draws, NUM_SDGS)) * stderr
+    return (slope + noise) / np.maximum(high - low, 1e-9)

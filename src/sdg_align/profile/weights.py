@@ -1,0 +1,145 @@
+"""Budgets as cluster offices write them: ``80.000 €``, ``1,2 Mio.``, ``€ 45 000``, ``1.234,56``.
+
+A weight cell may carry a currency (sign or code), spaces or apostrophes between digit groups, a
+scale word (``k``, ``Tsd.``, ``Mio.``, ``million``, ``Mrd.``, ``bn``) and either decimal mark. The
+decimal mark is read from the cell when the cell says it (``1.234,56``; ``1,2``; ``1.000.000``) and
+otherwise from the rest of the column: ``80.000`` is eighty thousand in a column that writes
+``1.234,56`` and also on its own, because budgets are almost never written with three decimals.
+Cells that still make no sense are reported, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+SCALES = {
+    "k": 1e3,
+    "tsd": 1e3,
+    "tsd.": 1e3,
+    "tausend": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "mio": 1e6,
+    "mio.": 1e6,
+    "mill.": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+    "millionen": 1e6,
+    "millones": 1e6,
+    "milioni": 1e6,
+    "md": 1e9,
+    "mrd": 1e9,
+    "mrd.": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "billions": 1e9,
+    "milliarden": 1e9,
+    "milliard": 1e9,
+    "milliards": 1e9,
+}
+_CURRENCY = re.compile(
+    r"[€$£¥₹]|\b(?:eur|euro|euros|usd|gbp|chf|sfr|fr|dkk|sek|nok|pln|czk|huf|ron|bgn)\b\.?"
+)
+_SPACES = re.compile(r"[\s\u00a0\u202f'’]")
+_CELL = re.compile(r"^(?P<number>[0-9.,]+)(?P<scale>[a-z.]*)$")
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Parsed weights (NaN where a cell is blank or unreadable) and which cells were which."""
+
+    values: np.ndarray
+    blank: np.ndarray  # bool
+    bad: np.ndarray  # bool: not blank, but not a number of at least 0
+
+
+def parse_weights(series: pd.Series) -> Weights:
+    """Read a weight column cell by cell; numbers stay numbers, text is read as written above."""
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series):
+        values = series.to_numpy(dtype=float)
+        blank = np.isnan(values)
+        bad = ~blank & ~(np.isfinite(values) & (values >= 0))
+        return Weights(np.where(blank | bad, np.nan, values), blank, bad)
+    cells = [_prepare(v) for v in series.tolist()]
+    decimal = _column_decimal_mark([c for c in cells if c])
+    values = np.array([_read(c, decimal) if c else np.nan for c in cells], dtype=float)
+    blank = np.array([not c for c in cells], dtype=bool)
+    bad = ~blank & ~(np.isfinite(values) & (values >= 0))
+    return Weights(np.where(bad, np.nan, values), blank, bad)
+
+
+def _prepare(value: object) -> str:
+    """The cell without currency, spaces and digit-group apostrophes, in lower case."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    text = _CURRENCY.sub("", str(value).strip().lower())
+    return _SPACES.sub("", text)
+
+
+def _split(cell: str) -> tuple[str, float] | None:
+    """The digits-and-marks part and the scale factor, or None when the cell is not that shape."""
+    found = _CELL.match(cell)
+    if not found or not any(ch.isdigit() for ch in found["number"]):
+        return None
+    scale = found["scale"]
+    if scale and scale not in SCALES:
+        return None
+    return found["number"].rstrip(".,") or found["number"], SCALES.get(scale, 1.0)
+
+
+def _decimal_mark_of(number: str) -> str | None:
+    """The decimal mark a cell shows unambiguously ('.' or ','), or None."""
+    marks = [ch for ch in number if ch in ".,"]
+    if not marks:
+        return None
+    if len(set(marks)) == 2:
+        return marks[-1]  # 1.234,56 / 1,234.56: the last mark is the decimal one
+    if len(marks) > 1:
+        return "," if marks[0] == "." else "."  # 1.000.000: the repeated mark groups digits
+    digits_after = len(number) - number.index(marks[0]) - 1
+    return marks[0] if digits_after != 3 else None
+
+
+def _column_decimal_mark(cells: list[str]) -> str | None:
+    """The decimal mark most unambiguous cells of the column use."""
+    votes: Counter[str] = Counter()
+    for cell in cells:
+        split = _split(cell)
+        mark = _decimal_mark_of(split[0]) if split else None
+        if mark:
+            votes[mark] += 1
+    if not votes or (len(votes) == 2 and votes["."] == votes[","]):
+        return None
+    return votes.most_common(1)[0][0]
+
+
+def _scientific(cell: str) -> float:
+    """'1.5e6' as exported by some tools; anything else is not a number."""
+    if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?e[+-]?[0-9]+", cell):
+        return float(cell)
+    return np.nan
+
+
+def _read(cell: str, column_decimal: str | None) -> float:
+    """One prepared cell as a number; NaN when it cannot be read."""
+    split = _split(cell)
+    if split is None:
+        return _scientific(cell)
+    number, scale = split
+    decimal = _decimal_mark_of(number) or column_decimal
+    if decimal is None:  # a single mark before exactly three digits: digit grouping
+        decimal = "," if "." in number else "."
+    group = "," if decimal == "." else "."
+    whole, _, fraction = number.partition(decimal)
+    if decimal in fraction or group in fraction:
+        return np.nan
+    parts = whole.split(group)
+    if len(parts) > 1 and (not 1 <= len(parts[0]) <= 3 or any(len(p) != 3 for p in parts[1:])):
+        return np.nan  # '1.23.4' is not digit grouping
+    return float("".join(parts) + ("." + fraction if fraction else "")) * scale

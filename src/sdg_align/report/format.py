@@ -1,0 +1,120 @@
+"""How numbers and names look in every report (Markdown, HTML, charts): written once here."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..labels import GOALS
+
+
+def pct(value: float | None, digits: int = 0) -> str:
+    """A fraction as a percentage ('12%'); '–' when missing."""
+    return "–" if value is None else f"{100 * value:.{digits}f}%"
+
+
+def points(value: float | None) -> str:
+    """A change of a fraction in percentage points ('+3.5 pts'); '–' when missing."""
+    return "–" if value is None else f"{round(100 * value, 1) + 0.0:+.1f} pts"  # never '-0.0'
+
+
+def number(value: float | None, digits: int = 0) -> str:
+    """A number with thousands separators; '–' when missing."""
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def sdg_list(numbers: Sequence[int]) -> str:
+    return ", ".join(f"SDG {n}" for n in numbers) or "none"
+
+
+def md_escape(text: Any) -> str:
+    """Untrusted text made inert in a Markdown table cell (no HTML, no table breaks)."""
+    value = " ".join(str(text).split())
+    for char, repl in (
+        ("\\", "\\\\"),
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ("|", "\\|"),
+        ("`", "\\`"),
+        ("*", "\\*"),
+        ("_", "\\_"),
+        ("[", "\\["),
+        ("]", "\\]"),
+    ):
+        value = value.replace(char, repl)
+    return value
+
+
+def estimate(value: float | None, low: float | None, high: float | None) -> str:
+    """A corrected share with its 95% interval, never more precise than the interval allows.
+
+    '12% (8–17%)'; an interval under 2 points wide keeps one decimal, one over 20 points wide is
+    rounded to 5 points ('about 30% (5–60%)'), so a wide interval does not look exact.
+    """
+    if value is None:
+        return "–"
+    if low is None or high is None:
+        return pct(value)
+    width = high - low
+    step = 0.1 if width < 0.02 else 1.0 if width <= 0.2 else 5.0
+    digits = 1 if step < 1 else 0
+
+    def show(x: float, how: str) -> str:
+        scaled = 100 * x / step
+        rounded = (
+            math.floor(scaled)
+            if how == "down"
+            else math.ceil(scaled)
+            if how == "up"
+            else round(scaled)
+        )
+        return f"{rounded * step:.{digits}f}"
+
+    middle = show(value, "near")
+    about = "about " if step == 5.0 and float(middle) > 0 else ""
+    return f"{about}{middle}% ({show(low, 'down')}–{show(high, 'up')}%)"
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """'1 SDG', '2 SDGs', '1 long text'."""
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
+
+
+def sdg_names(numbers: Sequence[int]) -> str:
+    """'SDG 7 Affordable and clean energy, SDG 13 Climate action' (or 'none')."""
+    return ", ".join(f"SDG {n} {GOALS[n - 1].short_name}" for n in numbers) or "none"
+
+
+def correction_sentence(settings: Mapping[str, Any]) -> str | None:
+    """What the prevalence correction does, in one sentence (None when the profile has none)."""
+    prevalence = settings.get("prevalence")
+    if not prevalence:
+        return None
+    return (
+        "Prevalence corrects each share for the model's own misses and false alarms, as counted "
+        f"on {prevalence['validation_texts']:,} validation texts at its "
+        f"'{prevalence['operating_point']}' operating point, and its 95% interval carries both "
+        "the group's sampling noise and the doubt about those error rates; it assumes the "
+        "projects are written like those validation texts."
+    )
+
+
+def change_class(item: Mapping[str, Any]) -> str:
+    """'up' or 'down' when a share moved and its project count moved the same way, else ''.
+
+    A share can fall only because the group grew: with an unchanged project count that is not a
+    loss, so it is not coloured as one.
+    """
+    change = item.get("prevalence_change")
+    if change is None:
+        change = item.get("share_change")
+    before, now = item.get("projects_old"), item.get("projects_new")
+    if not change or before is None or now is None or now == before:
+        return ""
+    if change > 0 and now > before:
+        return "up"
+    if change < 0 and now < before:
+        return "down"
+    return ""

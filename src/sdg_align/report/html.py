@@ -1,0 +1,91 @@
+"""The profile as one self-contained HTML report (no scripts, fonts, requests or outside links).
+
+CSS is inline, charts are inline SVG (:mod:`.charts`), and a Content-Security-Policy forbids loading
+anything. Project texts, titles, group names and evidence are untrusted: Jinja autoescaping escapes
+every value, and chart labels reach the SVG only as glyph paths. The definitions of every figure
+travel inside the report (from :data:`~sdg_align.profile.figures.FIGURES`), so it still explains
+itself when it is mailed to a board.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader
+
+from ..labels import GOALS
+from ..profile.figures import FIGURES, VIEWS, Profile
+from ..tables import write_text
+from .charts import build_charts, slug, svg
+from .format import change_class, correction_sentence, estimate, number, pct, points
+
+GLANCE_FROM = 0.005  # an SDG is in a group's summary table from this corrected prevalence
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("sdg_align", "templates"),
+        autoescape=True,  # every value is escaped unless marked safe (only our own SVG is)
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    filters: dict[str, Callable[..., str]] = {"pct": pct, "points": points, "number": number}
+    env.filters.update(filters)
+    env.globals.update({"estimate": estimate, "change_class": change_class})
+    return env
+
+
+def glance(group: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The SDGs a board should see for a group: tagged in some project, or with a corrected
+    prevalence of at least half a point; the largest first."""
+    shown = [s for s in group["sdgs"] if s["projects"] or (s.get("prevalence") or 0) >= GLANCE_FROM]
+    return sorted(
+        shown, key=lambda s: -(s["prevalence"] if s.get("prevalence") is not None else s["share"])
+    )
+
+
+def render_html(
+    profile: Profile | Mapping[str, Any], *, title: str = "SDG acceleration profile"
+) -> str:
+    """The whole report as one HTML string; it links to nothing outside itself."""
+    document = profile.to_dict() if isinstance(profile, Profile) else profile
+    charts = {name: svg(fig) for name, fig in build_charts(document).items()}
+    groups = [document["overall"], *document["groups"]]
+    keys = [f"{i:02d}-{slug(g['name'])}" for i, g in enumerate(groups)]
+    summaries = {key: glance(group) for key, group in zip(keys, groups, strict=True)}
+    quiet = {
+        key: [s["sdg"] for s in group["sdgs"] if s not in summaries[key]]
+        for key, group in zip(keys, groups, strict=True)
+    }
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            doc=document,
+            title=title,
+            groups=list(zip(keys, groups, strict=True)),
+            glance=summaries,
+            quiet=quiet,
+            charts=charts,
+            figures=FIGURES,
+            views={
+                v: VIEWS[v]
+                for v in dict.fromkeys(view for view, _ in FIGURES.values())
+                if v in VIEWS
+            },
+            correction=correction_sentence(document["settings"]),
+            goals=GOALS,
+        )
+    )
+
+
+def write_html(
+    profile: Profile | Mapping[str, Any],
+    path: str | Path,
+    *,
+    title: str = "SDG acceleration profile",
+) -> None:
+    """Render the report and write it atomically."""
+    write_text(render_html(profile, title=title), path)

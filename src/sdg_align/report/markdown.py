@@ -1,0 +1,192 @@
+"""The profile as a Markdown report: a section per group, tables per SDG, and the changes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..labels import GOALS
+from .format import (
+    correction_sentence,
+    estimate,
+    md_escape,
+    pct,
+    plural,
+    points,
+    sdg_list,
+    sdg_names,
+)
+
+
+def profile_markdown(document: Mapping[str, Any]) -> str:
+    """The profile as a Markdown report (tables per group; figures defined in docs/profile.md)."""
+    settings = document["settings"]
+    source = document["input"]
+    lines = [
+        "# SDG acceleration profile",
+        "",
+        f"{source['scored']} of {source['rows']} projects scored"
+        + (f", grouped by `{md_escape(settings['by'])}`" if settings.get("by") else "")
+        + f". Generated {document['generated_at']} by {document['generator']}. "
+        "Figures are defined in docs/profile.md; *counts* count a project for every SDG it "
+        "advances, *allocation* splits it across its SDGs so totals add up.",
+        "",
+    ]
+    sentence = correction_sentence(settings)
+    if sentence:
+        lines += [sentence, ""]
+    lines += [f"> {md_escape(w)}" for w in document.get("warnings", [])]
+    for group in [document["overall"], *document["groups"]]:
+        lines += _group_markdown(group, settings)
+    if document.get("comparison"):
+        lines += _comparison_markdown(document["comparison"])
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _group_summary(group: Mapping[str, Any]) -> list[str]:
+    lines = [
+        "",
+        f"## {md_escape(group['name'])}",
+        "",
+        f"- Projects: {group['projects']} (excluded: {group['excluded']})",
+        f"- Advance at least one SDG: {pct(group['share_with_sdg'])}; "
+        f"cross-sectoral (2+ SDGs): {pct(group['share_cross_sectoral'])}",
+        f"- Breadth: {plural(group['breadth'], 'SDG')}; diversity: "
+        + ("–" if group["diversity"] is None else f"{group['diversity']:.2f}"),
+    ]
+    if group.get("gaps_in_portfolio"):
+        lines.append(
+            "- Not advanced here, though 10% or more of the whole portfolio's projects do: "
+            + sdg_names(group["gaps_in_portfolio"])
+        )
+    if group.get("periods"):
+        lines.append(
+            f"- Accelerating: {sdg_list(group['accelerating'])}; "
+            f"slowing: {sdg_list(group['slowing'])}"
+        )
+    if group.get("weight_missing"):
+        lines.append(
+            f"- Weighted figures leave out {plural(group['weight_missing'], 'project')} "
+            "without a readable weight"
+        )
+    if group.get("note"):
+        lines.append(f"- Note: {group['note']}")
+    return lines
+
+
+def _header(group: Mapping[str, Any], settings: Mapping[str, Any]) -> list[str]:
+    header = ["SDG", "Projects", "Share (95% CI)"]
+    if settings.get("prevalence"):
+        header.append("Prevalence (95% CI)")
+    header += ["Intensity", "Expected", "Allocated", "Primary", "Specialisation"]
+    if settings.get("weight_col") is not None:
+        header += ["Weighted share", "Allocated weight"]
+    if group.get("periods"):
+        header += ["Slope/yr (95% CI)", "Last change", "Trend"]
+    return header
+
+
+def _sdg_row(item: Mapping[str, Any], group: Mapping[str, Any], settings: Mapping[str, Any]) -> str:
+    cells = [
+        f"{item['sdg']} {item['name']}",
+        str(item["projects"]),
+        f"{pct(item['share'])} ({pct(item['share_ci_low'])}–{pct(item['share_ci_high'])})",
+    ]
+    if settings.get("prevalence"):
+        cells.append(
+            estimate(
+                item.get("prevalence"),
+                item.get("prevalence_ci_low"),
+                item.get("prevalence_ci_high"),
+            )
+        )
+    cells += [
+        f"{item['intensity']:.2f}",
+        f"{item['expected_projects']:.1f}",
+        f"{item['allocated_projects']:.1f}",
+        pct(item["primary_share"]),
+        "–" if item["specialisation"] is None else f"{item['specialisation']:.2f}",
+    ]
+    if settings.get("weight_col") is not None:
+        cells += [pct(item["weighted_share"]), f"{item['allocated_weight']:,.0f}"]
+    trend = item.get("trend")
+    if group.get("periods") and trend:
+        corrected = trend.get("prevalence_slope") is not None
+        prefix = "prevalence_" if corrected else ""
+        cells += [
+            f"{points(trend[prefix + 'slope'])} ({points(trend[prefix + 'slope_ci_low'])}, "
+            f"{points(trend[prefix + 'slope_ci_high'])})",
+            points(trend[prefix + "last_change"]),
+            trend["trend"] or "–",
+        ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _group_markdown(group: Mapping[str, Any], settings: Mapping[str, Any]) -> list[str]:
+    lines = _group_summary(group)
+    header = _header(group, settings)
+    lines += ["", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += [_sdg_row(item, group, settings) for item in group["sdgs"]]
+    if group.get("periods") and settings.get("prevalence"):
+        lines += ["", "Slopes and trends are those of the corrected prevalence."]
+    if group["combinations"]:
+        lines += [
+            "",
+            "Most frequent SDG combinations: "
+            + "; ".join(
+                f"{' + '.join(map(str, c['sdgs']))} ({c['projects']})"
+                for c in group["combinations"]
+            ),
+        ]
+    collab = group.get("collaboration")
+    if collab:
+        lines += [
+            "",
+            f"Partnerships ({collab['source']}): {pct(collab['share_multi_partner'])} with 2+ "
+            f"partners, {pct(collab['share_international'])} international, "
+            f"{pct(collab['share_public_private'])} public-private; mean "
+            f"{collab['mean_partners']:.1f} partners; SDG 17 in the text: "
+            f"{pct(collab['sdg17_share'])}.",
+        ]
+    return lines
+
+
+def _comparison_markdown(comparison: Mapping[str, Any]) -> list[str]:
+    previous = comparison["previous"]
+    lines = [
+        "",
+        "## Changes since the previous profile",
+        "",
+        f"Previous profile generated {md_escape(previous.get('generated_at'))} "
+        f"({previous.get('scored')} projects scored).",
+    ]
+    lines += [f"> {md_escape(w)}" for w in comparison["warnings"]]
+    for group in [comparison["overall"], *comparison["groups"]]:
+        lines += ["", f"### {md_escape(group['name'])} ({group['status']})"]
+        if group["status"] != "both":
+            continue
+        corrected = any(item.get("prevalence_change") is not None for item in group["sdgs"])
+        extra = " | Prevalence before | Prevalence now | Change" if corrected else ""
+        lines += [
+            "",
+            f"Projects {group['projects_old']} → {group['projects_new']}; breadth "
+            f"{group['breadth_old']} → {group['breadth_new']}; SDGs no longer absent: "
+            f"{sdg_list(group['gaps_closed'])}; newly absent: {sdg_list(group['gaps_new'])}.",
+            "",
+            f"| SDG | Projects before | Projects now | Share before | Share now | Change{extra} |",
+            "|---|---|---|---|---|---|" + ("---|---|---|" if corrected else ""),
+        ]
+        for item in group["sdgs"]:
+            row = (
+                f"| {item['sdg']} {GOALS[item['sdg'] - 1].short_name} | "
+                f"{'–' if item['projects_old'] is None else item['projects_old']} | "
+                f"{item['projects_new']} | {pct(item['share_old'])} | {pct(item['share_new'])} | "
+                f"{points(item['share_change'])} |"
+            )
+            if corrected:
+                row += (
+                    f" {pct(item.get('prevalence_old'))} | {pct(item.get('prevalence_new'))} | "
+                    f"{points(item.get('prevalence_change'))} |"
+                )
+            lines.append(row)
+    return lines

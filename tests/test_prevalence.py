@@ -1,0 +1,188 @@
+"""Error-corrected prevalence on constructed cases whose answers are known."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from sdg_align.errors import ModelError
+from sdg_align.profile.error_rates import ErrorRates, load_error_rates
+from sdg_align.profile.prevalence import METHODS, estimate_prevalence
+
+from .conftest import error_rates_document
+
+
+def rates(*, positives=100, negatives=100, tp=100, fp=0, mean_pos=1.0, mean_neg=0.0) -> ErrorRates:
+    """Validation counts, the same for all 17 SDGs; by default a perfect classifier."""
+    return ErrorRates.from_dict(
+        error_rates_document(
+            positives=positives, negatives=negatives, tp=tp, fp=fp, mean_pos=mean_pos,
+            mean_neg=mean_neg,
+        )
+    )  # fmt: skip
+
+
+def portfolio(n: int, truth: np.ndarray, recall: float = 1.0, seed: int = 0):
+    """``n`` projects; SDG k truly advanced by the first truth[k] * n of them; the classifier tags
+    (probability 1) the first ``recall`` part of those and nothing else (probability 0)."""
+    y = np.zeros((n, 17), dtype=bool)
+    tags = np.zeros((n, 17), dtype=bool)
+    for k, share in enumerate(truth):
+        count = int(round(share * n))
+        y[:count, k] = True
+        tags[: int(round(count * recall)), k] = True
+    return y, tags, tags.astype(float)
+
+
+SHARES = np.array([0.4, 0.2, 0.0, 0.1] + [0.05] * 13)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_perfect_classifier_gives_the_true_shares(method):
+    y, tags, probs = portfolio(100, SHARES)
+    found = estimate_prevalence(tags, probs, rates(), method=method, draws=400)
+    assert found.estimate == pytest.approx(SHARES, abs=1e-6)
+    assert np.all(found.low <= SHARES + 1e-9) and np.all(found.high + 1e-9 >= SHARES)
+
+
+@pytest.mark.parametrize("method", ["acc", "pacc"])
+def test_a_classifier_that_misses_half_is_corrected(method):
+    y, tags, probs = portfolio(200, SHARES, recall=0.5)
+    half = rates(tp=50, mean_pos=0.5)  # validation: half of the positives tagged, p=1; others p=0
+    counted = estimate_prevalence(tags, probs, half, method="cc", draws=0)
+    assert counted.estimate[0] == pytest.approx(0.2)  # the tags alone say half the truth
+    found = estimate_prevalence(tags, probs, half, method=method, draws=1000)
+    assert found.estimate == pytest.approx(SHARES, abs=1e-6)
+    assert found.low[0] < 0.4 < found.high[0]
+    assert np.isnan(counted.low).all()  # draws=0: no interval
+
+
+def test_an_absent_sdg_is_zero_and_estimates_stay_between_0_and_1():
+    y, tags, probs = portfolio(100, SHARES)
+    noisy = rates(tp=80, fp=10, mean_pos=0.8, mean_neg=0.1)  # 10% false alarms on validation
+    found = estimate_prevalence(tags, probs, noisy, method="acc", draws=500)
+    assert found.estimate[2] == 0.0 and found.low[2] == 0.0  # 0 tags < 10% false alarms: clipped
+    assert np.all((found.estimate >= 0) & (found.estimate <= 1))
+    assert np.all((found.low >= 0) & (found.high <= 1) & (found.low <= found.high))
+
+
+def test_a_group_of_12_gets_an_interval_that_says_how_little_12_projects_tell():
+    _, tags, probs = portfolio(12, np.zeros(17))
+    found = estimate_prevalence(tags, probs + 0.02, rates(mean_pos=0.7, mean_neg=0.02), draws=2000)
+    assert found.estimate[0] == 0.0
+    # no project looks like the SDG, but 12 projects cannot rule out a share of about 3/12
+    assert 0.12 < found.high[0] < 0.45
+    large = estimate_prevalence(
+        *portfolio(1200, np.zeros(17))[1:], rates(mean_pos=0.7, mean_neg=0.0), draws=2000
+    )
+    assert large.high[0] < 0.01
+
+
+@pytest.mark.parametrize("method", ["acc", "pacc"])
+def test_intervals_cover_the_truth_about_95_percent_of_the_time(method):
+    """A classifier with recall 0.7 and 3% false alarms, its rates counted on 100 validation
+    positives and 400 negatives (counts that themselves vary), tags portfolios of 200 projects.
+
+    The interval is for the rate the projects come from (resampling projects); the portfolio's
+    own share varies less around it, so it is covered more often.
+    """
+    rng = np.random.default_rng(3)
+    covered, covered_rate = [], []
+    for _ in range(80):
+        tp, fp = rng.binomial(100, 0.7), rng.binomial(400, 0.03)
+        valid = rates(
+            positives=100, negatives=400, tp=tp, fp=fp, mean_pos=tp / 100, mean_neg=fp / 400
+        )
+        truth = rng.uniform(0.02, 0.4, 17)
+        y = rng.random((200, 17)) < truth
+        tags = np.where(y, rng.random((200, 17)) < 0.7, rng.random((200, 17)) < 0.03)
+        found = estimate_prevalence(
+            tags, tags.astype(float), valid, method=method, draws=500, rng=rng
+        )
+        real = y.mean(axis=0)
+        covered.append((found.low <= real) & (real <= found.high))
+        covered_rate.append((found.low <= truth) & (truth <= found.high))
+    assert 0.90 <= np.mean(covered_rate) <= 0.98
+    assert np.mean(covered) >= 0.95
+
+
+def test_em_recovers_a_shifted_prior_from_calibrated_probabilities():
+    rng = np.random.default_rng(0)
+    n = 4000
+    y = rng.random((n, 17)) < 0.3  # the portfolio: 30% of projects; validation prior: 50%
+    scores = np.where(y, rng.normal(1.0, 1.0, (n, 17)), rng.normal(-1.0, 1.0, (n, 17)))
+    probs = 1 / (1 + np.exp(-2 * scores))  # calibrated for a 50:50 prior
+    found = estimate_prevalence(
+        probs >= 0.5, probs, rates(positives=100, negatives=100), method="em", draws=0
+    )
+    assert found.estimate == pytest.approx(np.full(17, 0.3), abs=0.03)
+
+
+def test_an_sdg_without_validation_positives_has_no_prevalence():
+    block = rates().__dict__ | {"positives": np.array([0] + [100] * 16, dtype=float)}
+    block["true_positives"] = np.array([0] + [100] * 16, dtype=float)
+    block["mean_probability_positives"] = np.array([np.nan] + [1.0] * 16)
+    odd = ErrorRates(**block)
+    _, tags, probs = portfolio(50, SHARES)
+    found = estimate_prevalence(tags, probs, odd, method="pacc", draws=100)
+    assert np.isnan(found.estimate[0]) and np.isnan(found.low[0])
+    assert found.estimate[1] == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d | {"version": 2}, "version 2"),
+        (lambda d: {"texts": 1}, "not an error-rates file"),
+        (lambda d: d | {"operating_points": {"precise": d["operating_points"]["balanced"]}},
+         "no error rates for the 'balanced' tags"),
+        (lambda d: _set(d, "positives", [1] * 17), "more tagged texts than texts"),
+        (lambda d: _set(d, "negatives", [1] * 16), "must list 17 values"),
+        (lambda d: _set(d, "mean_probability_negatives", [1.5] * 17), "between 0 and 1"),
+    ],
+)  # fmt: skip
+def test_bad_error_rate_files_are_one_clear_error(change, message):
+    good = {"version": 1, "texts": 200, "operating_points": {"balanced": _block()}}
+    ErrorRates.from_dict(good)
+    with pytest.raises(ModelError, match=message):
+        ErrorRates.from_dict(change(json.loads(json.dumps(good))))
+
+
+def _block() -> dict:
+    return {
+        "positives": [10] * 17,
+        "negatives": [90] * 17,
+        "true_positives": [8] * 17,
+        "false_positives": [3] * 17,
+        "mean_probability_positives": [0.7] * 17,
+        "mean_probability_negatives": [None] + [0.05] * 16,
+    }
+
+
+def _set(document: dict, key: str, value: list) -> dict:
+    document["operating_points"]["balanced"][key] = value
+    return document
+
+
+def test_a_model_folder_gives_its_rates_and_thresholds(rated_model_dir, unrated_model_dir):
+    found = load_error_rates(rated_model_dir)
+    assert found is not None and found.thresholds is not None and len(found.thresholds) == 17
+    assert found.true_positive_rate == pytest.approx(np.full(17, 0.8))
+    assert load_error_rates(unrated_model_dir) is None
+    with pytest.raises(ModelError, match="no error rates for the 'precise' tags"):
+        load_error_rates(rated_model_dir, "precise")
+
+
+def test_a_model_without_rates_for_the_tags_profiles_uncorrected(
+    rated_model_dir, unrated_model_dir
+):
+    from sdg_align.profile.error_rates import error_rates_for_model
+
+    found, warning = error_rates_for_model(rated_model_dir, "balanced")
+    assert found is not None and warning is None
+    found, warning = error_rates_for_model(rated_model_dir, "precise")
+    assert found is None and "no error rates for the 'precise' tags (it has: balanced)" in warning
+    found, warning = error_rates_for_model(unrated_model_dir)
+    assert found is None and "has no error_rates.json" in warning

@@ -1,0 +1,93 @@
+"""Real European spreadsheets: separators and encodings detected, long cells refused, clear errors."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from sdg_align.cli import main
+from sdg_align.errors import DataError
+from sdg_align.tables import count_rows, read_table, sniff, write_table
+
+FRAME = pd.DataFrame(
+    {
+        "id": ["p1", "p2", "p3"],
+        "title": ["Solaranlage für Schulen", "Kläranlage, Phase 2", "Café à Lyon"],
+        "budget": ["80.000 €", "1,2 Mio.", "€ 45 000"],
+    }
+)
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+def test_separator_and_encoding_are_detected(tmp_path, sep, encoding):
+    path = tmp_path / "export.csv"
+    path.write_bytes(FRAME.to_csv(sep=sep, index=False).encode(encoding))
+    dialect = sniff(path, "csv")
+    assert dialect.sep == sep
+    assert dialect.encoding == ("cp1252" if encoding == "cp1252" else encoding)
+    pd.testing.assert_frame_equal(read_table(path), FRAME)
+    assert count_rows(path) == 3
+
+
+def test_given_separator_and_encoding_win(tmp_path):
+    polish = pd.DataFrame({"id": ["p1"], "title": ["Oczyszczalnia ścieków w Łodzi"]})
+    path = tmp_path / "export.csv"
+    path.write_bytes(polish.to_csv(sep=";", index=False).encode("cp1250"))
+    frame = read_table(path, sep=";", encoding="cp1250")
+    assert frame["title"].tolist() == polish["title"].tolist()
+
+
+def test_a_wrong_encoding_names_the_first_bad_byte_and_the_way_out(tmp_path):
+    path = tmp_path / "export.csv"
+    body = "id,title\n" + "p0,plain ascii line\n" * 5 + "p9,Caf\xe9\n"
+    path.write_bytes(body.encode("latin-1"))
+    with pytest.raises(DataError, match=r"byte 115\).*--encoding"):
+        read_table(path, encoding="utf-8")
+
+
+def test_excel_output_refuses_cells_it_would_cut(tmp_path):
+    frame = pd.DataFrame({"text": ["short", "x" * 40_000]})
+    with pytest.raises(DataError, match="longer than Excel's limit of 32,767"):
+        write_table(frame, tmp_path / "out.xlsx")
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_score_reads_a_semicolon_cp1252_export_and_says_how(tiny_model_dir, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes(FRAME.to_csv(sep=";", index=False).encode("cp1252"))
+    out = tmp_path / "scored.csv"
+    args = ["score", str(path), "-o", str(out), "--text-col", "title", "-m", str(tiny_model_dir)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "semicolon-separated, cp1252" in result.stderr
+    assert read_table(out)["title"].tolist() == FRAME["title"].tolist()
+    bad = CliRunner().invoke(main, [*args, "--sep", ";;"])
+    assert bad.exit_code == 2 and "--sep takes one character" in bad.output
+    bad = CliRunner().invoke(main, [*args, "--encoding", "klingon"])
+    assert bad.exit_code == 2 and "unknown --encoding" in bad.output
+
+
+def test_ctrl_c_says_what_was_kept_and_how_to_resume(tiny_model_dir, tmp_path, monkeypatch):
+    import sdg_align.scoring as scoring
+
+    path = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["solar wind"] * 30}).to_csv(path, index=False)
+    real = scoring.score_frame
+    calls = {"n": 0}
+
+    def stop_on_third(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scoring, "score_frame", stop_on_third)
+    args = ["score", str(path), "-o", str(tmp_path / "o.csv"), "-m", str(tiny_model_dir)]
+    result = CliRunner().invoke(main, [*args, "--chunk-rows", "10", "-q"])
+    assert result.exit_code == 130
+    assert "interrupted: 20 scored rows are kept" in result.output and "--resume" in result.output
+    monkeypatch.setattr(scoring, "score_frame", real)
+    resumed = CliRunner().invoke(main, [*args, "--chunk-rows", "10", "--resume"])
+    assert resumed.exit_code == 0 and "20 rows were already done" in resumed.stderr
