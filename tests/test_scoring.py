@@ -161,7 +161,11 @@ def test_cli_score_reports_bad_rows_and_keeps_stdout_clean(tiny_model_dir, tmp_p
         ("missing", ["--text-col", "text"], "input file not found"),
         ("csv", ["--text-col", "abstract"], "the input has: id, title, description, budget"),
         ("latin1", ["--text-col", "text", "--encoding", "utf-8"], "pass the file's encoding"),
-        ("csv", ["--text-col", "title", "--id-col", "nope"], "id column 'nope' (--id-col) not found"),
+        (
+            "csv",
+            ["--text-col", "title", "--id-col", "nope"],
+            "id column 'nope' (--id-col) not found",
+        ),
         ("weird", ["--text-col", "text"], "cannot tell the format"),
     ],
 )

@@ -197,12 +197,12 @@ def test_recipe_files_round_trip_and_typos_are_refused(tmp_path):
 
 
 def test_train_drops_evaluation_texts_by_content(toy_data_file, monkeypatch):
-    import sdg_align.training as training
+    import sdg_align.training.assemble as assemble
     from sdg_align.data import content_keys
 
     first = json.loads(toy_data_file.read_text().splitlines()[0])["text"]
     monkeypatch.setattr(
-        training, "evaluation_keys", lambda: (set(content_keys(first.upper() + "!")), [])
+        assemble, "evaluation_keys", lambda: (set(content_keys(first.upper() + "!")), [])
     )
     messages: list[str] = []
     config = TrainingConfig(sources=[str(toy_data_file)])

@@ -1,0 +1,59 @@
+"""The data a recipe names: its sources loaded and weighed, evaluation texts dropped, duplicates merged.
+
+Separate from the optimisation so scripts can inspect or reuse exactly the texts a recipe trains on
+(``scripts/eval_pooling.py``, ``scripts/train_default.py``).
+"""
+
+from __future__ import annotations
+
+from ..data import (
+    LabelledSet,
+    check_trainable,
+    drop_evaluation_texts,
+    evaluation_keys,
+    load_source,
+    merge_duplicates,
+)
+from .config import TrainingConfig
+from .result import Progress, stderr_log
+
+
+def assemble_training_data(config: TrainingConfig, *, log: Progress = stderr_log) -> LabelledSet:
+    """Load the recipe's sources, weigh them, drop evaluation texts and merge duplicates."""
+    from dataclasses import replace
+
+    labelled = LabelledSet()
+    for name in config.sources:
+        part = load_source(name, text_col=config.text_col, sdgs_col=config.sdgs_col)
+        weight = config.source_weights.get(name, 1.0)
+        if weight != 1.0 or config.implied_negative_weight is not None:
+            part.examples = [
+                replace(
+                    e,
+                    weight=e.weight * weight,
+                    implied_negative_weight=(
+                        config.implied_negative_weight
+                        if config.implied_negative_weight is not None and e.implied_negative_weight
+                        else e.implied_negative_weight
+                    ),
+                )
+                for e in part.examples
+            ]
+        log(
+            f"{name}: {len(part)} examples"
+            + (f" (weight {weight:g})" if weight != 1.0 else "")
+            + (f", {len(part.problems)} notes" if part.problems else "")
+        )
+        for problem in part.problems[:10]:
+            log(f"  {problem}")
+        labelled.examples.extend(part.examples)
+    check_trainable(labelled)
+    if config.exclude_evaluation_texts:
+        keys, missing = evaluation_keys()
+        if missing:
+            log(f"evaluation-only sets not present, so not excluded: {', '.join(missing)}")
+        labelled = drop_evaluation_texts(labelled, keys)
+    merged, report = merge_duplicates(labelled)
+    for line in merged.problems:
+        log(line)
+    return merged
