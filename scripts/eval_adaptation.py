@@ -14,6 +14,12 @@ without the domain's own texts). The texts to label are picked at random (one ru
 the review picker (``sdg-align review``; one run per seed, the seed changing folds, replay and
 batch order).
 
+The simulation is honest only with a base model that never saw the domain: the default recipe
+trains on every named source, so use ``--model`` with a model trained from a recipe without the
+domain's source (or one whose folder records its training texts, which the pool then leaves out).
+The script warns when the base model's recipe names the domain's source and no record says which
+texts it learned.
+
 ``--tune`` is for choosing the protocol's defaults without touching a test set: the held-out part
 stays unused, the domain's figures come from another part of its training-side texts and the
 general figures from the corpus's validation split. ``--variant NAME:field=value,...`` runs a
@@ -66,8 +72,12 @@ def load_domain(name: str) -> LabelledSet:
     return LabelledSet([e for e in labelled.examples if e.split not in ("test", "eval-only")])
 
 
-def replay_sources(model: Path, domain: str) -> tuple[list[str], str]:
-    """The base model's recipe's sources (else the default recipe's), without the domain's."""
+def replay_sources(model: Path, domain: str) -> tuple[list[str], str, bool]:
+    """The base model's recipe's sources (else the default recipe's), without the domain's.
+
+    The flag says whether that recipe trains on the domain's source: then the base model has seen
+    the domain (unless it records its training texts, which the pool then leaves out).
+    """
     recipe = model / TRAINING_CONFIG_FILE
     where = "the base model's training_config.yaml"
     if not recipe.is_file():
@@ -76,7 +86,8 @@ def replay_sources(model: Path, domain: str) -> tuple[list[str], str]:
     source = domain.split(":")[0]
     # A language of the corpus: the corpus stays in the replay, its texts in that language do
     # not enter the pool of the domain's training picks anyway (replay draws across the corpus).
-    return [s for s in sources if s != source or source == "corpus"], where
+    kept = [s for s in sources if s != source or source == "corpus"]
+    return kept, where, source in sources
 
 
 def macro(block: dict[str, Any]) -> dict[str, float]:
@@ -188,7 +199,15 @@ def main() -> None:
         + ", ".join(f"{k} {len(v)}" for k, v in sets.items()),
         file=sys.stderr,
     )
-    replay, replay_from = replay_sources(model, args.domain)
+    replay, replay_from, base_saw_source = replay_sources(model, args.domain)
+    if base_saw_source and record is None:
+        print(
+            f"WARNING: the base model's recipe ({replay_from}) trains on {args.domain.split(':')[0]}"
+            " and the model records no training texts, so the domain's texts may be ones it "
+            "learned: the figures then measure re-learning, not adaptation. Use a base model "
+            "trained without that source (or one that records its training texts).",
+            file=sys.stderr,
+        )
 
     # ---- the base model, and the picks the review would make from its probabilities
     t0 = time.time()
@@ -283,6 +302,7 @@ def main() -> None:
                     **{name: len(s) for name, s in sets.items()},
                 },
                 "base_training_texts": trained_note,
+                "base_recipe_has_domain_source": base_saw_source,
                 "replay_sources": replay,
                 "replay_sources_from": replay_from,
                 "defaults": {
