@@ -1,0 +1,125 @@
+"""Print the README's accuracy tables (Markdown) from measured results; nothing is re-measured.
+
+    python scripts/accuracy_tables.py [--model-results results/sdg-align-base_eval.json]
+
+Reads the saved default model's evaluations (written by scripts/train_default.py), the previous
+default model's evaluations on the same sets (results/previous_model_eval.json, from
+`sdg-align evaluate runs/previous-model SETS --json`) and the zero-shot baseline
+(results/zero_shot_baseline.json). Sets a file lacks are shown as "-".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "results"
+
+
+def _load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def _macro(block: dict[str, Any] | None, key: str) -> str:
+    return f"{block['macro'][key]:.3f}" if block else "-"
+
+
+def overview(model: dict, previous: dict, baseline: dict) -> str:
+    rows = [
+        "| evaluation set | texts | macro P | macro R | **macro F1** | micro F1 "
+        "| previous model P / R / F1 | zero-shot baseline F1 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, block in model.items():
+        old = previous.get(name)
+        old_text = (
+            " / ".join(_macro(old, key) for key in ("precision", "recall", "f1")) if old else "-"
+        )
+        rows.append(
+            f"| {name} | {block['samples']} | {_macro(block, 'precision')} | "
+            f"{_macro(block, 'recall')} | **{_macro(block, 'f1')}** | "
+            f"{block['micro']['f1']:.3f} | {old_text} | {_macro(baseline.get(name), 'f1')} |"
+        )
+    return "\n".join(rows)
+
+
+def operating_points(model: dict) -> str:
+    rows = [
+        "| evaluation set | precise P / R / F1 | balanced P / R / F1 | broad P / R / F1 |",
+        "|---|---|---|---|",
+    ]
+    for name, block in model.items():
+        points = block.get("operating_points", {})
+        cells = [
+            " / ".join(_macro(points.get(point), key) for key in ("precision", "recall", "f1"))
+            for point in ("precise", "balanced", "broad")
+        ]
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def per_sdg(model: dict, sets: list[str]) -> str:
+    present = [name for name in sets if name in model]
+    rows = [
+        "| SDG | " + " | ".join(f"{name} F1 (P / R, support)" for name in present) + " |",
+        "|---|" + "---|" * len(present),
+    ]
+    for index in range(17):
+        row = model[present[0]]["per_sdg"][index]
+        cells = []
+        for name in present:
+            r = model[name]["per_sdg"][index]
+            cells.append(
+                f"{r['f1']:.2f} ({r['precision']:.2f} / {r['recall']:.2f}, {r['support']})"
+                if r["support"]
+                else "- (0)"
+            )
+        rows.append(f"| {row['sdg']} {row['name']} | " + " | ".join(cells) + " |")
+    rows.append(
+        "| **macro** | " + " | ".join(f"**{_macro(model[n], 'f1')}**" for n in present) + " |"
+    )
+    return "\n".join(rows)
+
+
+def breakdown(model: dict, name: str, attribute: str) -> str:
+    groups = model.get(name, {}).get(f"by_{attribute}", {})
+    rows = [
+        f"| {attribute} | texts | macro P | macro R | macro F1 | micro F1 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for value, block in groups.items():
+        rows.append(
+            f"| {value} | {block['samples']} | {_macro(block, 'precision')} | "
+            f"{_macro(block, 'recall')} | {_macro(block, 'f1')} | {block['micro']['f1']:.3f} |"
+        )
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--model-results", type=Path, default=RESULTS / "sdg-align-base_eval.json"
+    )
+    args = parser.parse_args()
+    model = _load(args.model_results).get("evaluations", {})
+    previous = _load(RESULTS / "previous_model_eval.json")
+    baseline = _load(RESULTS / "zero_shot_baseline.json").get("evaluations", {})
+    print(overview(model, previous, baseline), end="\n\n")
+    print(operating_points(model), end="\n\n")
+    print(per_sdg(model, ["corpus-test", "real-test", "dpga-test", "oro-gold"]), end="\n\n")
+    for name in ("corpus-test", "parallel-test", "real-test"):
+        for attribute in ("lang", "length"):
+            if model.get(name, {}).get(f"by_{attribute}"):
+                print(f"{name} by {attribute}:\n\n" + breakdown(model, name, attribute), end="\n\n")
+    swiss = model.get("swisstext-test", {}).get("shared_task")
+    if swiss:
+        print("swisstext-test shared task:", json.dumps(swiss))
+
+
+if __name__ == "__main__":
+    main()
