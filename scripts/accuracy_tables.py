@@ -102,9 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--model-results", type=Path, default=RESULTS / "sdg-align-base_eval.json"
-    )
+    parser.add_argument("--model-results", type=Path, default=RESULTS / "sdg-align-base_eval.json")
     args = parser.parse_args()
     model = _load(args.model_results).get("evaluations", {})
     previous = _load(RESULTS / "previous_model_eval.json")

@@ -20,11 +20,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from sdg_align.data import EVALUATION_SOURCES, LabelledSet, load_source, shared_data_dir  # noqa: E402
+from sdg_align.decisions import choose_thresholds  # noqa: E402
 from sdg_align.evaluation import format_metrics_table, multilabel_metrics  # noqa: E402
 from sdg_align.labels import NUM_SDGS, load_reference  # noqa: E402
 from sdg_align.modeling import SDGClassifier  # noqa: E402
 from sdg_align.runtime import configure_threads  # noqa: E402
-from sdg_align.training import best_thresholds  # noqa: E402
 
 
 def sdg_scores(encoder: SDGClassifier, texts: list[str], titles: dict[str, str]) -> np.ndarray:
@@ -49,8 +49,11 @@ def main() -> None:
             continue
         tuning.extend(part.where(split="dev") if name == "corpus" else part)
     scores = sdg_scores(encoder, tuning.texts(), titles)
-    mask = np.stack([e.known_mask() for e in tuning.examples])
-    thresholds = np.array(best_thresholds(scores, tuning.label_matrix(), mask))
+    # F1-best per SDG on labels known for certain, each source weighing the same (as training does)
+    chosen = choose_thresholds(
+        scores, tuning.label_matrix(), tuning.certain_mask(), tuning.sources()
+    )
+    thresholds = np.array(chosen["balanced"])
     print(f"thresholds tuned on {len(tuning)} training-side texts", file=sys.stderr)
 
     results = {
@@ -66,7 +69,9 @@ def main() -> None:
             print(f"skipping {name}: {exc}", file=sys.stderr)
             continue
         predicted = sdg_scores(encoder, evaluation_set.texts(), titles) >= thresholds
-        metrics = multilabel_metrics(evaluation_set.label_matrix(), predicted)
+        metrics = multilabel_metrics(
+            evaluation_set.label_matrix(), predicted, evaluation_set.certain_mask()
+        )
         results["evaluations"][name] = metrics
         print(
             format_metrics_table(
