@@ -51,6 +51,18 @@ def model_option(func: F) -> F:
     )(func)
 
 
+def input_format_option(func: F) -> F:
+    """``--format`` of an input file, for files whose extension does not tell (or stdin: csv)."""
+    from ..tables import FORMATS
+
+    return click.option(
+        "--format",
+        "in_format",
+        type=click.Choice(FORMATS),
+        help="Input format, when the extension does not tell (stdin: csv).",
+    )(func)
+
+
 def quiet_option(func: F) -> F:
     return click.option("-q", "--quiet", is_flag=True, help="No progress bar on stderr.")(func)
 

@@ -11,12 +11,13 @@ import click
 import pandas as pd
 
 from ..errors import DataError
-from ..tables import FORMATS, read_table, write_table, write_text
+from ..tables import read_table, write_table, write_text
 from ._common import (
     backend_option,
     check_dialect_options,
     dialect_options,
     friendly_errors,
+    input_format_option,
     model_option,
     quiet_option,
     tags_option,
@@ -41,12 +42,7 @@ RAW_TEXT_COLUMNS = ("title", "description")
 )
 @click.option("--id-col", help="Column naming projects in errors and tables (default: project_id).")
 @click.option("--title-col", help="Column with project titles for the tables (default: title).")
-@click.option(
-    "--format",
-    "in_format",
-    type=click.Choice(FORMATS),
-    help="Input format, when the extension does not tell (stdin: csv by default).",
-)
+@input_format_option
 @dialect_options
 @model_option
 @tags_option

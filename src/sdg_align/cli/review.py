@@ -6,7 +6,7 @@ from collections import Counter
 
 import click
 
-from ._common import friendly_errors, model_option, quiet_option
+from ._common import friendly_errors, input_format_option, model_option, quiet_option
 
 
 @click.command()
@@ -27,12 +27,7 @@ from ._common import friendly_errors, model_option, quiet_option
     multiple=True,
     help="Text column(s) shown to the reviewer (default: title and description, else text).",
 )
-@click.option(
-    "--format",
-    "in_format",
-    type=click.Choice(["csv", "tsv", "jsonl", "parquet", "xlsx"]),
-    help="Input format, when the extension does not tell.",
-)
+@input_format_option
 @model_option
 @quiet_option
 @friendly_errors

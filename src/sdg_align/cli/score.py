@@ -11,6 +11,7 @@ from ._common import (
     check_dialect_options,
     dialect_options,
     friendly_errors,
+    input_format_option,
     model_option,
     quiet_option,
     tags_option,
@@ -33,12 +34,7 @@ from ._common import (
     help="Text column; repeat to join several (e.g. title and description). Default: text.",
 )
 @click.option("--id-col", help="Column that names each row in error reports.")
-@click.option(
-    "--format",
-    "in_format",
-    type=click.Choice(["csv", "tsv", "jsonl", "parquet", "xlsx"]),
-    help="Input format, when the extension does not tell.",
-)
+@input_format_option
 @click.option(
     "--output-format",
     "out_format",
