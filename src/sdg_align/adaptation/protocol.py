@@ -30,7 +30,15 @@ from ..training.loop import (
 from ..training.result import Progress, TrainingResult
 from ..window_cache import FrozenStates, all_logits
 from .replay import replay_sample
-from .rules import apply_rule, assign_folds, base_rule, cross_fitted_rules, fit_rule, take_rows
+from .rules import (
+    apply_rule,
+    assign_folds,
+    base_rule,
+    cross_fitted_rules,
+    fit_rule,
+    tags_by_fold,
+    take_rows,
+)
 
 
 def adapt(
@@ -110,10 +118,7 @@ def adapt(
             if refit
             else dict.fromkeys(range(folds_count), base)
         )
-        tags = np.zeros(oof.shape, dtype=bool)
-        for fold, rule in rules.items():
-            inside = np.flatnonzero(folds == fold)
-            tags[inside] = rule.tags(oof[inside])
+        tags = tags_by_fold(oof, folds, rules)
         user = multilabel_metrics(pool.label_matrix(), tags[:n], pool.certain_mask())
         general = (
             multilabel_metrics(replay.label_matrix(), tags[n:], replay.certain_mask())

@@ -111,13 +111,23 @@ def cross_fitted_tags(
     min_positives: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Probabilities and tags of each fold from a rule fitted on the other folds only."""
+    rules = cross_fitted_rules(logits, labelled, folds, base, min_positives)
     probs = np.zeros_like(logits, dtype=np.float64)
-    tags = np.zeros(logits.shape, dtype=bool)
-    for fold, rule in cross_fitted_rules(logits, labelled, folds, base, min_positives).items():
+    for fold, rule in rules.items():
         inside = np.flatnonzero(folds == fold)
         probs[inside] = rule.probabilities(logits[inside])
+    return probs, tags_by_fold(logits, folds, rules)
+
+
+def tags_by_fold(
+    logits: np.ndarray, folds: np.ndarray, rules: dict[int, DecisionRule]
+) -> np.ndarray:
+    """The tags of each fold's rows under that fold's rule."""
+    tags = np.zeros(logits.shape, dtype=bool)
+    for fold, rule in rules.items():
+        inside = np.flatnonzero(folds == fold)
         tags[inside] = rule.tags(logits[inside])
-    return probs, tags
+    return tags
 
 
 def take_rows(labelled: LabelledSet, rows: Sequence[int]) -> LabelledSet:
