@@ -31,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from sdg_align.data import Example, LabelledSet, split_holdout  # noqa: E402
+from sdg_align.data import Example, LabelledSet  # noqa: E402
 from sdg_align.decisions import (  # noqa: E402
     balanced_macro_f1,
     calibrate,
@@ -42,7 +42,7 @@ from sdg_align.evaluation import multilabel_metrics  # noqa: E402
 from sdg_align.modeling import SDGClassifier  # noqa: E402
 from sdg_align.pooling import POOLINGS, pool_texts  # noqa: E402
 from sdg_align.runtime import configure_threads  # noqa: E402
-from sdg_align.training import TrainingConfig, assemble_training_data  # noqa: E402
+from sdg_align.training import TrainingConfig, assemble_training_data, split_like_training  # noqa: E402
 
 
 def joined_texts(examples: list[Example], count: int, seed: int) -> list[Example]:
@@ -92,12 +92,7 @@ def main() -> None:
     args.output = args.output or str(ROOT / "results" / "eval_pooling.json")
     config = TrainingConfig.from_file(args.config)
     labelled = assemble_training_data(config, log=lambda m: None)
-    _train, dev, _test = split_holdout(
-        labelled,
-        validation_fraction=config.validation_fraction,
-        test_fraction=config.test_fraction,
-        seed=config.seed,
-    )
+    _train, dev, _test = split_like_training(labelled, config)
     rng = random.Random(1)
     order = list(range(len(dev)))
     rng.shuffle(order)

@@ -19,9 +19,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from sdg_align.data import split_holdout  # noqa: E402
 from sdg_align.trained_texts import TrainedTexts  # noqa: E402
-from sdg_align.training import TRAINING_CONFIG_FILE, TrainingConfig, assemble_training_data  # noqa: E402
+from sdg_align.training import (  # noqa: E402
+    TRAINING_CONFIG_FILE,
+    TrainingConfig,
+    assemble_training_data,
+    split_like_training,
+)
 
 
 def main() -> None:
@@ -32,12 +36,7 @@ def main() -> None:
     args = parser.parse_args()
     config = TrainingConfig.from_file(args.model / TRAINING_CONFIG_FILE)
     labelled = assemble_training_data(config)
-    train_set, dev_set, _test = split_holdout(
-        labelled,
-        validation_fraction=config.validation_fraction,
-        test_fraction=config.test_fraction,
-        seed=config.seed,
-    )
+    train_set, dev_set, _test = split_like_training(labelled, config)
     expected = json.loads((args.model / "metrics.json").read_text())["sizes"]
     found = {"train": len(train_set), "validation": len(dev_set)}
     if any(found[key] != expected[key] for key in found):

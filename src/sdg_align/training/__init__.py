@@ -15,7 +15,7 @@ The names below are the package's public interface; scripts and the CLI import t
 
 from __future__ import annotations
 
-from .assemble import assemble_training_data
+from .assemble import assemble_training_data, split_like_training
 from .config import (
     DEFAULT_INIT,
     TRAINING_CONFIG_FILE,
@@ -45,6 +45,7 @@ __all__ = [
     "TrainingConfig",
     "TrainingResult",
     "assemble_training_data",
+    "split_like_training",
     "base_model_folder",
     "compare_with_base",
     "continue_from",

@@ -13,6 +13,7 @@ from ..data import (
     evaluation_keys,
     load_source,
     merge_duplicates,
+    split_holdout,
 )
 from .config import TrainingConfig
 from .result import Progress, stderr_log
@@ -57,3 +58,16 @@ def assemble_training_data(config: TrainingConfig, *, log: Progress = stderr_log
     for line in merged.problems:
         log(line)
     return merged
+
+
+def split_like_training(
+    labelled: LabelledSet, config: TrainingConfig
+) -> tuple[LabelledSet, LabelledSet, LabelledSet]:
+    """Train, validation and test parts exactly as training splits them (the recipe's fractions
+    and seed), so scripts can find the texts a model learned from or was tuned on."""
+    return split_holdout(
+        labelled,
+        validation_fraction=config.validation_fraction,
+        test_fraction=config.test_fraction,
+        seed=config.seed,
+    )

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..data import LabelledSet, check_trainable, split_holdout
+from ..data import LabelledSet, check_trainable
 from ..decisions import (
     balanced_macro_f1,
     calibrate,
@@ -29,6 +29,7 @@ from ..errors import DataError
 from ..evaluation import metrics_from_probs
 from ..modeling.network import SDGClassifier
 from ..window_cache import FrozenStates, all_logits, build_cache
+from .assemble import split_like_training
 from .config import TrainingConfig, uses_adaptation
 from .loop import (
     FitRun,
@@ -67,12 +68,7 @@ def train(
 
         return adapt(labelled, config, progress=progress, log=log, frozen=frozen)
 
-    train_set, dev_set, test_set = split_holdout(
-        labelled,
-        validation_fraction=config.validation_fraction,
-        test_fraction=config.test_fraction,
-        seed=config.seed,
-    )
+    train_set, dev_set, test_set = split_like_training(labelled, config)
     if len(dev_set) == 0:
         raise DataError("the validation set is empty: raise --validation-fraction")
     sizes = {"train": len(train_set), "validation": len(dev_set), "test": len(test_set)}
