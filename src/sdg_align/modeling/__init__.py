@@ -2,6 +2,7 @@
 
 - :mod:`.config`: what a model folder says about itself (``ModelConfig``), the default model
 - :mod:`.windows`: tokenizer and overlapping token windows (no torch)
+- :mod:`.script_subset`: a quick-to-load, exact subset of a large multilingual tokenizer
 - :mod:`.classifier`: :class:`Classifier`, inference and decisions on any backend (no torch)
 - :mod:`.network`: the PyTorch network and :class:`SDGClassifier` (training, saving, int8)
 - :mod:`.backends`: :func:`load_classifier`, the one place a backend is chosen

@@ -2,8 +2,8 @@
 
 - ``onnx`` (default): the float32 network in ONNX Runtime. Exported once per model into the cache
   (keyed by the model's weights hash, never by a folder name); afterwards a classifier is loaded
-  without importing torch or transformers: config, tokenizer and evidence from the model folder,
-  the network and the word-embedding table from the cache.
+  without importing torch or transformers: config, tokenizer (its cached script subset, same ids)
+  and evidence from the model folder, the network and the word-embedding table from the cache.
 - ``float32``: the same network in PyTorch.
 - ``int8``: PyTorch with most encoder layers quantised (faster, about 1 macro-F1 point less
   accurate; see README "Backends and accuracy").
@@ -53,7 +53,7 @@ def onnx_classifier(folder: Path) -> Classifier:
     runner = OnnxRunner.open_or_rebuild(entry, rebuild=export)
     return Classifier(
         config,
-        folder_tokenizer(folder),
+        folder_tokenizer(folder, fast=True),  # the quick-to-load subset, same ids
         runner,
         extras=load_extras(folder),
         source_dir=folder,
