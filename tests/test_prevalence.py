@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from sdg_align.decisions import error_rates
 from sdg_align.errors import ModelError
 from sdg_align.profile.error_rates import ErrorRates, load_error_rates
 from sdg_align.profile.prevalence import METHODS, estimate_prevalence
@@ -186,3 +187,82 @@ def test_a_model_without_rates_for_the_tags_profiles_uncorrected(
     assert found is None and "no error rates for the 'precise' tags (it has: balanced)" in warning
     found, warning = error_rates_for_model(unrated_model_dir)
     assert found is None and "has no error_rates.json" in warning
+
+
+def _two_sources(first_tp: int, second_tp: int) -> dict:
+    """Validation counts pooled from two sources of 100 positives and 100 negatives each."""
+
+    def block(tp: int) -> dict:
+        return {
+            "positives": [100] * 17,
+            "negatives": [100] * 17,
+            "true_positives": [tp] * 17,
+            "false_positives": [5] * 17,
+            "mean_probability_positives": [tp / 100] * 17,
+            "mean_probability_negatives": [0.05] * 17,
+        }
+
+    pooled = {
+        "positives": [200] * 17,
+        "negatives": [200] * 17,
+        "true_positives": [first_tp + second_tp] * 17,
+        "false_positives": [10] * 17,
+        "mean_probability_positives": [(first_tp + second_tp) / 200] * 17,
+        "mean_probability_negatives": [0.05] * 17,
+        "by_source": {"corpus": block(first_tp), "registry": block(second_tp)},
+    }
+    return {"version": 1, "texts": 400, "operating_points": {"balanced": pooled}}
+
+
+def test_error_rates_keep_counts_per_source_that_add_up():
+    rng = np.random.default_rng(0)
+    probs = rng.random((60, 17))
+    y = rng.random((60, 17)) < 0.3
+    sources = ["corpus"] * 40 + ["registry"] * 20
+    data = error_rates(probs, y, np.ones_like(probs), {"balanced": [0.5] * 17}, sources)
+    block = data["operating_points"]["balanced"]
+    parts = block["by_source"]
+    assert sorted(parts) == ["corpus", "registry"]
+    for key in ("positives", "negatives", "true_positives", "false_positives"):
+        assert np.add(parts["corpus"][key], parts["registry"][key]).tolist() == block[key]
+    one_source = error_rates(probs, y, np.ones_like(probs), {"balanced": [0.5] * 17}, ["a"] * 60)
+    assert "by_source" not in one_source["operating_points"]["balanced"]
+
+
+def test_rates_that_differ_between_sources_widen_the_interval():
+    same = ErrorRates.from_dict(_two_sources(60, 60))
+    apart = ErrorRates.from_dict(_two_sources(95, 25))  # same pooled recall, 0.95 vs 0.25
+    for method in ("acc", "pacc"):
+        (_, same_neg), (_, same_pos) = same.anchor_counts(method)
+        (_, apart_neg), (_, apart_pos) = apart.anchor_counts(method)
+        assert same_pos == pytest.approx(200) and same_neg == pytest.approx(200)  # no spread
+        assert (apart_pos < 10).all() and apart_neg == pytest.approx(200)
+    y, tags, probs = portfolio(500, SHARES, recall=0.6)
+    narrow = estimate_prevalence(tags, probs, same, method="acc", draws=2000)
+    wide = estimate_prevalence(tags, probs, apart, method="acc", draws=2000)
+    assert narrow.estimate == pytest.approx(wide.estimate)  # the same pooled rates
+    width, narrow_width = wide.high - wide.low, narrow.high - narrow.low
+    assert np.all(width >= narrow_width - 1e-9)
+    assert np.all(width[:2] > 2 * narrow_width[:2])  # where the share is large, much wider
+    assert wide.low[0] < 0.4 < wide.high[0]
+
+
+def test_a_malformed_by_source_is_one_clear_error():
+    document = _two_sources(60, 60)
+    document["operating_points"]["balanced"]["by_source"] = ["corpus"]
+    with pytest.raises(ModelError, match="by_source"):
+        ErrorRates.from_dict(document)
+    document["operating_points"]["balanced"]["by_source"] = {"corpus": {"positives": [1]}}
+    with pytest.raises(ModelError, match="source corpus"):
+        ErrorRates.from_dict(document)
+
+
+def test_the_report_says_when_the_interval_allows_for_other_kinds_of_text():
+    from sdg_align.report.format import correction_sentence
+
+    settings = ErrorRates.from_dict(_two_sources(60, 60)).to_settings()
+    assert settings["validation_sources"] == ["corpus", "registry"]
+    sentence = correction_sentence({"prevalence": {**settings, "method": "pacc"}})
+    assert sentence is not None and "differ between 2 kinds of validation text" in sentence
+    pooled = correction_sentence({"prevalence": {**rates().to_settings(), "method": "pacc"}})
+    assert pooled is not None and "written like those validation texts" in pooled

@@ -222,45 +222,69 @@ def error_rates(
     y_true: np.ndarray,
     certain: np.ndarray,
     points: Mapping[str, Sequence[float]],
+    sources: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """How often the model's tags are right, per operating point and SDG, on validation texts.
 
     Stored in the model folder (``error_rates.json``) so a portfolio profile can correct its
     counts for the model's own misses and false alarms (quantification: adjusted counts). Raw counts
     are kept, not only rates, so the uncertainty of each rate can be carried into an interval.
+    With ``sources`` (one name per text) the same counts are kept per source under ``by_source``:
+    how much the rates differ between kinds of text is the part of their uncertainty that a new
+    portfolio, written in yet another style, inherits.
     """
     result: dict[str, Any] = {
         "version": 1,
         "texts": int(len(probs)),
         "operating_points": {},
     }
+    names = sorted(set(sources)) if sources is not None else []
     for name, thresholds in points.items():
-        tagged = probs >= np.asarray(thresholds)[None, :]
-        block: dict[str, list[Any]] = {
-            key: []
-            for key in (
-                "positives",
-                "negatives",
-                "true_positives",
-                "false_positives",
-                "mean_probability_positives",
-                "mean_probability_negatives",
-            )
-        }
-        for k in range(NUM_SDGS):
-            rows = certain[:, k] > 0
-            truth = y_true[rows, k] > 0
-            guess = tagged[rows, k]
-            p = probs[rows, k]
-            block["positives"].append(int(truth.sum()))
-            block["negatives"].append(int((~truth).sum()))
-            block["true_positives"].append(int((truth & guess).sum()))
-            block["false_positives"].append(int((~truth & guess).sum()))
-            block["mean_probability_positives"].append(
-                round(float(p[truth].mean()), 6) if truth.any() else None
-            )
-            block["mean_probability_negatives"].append(
-                round(float(p[~truth].mean()), 6) if (~truth).any() else None
-            )
+        block: dict[str, Any] = dict(_error_counts(probs, y_true, certain, thresholds))
+        if len(names) > 1:
+            where = np.asarray(sources)
+            block["by_source"] = {
+                source: _error_counts(
+                    probs[where == source],
+                    y_true[where == source],
+                    certain[where == source],
+                    thresholds,
+                )
+                for source in names
+            }
         result["operating_points"][name] = block
     return result
+
+
+def _error_counts(
+    probs: np.ndarray, y_true: np.ndarray, certain: np.ndarray, thresholds: Sequence[float]
+) -> dict[str, list[Any]]:
+    """Per SDG: positives, negatives, tagged ones of each, and each class's mean probability."""
+    tagged = probs >= np.asarray(thresholds)[None, :]
+    block: dict[str, list[Any]] = {
+        key: []
+        for key in (
+            "positives",
+            "negatives",
+            "true_positives",
+            "false_positives",
+            "mean_probability_positives",
+            "mean_probability_negatives",
+        )
+    }
+    for k in range(NUM_SDGS):
+        rows = certain[:, k] > 0
+        truth = y_true[rows, k] > 0
+        guess = tagged[rows, k]
+        p = probs[rows, k]
+        block["positives"].append(int(truth.sum()))
+        block["negatives"].append(int((~truth).sum()))
+        block["true_positives"].append(int((truth & guess).sum()))
+        block["false_positives"].append(int((~truth & guess).sum()))
+        block["mean_probability_positives"].append(
+            round(float(p[truth].mean()), 6) if truth.any() else None
+        )
+        block["mean_probability_negatives"].append(
+            round(float(p[~truth].mean()), 6) if (~truth).any() else None
+        )
+    return block

@@ -38,6 +38,32 @@ class ErrorRates:
     mean_probability_negatives: np.ndarray
     source: str = ""  # where the counts come from, for the report
     thresholds: np.ndarray | None = None  # the operating point's thresholds, to check the tags
+    by_source: tuple[ErrorRates, ...] = ()  # the same counts per kind of validation text
+    kind: str = ""  # in ``by_source``: the validation source these counts are of
+
+    def anchor_counts(self, method: str) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        """(hits, size) of the low and the high anchor of ``acc`` or ``pacc``, per SDG.
+
+        The size is the number of validation texts, shrunk where the rate differs between the
+        validation sources more than counting noise explains: a portfolio is written in a style of
+        its own, so its rate can differ from the pooled one as much as one source's does from
+        another's. A mean probability is counted like a proportion (its largest variance).
+        """
+        if method == "acc":
+            low, high = self.false_positive_rate, self.true_positive_rate
+        else:
+            low, high = self.mean_probability_negatives, self.mean_probability_positives
+        sizes = (self.negatives, self.positives)
+        result = []
+        for index, (rate, size) in enumerate(zip((low, high), sizes, strict=True)):
+            size = np.asarray(size, dtype=float)
+            if len(self.by_source) > 1:
+                parts = [s.anchor_counts(method)[index] for s in self.by_source]
+                part_rates = np.array([_rate(h, n) for h, n in parts])
+                part_sizes = np.array([n for _h, n in parts])
+                size = np.minimum(size, spread_size(rate, size, part_rates, part_sizes))
+            result.append((np.nan_to_num(rate) * size, size))
+        return tuple(result)
 
     @property
     def true_positive_rate(self) -> np.ndarray:
@@ -70,11 +96,27 @@ class ErrorRates:
             arrays["false_positives"] > arrays["negatives"]
         ):
             raise ModelError(f"{name}: more tagged texts than texts for some SDG")
+        by_source = block.get("by_source") or {}
+        if not isinstance(by_source, dict):
+            raise ModelError(f"{name}: 'by_source' must map source names to counts")
+        parts = tuple(
+            replace(
+                cls.from_dict(
+                    {"version": 1, "operating_points": {operating_point: counts}},
+                    operating_point,
+                    source=f"{name} (source {part})",
+                ),
+                kind=str(part),
+            )
+            for part, counts in sorted(by_source.items())
+        )
         return cls(
-            operating_point=operating_point,
-            texts=int(data.get("texts", 0)),
-            source=source,
+            operating_point,
+            int(data.get("texts", 0)),
             **arrays,
+            source=source,
+            by_source=parts,
+            kind="",
         )
 
     def to_settings(self) -> dict[str, Any]:
@@ -83,7 +125,38 @@ class ErrorRates:
             "operating_point": self.operating_point,
             "validation_texts": self.texts,
             "source": self.source or None,
+            "validation_sources": [part.kind for part in self.by_source],
         }
+
+
+def spread_size(
+    rate: np.ndarray, size: np.ndarray, part_rates: np.ndarray, part_sizes: np.ndarray
+) -> np.ndarray:
+    """The sample size whose binomial variance equals a new source's predictive variance.
+
+    ``part_rates``/``part_sizes`` (sources, 17) are the rate and size per source. The
+    between-source variance is the DerSimonian-Laird moment estimate: what the size-weighted spread
+    of the per-source rates holds beyond counting noise. A new kind of text then has the rate's
+    counting variance plus that. An SDG with no spread (or fewer than two sources with texts)
+    keeps its size.
+    """
+    rate = np.nan_to_num(rate)
+    base = rate * (1 - rate)
+    seen = (part_sizes > 0) & np.isfinite(part_rates)
+    weights = np.where(seen, part_sizes, 0.0)
+    total = weights.sum(axis=0)
+    deviations = np.where(seen, part_rates - rate[None, :], 0.0)
+    q = (weights * deviations**2).sum(axis=0)
+    groups = seen.sum(axis=0)
+    scale = total - np.divide(
+        (weights**2).sum(axis=0), total, out=np.zeros_like(total), where=total > 0
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        between = np.maximum(q - (groups - 1) * base, 0.0) / scale
+        variance = between + base / (np.maximum(size, 0) + 1)
+        effective = base / variance - 1
+    usable = (groups > 1) & (scale > 0) & (base > 0) & np.isfinite(effective)
+    return np.where(usable, np.clip(effective, 1.0, None), size)
 
 
 def _rate(part: np.ndarray, whole: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ from ..labels import SDG_NUMBERS
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 PROB_COLS: tuple[str, ...] = tuple(f"p_sdg{n}" for n in SDG_NUMBERS)
 SCORED_COLS: tuple[str, ...] = ("sdgs", *PROB_COLS)
 ALL_LABEL = "All projects"
@@ -151,7 +151,8 @@ FIGURES: dict[str, tuple[str, str]] = {
         "corrected",
         "95% interval of `prevalence`: it carries both the group's sampling noise (projects "
         "resampled, with one unseen project so that small groups stay honest) and the "
-        "uncertainty of the model's error rates (drawn from their Beta posteriors).",
+        "uncertainty of the model's error rates (drawn from their Beta posteriors, wider where "
+        "the rates differ between the kinds of validation text).",
     ),
     "period_prevalences": ("corrected", "`prevalence` of the SDG in each period (year)."),
     "prevalence_slope": (

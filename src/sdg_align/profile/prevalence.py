@@ -17,7 +17,9 @@ Every estimate is clipped to [0, 1]. Its 95% interval is the 2.5th and 97.5th pe
 Carlo draws that carry both sources of doubt: the portfolio's sampling noise (its projects
 resampled by a Bayesian bootstrap with one unseen project, :func:`mean_draws`, because an ordinary
 bootstrap of a few projects that all lack an SDG can only ever say 0%) and the uncertainty of the
-error rates (each rate drawn from its Beta posterior given the validation counts).
+error rates (each rate drawn from its Beta posterior given the validation counts, with fewer
+effective counts where the rates differ between the validation sources: a portfolio's own style of
+text moves its rates too).
 """
 
 from __future__ import annotations
@@ -105,21 +107,14 @@ def anchors(method: str, rates: ErrorRates | None) -> tuple[np.ndarray, np.ndarr
 def _anchor_draws(
     method: str, rates: ErrorRates | None, rng: np.random.Generator, draws: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Anchors drawn from their posteriors given the validation counts, (draws, 17) each."""
+    """Anchors drawn from their posteriors given the validation counts (shrunk where the rates
+    differ between validation sources: ``ErrorRates.anchor_counts``), (draws, 17) each."""
     if method in ("cc", "pcc"):
         return np.zeros((draws, NUM_SDGS)), np.ones((draws, NUM_SDGS))
-    rates = _need(rates)
-    if method == "acc":
-        hits = (rates.false_positives, rates.true_positives)
-    else:  # a mean probability drawn like a proportion: its largest possible variance
-        hits = (
-            np.nan_to_num(rates.mean_probability_negatives) * rates.negatives,
-            np.nan_to_num(rates.mean_probability_positives) * rates.positives,
-        )
-    totals = (rates.negatives, rates.positives)
+    (low_hits, low_size), (high_hits, high_size) = _need(rates).anchor_counts(method)
     low, high = (
         rng.beta(k + PRIOR, np.maximum(n - k, 0) + PRIOR, size=(draws, NUM_SDGS))
-        for k, n in zip(hits, totals, strict=True)
+        for k, n in ((low_hits, low_size), (high_hits, high_size))
     )
     return low, high
 

@@ -92,12 +92,20 @@ def correction_sentence(settings: Mapping[str, Any]) -> str | None:
     prevalence = settings.get("prevalence")
     if not prevalence:
         return None
+    kinds = len(prevalence.get("validation_sources") or [])
+    doubt = (
+        f"the doubt about those error rates, including how much they differ between {kinds} "
+        "kinds of validation text; it assumes the projects' style is no further from the "
+        "validation texts than those kinds are from each other."
+        if kinds > 1
+        else "the doubt about those error rates; it assumes the projects are written like those "
+        "validation texts."
+    )
     return (
         "Prevalence corrects each share for the model's own misses and false alarms, as counted "
         f"on {prevalence['validation_texts']:,} validation texts at its "
         f"'{prevalence['operating_point']}' operating point, and its 95% interval carries both "
-        "the group's sampling noise and the doubt about those error rates; it assumes the "
-        "projects are written like those validation texts."
+        f"the group's sampling noise and {doubt}"
     )
 
 

@@ -196,6 +196,6 @@ def fit_decision_rule(
     classifier.config.thresholds = points["balanced"]
     classifier.config.operating_points = points
     classifier.error_rates = error_rates(
-        calibrate(logits, slopes, intercepts), y_true, certain, points
+        calibrate(logits, slopes, intercepts), y_true, certain, points, sources
     )
     classifier.forget_hash()
