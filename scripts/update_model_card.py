@@ -36,11 +36,14 @@ def previous_model_figures(load: Callable[[str], dict]) -> dict:
 
     results/previous_model_eval.json holds its saved-model evaluations from its own training run
     (dpga-test, oro-gold); results/eval_adaptation.json measured it, as the base model, on the
-    current corpus-test and real-test (macro figures only).
+    current corpus-test and real-test (macro figures only) when its base model's weights hash is
+    the previous model's (a folder name would not prove that).
     """
-    figures = dict(load("previous_model_eval.json").get("evaluations", {}))
+    previous = load("previous_model_eval.json")
+    figures = dict(previous.get("evaluations", {}))
     adaptation = load("eval_adaptation.json")
-    if "previous-model" in adaptation.get("model", ""):
+    known = previous.get("weights_hash")
+    if known and adaptation.get("base_weights_hash") == known:
         for name in ("corpus-test", "real-test"):
             if name in adaptation.get("base", {}):
                 figures[name] = {"macro": adaptation["base"][name]}
