@@ -51,10 +51,10 @@ class TrainingConfig:
     validation_fraction: float = 0.1
     test_fraction: float = 0.1
     evaluate: list[str] = field(default_factory=list)  # named sets evaluated on the saved model
-    # --- continuing from a model on little data (sdg_align.adaptation; to be checked by
-    # measurement with scripts/eval_adaptation.py, not yet run). Used only with init_model and
-    # fewer than small_data_limit examples, so training from a base encoder, or on a lot of data,
-    # is unchanged.
+    # --- continuing from a model on little data (sdg_align.adaptation; measured and tuned on
+    # development data with scripts/eval_adaptation.py, see docs/training.md). Used only with
+    # init_model and fewer than small_data_limit examples, so training from a base encoder, or on
+    # a lot of data, is unchanged.
     small_data_limit: int = 500  # below this many examples, continuing from a model adapts it
     cv_folds: int = 5  # folds over the user's texts: epochs, thresholds and the honest measure
     replay_examples: int = 300  # texts of the base model's own training data mixed in (0: none)
