@@ -20,8 +20,10 @@ worse without a word. With fewer than ``small_data_limit`` examples, continuing 
   loses more than ``replay_tolerance`` out-of-fold macro-F1 on them is never chosen. The decision
   rule is fitted on the user's texts only; the replay texts just watch it.
 - **Anchoring**: an L2 penalty pulls the trainable weights toward the base model's.
-- **A gentle default**: only the head learns (``adapt_trainable_layers`` 0), at
-  ``adapt_learning_rate``; the encoder and so the evidence index stay the base model's.
+- **A gentle default**: the head and the top encoder layer learn (``adapt_trainable_layers`` 1,
+  ``adapt_learning_rate`` 1e-3 for the head; chosen on development data, docs/training.md); when an
+  encoder layer changed, saving rebuilds the evidence index. ``adapt_trainable_layers`` 0 keeps the
+  encoder, and so the evidence index, the base model's.
 
 The final model trains on all the user's texts (and the replay sample) for the chosen number of
 epochs. Rows marked ``split: test`` are held out of everything and reported.

@@ -62,8 +62,9 @@ class TrainingConfig:
     replay_tolerance: float = 0.01  # largest out-of-fold macro-F1 drop accepted on replay texts
     anchor_weight: float = 0.01  # L2 pull of the trainable weights toward the base model's
     refit_min_positives: int = 10  # out-of-fold positives an SDG needs to refit its thresholds
-    adapt_trainable_layers: int | None = 0  # top encoder layers adapted (0: the head only)
-    adapt_learning_rate: float = 3e-4  # the head's learning rate when adapting
+    # chosen on development data (scripts/eval_adaptation.py --tune; docs/training.md)
+    adapt_trainable_layers: int | None = 1  # top encoder layers adapted (0: the head only)
+    adapt_learning_rate: float = 1e-3  # the head's learning rate when adapting
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
