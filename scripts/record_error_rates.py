@@ -24,14 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from sdg_align.decisions import error_rates  # noqa: E402
+from sdg_align.errors import DataError  # noqa: E402
 from sdg_align.modeling import load_classifier  # noqa: E402
 from sdg_align.profile.error_rates import ERROR_RATES_FILE  # noqa: E402
-from sdg_align.training import (  # noqa: E402
-    TRAINING_CONFIG_FILE,
-    TrainingConfig,
-    assemble_training_data,
-    split_like_training,
-)
+from sdg_align.training import splits_of_saved_model  # noqa: E402
 
 
 def main() -> None:
@@ -41,13 +37,10 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "sdg-align-base")
     parser.add_argument("--check", action="store_true", help="compare only; write nothing")
     args = parser.parse_args()
-    config = TrainingConfig.from_file(args.model / TRAINING_CONFIG_FILE)
-    labelled = assemble_training_data(config)
-    train_set, dev_set, _test = split_like_training(labelled, config)
-    expected = json.loads((args.model / "metrics.json").read_text())["sizes"]
-    found = {"train": len(train_set), "validation": len(dev_set)}
-    if any(found[key] != expected[key] for key in found):
-        sys.exit(f"error: the recipe now gives {found}, the model was trained on {expected}")
+    try:
+        train_set, dev_set, _test = splits_of_saved_model(args.model)
+    except DataError as exc:
+        sys.exit(f"error: {exc}")
     classifier = load_classifier(args.model)
     probs = classifier.predict_proba(dev_set.texts())
     points = classifier.config.operating_points or {"balanced": classifier.config.thresholds}

@@ -12,20 +12,15 @@ model's metrics.json reports (the data changed since, so the record would be wro
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from sdg_align.errors import DataError  # noqa: E402
 from sdg_align.trained_texts import TrainedTexts  # noqa: E402
-from sdg_align.training import (  # noqa: E402
-    TRAINING_CONFIG_FILE,
-    TrainingConfig,
-    assemble_training_data,
-    split_like_training,
-)
+from sdg_align.training import splits_of_saved_model  # noqa: E402
 
 
 def main() -> None:
@@ -34,15 +29,12 @@ def main() -> None:
     )
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "sdg-align-base")
     args = parser.parse_args()
-    config = TrainingConfig.from_file(args.model / TRAINING_CONFIG_FILE)
-    labelled = assemble_training_data(config)
-    train_set, dev_set, _test = split_like_training(labelled, config)
-    expected = json.loads((args.model / "metrics.json").read_text())["sizes"]
-    found = {"train": len(train_set), "validation": len(dev_set)}
-    if any(found[key] != expected[key] for key in found):
-        sys.exit(f"error: the recipe now gives {found}, the model was trained on {expected}")
+    try:
+        train_set, dev_set, _test = splits_of_saved_model(args.model)
+    except DataError as exc:
+        sys.exit(f"error: {exc}")
     path = TrainedTexts.of(train_set.texts(), dev_set.texts()).write(args.model)
-    print(f"wrote {path}: {found['train']} training and {found['validation']} validation texts")
+    print(f"wrote {path}: {len(train_set)} training and {len(dev_set)} validation texts")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ deleted and exported again.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import os
 import shutil
 import sys
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import ModelError
+from .runtime import package_version
 
 if TYPE_CHECKING:
     from .modeling.network import SDGClassifier
@@ -45,18 +45,11 @@ def available() -> bool:
     return True
 
 
-def _version(distribution: str) -> str:
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return "absent"
-
-
 def cache_entry(weights_hash: str, cache_root: Path | None = None) -> Path:
     """The cache folder of one model's export (no torch import)."""
     from .e5_convert import default_cache_root
 
-    versions = f"{_version('torch')}/{_version('onnxruntime')}/{EXPORT_VERSION}"
+    versions = f"{package_version('torch')}/{package_version('onnxruntime')}/{EXPORT_VERSION}"
     key = hashlib.sha256(f"{weights_hash}/{versions}".encode()).hexdigest()[:20]
     return (cache_root or default_cache_root()) / "onnx" / key
 

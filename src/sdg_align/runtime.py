@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import sys
 
@@ -32,3 +33,12 @@ def configure_threads(threads: int | None = None) -> int:
     else:
         os.environ["OMP_NUM_THREADS"] = str(_threads)
     return _threads
+
+
+def package_version(distribution: str) -> str:
+    """The installed version of a distribution, or "absent"; part of cache keys (ONNX export,
+    tokenizer subset) so that an upgrade never serves a stale entry."""
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"

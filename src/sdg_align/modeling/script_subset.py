@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import importlib.metadata
 import json
 import os
 import shutil
@@ -28,6 +27,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
+
+from ..runtime import package_version
 
 SUBSET_VERSION = 2  # bump when the kept character set changes
 SUBSET_FILE = "tokenizer.json"
@@ -167,7 +168,7 @@ def load_fast(path: Path, read_full: Callable[[Path], Any], cache_root: Path) ->
     tokenizer that has no subset, on first use, or for a text outside the subset's scripts.
     """
     raw = path.read_bytes()
-    versions = f"{SUBSET_VERSION}/{_version('tokenizers')}"
+    versions = f"{SUBSET_VERSION}/{package_version('tokenizers')}"
     key = hashlib.sha256(raw + versions.encode()).hexdigest()[:20]
     entry = cache_root / "tokenizers" / key
     try:
@@ -204,10 +205,3 @@ def _build(raw: bytes, path: Path, entry: Path) -> tuple[Any, np.ndarray, int] |
     except OSError:  # a read-only cache: use the subset in memory this time
         shutil.rmtree(partial, ignore_errors=True)
     return _tokenizer_from_str(subset_text), full_ids, unk_id
-
-
-def _version(distribution: str) -> str:
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return "absent"

@@ -15,7 +15,7 @@ The names below are the package's public interface; scripts and the CLI import t
 
 from __future__ import annotations
 
-from .assemble import assemble_training_data, split_like_training
+from .assemble import assemble_training_data, split_like_training, splits_of_saved_model
 from .config import (
     DEFAULT_INIT,
     TRAINING_CONFIG_FILE,
@@ -46,6 +46,7 @@ __all__ = [
     "TrainingResult",
     "assemble_training_data",
     "split_like_training",
+    "splits_of_saved_model",
     "base_model_folder",
     "compare_with_base",
     "continue_from",

@@ -6,6 +6,9 @@ Separate from the optimisation so scripts can inspect or reuse exactly the texts
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from ..data import (
     LabelledSet,
     check_trainable,
@@ -15,7 +18,8 @@ from ..data import (
     merge_duplicates,
     split_holdout,
 )
-from .config import TrainingConfig
+from ..errors import DataError
+from .config import TRAINING_CONFIG_FILE, TrainingConfig
 from .result import Progress, stderr_log
 
 
@@ -71,3 +75,18 @@ def split_like_training(
         test_fraction=config.test_fraction,
         seed=config.seed,
     )
+
+
+def splits_of_saved_model(model_dir: Path) -> tuple[LabelledSet, LabelledSet, LabelledSet]:
+    """A saved model's train, validation and test parts, rebuilt from its recipe.
+
+    Refused when the sizes differ from those the model's metrics.json reports: the data changed
+    since, so the parts would not be the ones the model learned from and was tuned on.
+    """
+    config = TrainingConfig.from_file(model_dir / TRAINING_CONFIG_FILE)
+    train_set, dev_set, test_set = split_like_training(assemble_training_data(config), config)
+    expected = json.loads((model_dir / "metrics.json").read_text())["sizes"]
+    found = {"train": len(train_set), "validation": len(dev_set)}
+    if any(found[key] != expected[key] for key in found):
+        raise DataError(f"the recipe now gives {found}, the model was trained on {expected}")
+    return train_set, dev_set, test_set
