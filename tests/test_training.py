@@ -359,3 +359,32 @@ def test_paths_resolve_from_where_the_user_stands(
     stored = TrainingConfig.from_file(work / "out" / "training_config.yaml")
     assert stored.sources == [str(work / "ours.jsonl")]
     assert stored.init_model == str(work / "base")
+
+
+def test_disputed_source_labels_are_negative_or_unknown_as_the_recipe_says(monkeypatch):
+    import sdg_align.training.assemble as assemble
+    from sdg_align.data import Annotation, LabelledSet, apply_annotations, text_hash
+
+    text = "A registry project: open-source clinic records for rural health posts."
+    registry = Example(text=text, sdgs=(3, 9), source="dpga", source_id="p1")
+    ours = Annotation(
+        source="dpga", source_id="p1", text_sha256=text_hash(text), sdgs=(3,), primary=3
+    )
+    annotated = apply_annotations(LabelledSet(examples=[registry]), {"p1": ours})
+    assert annotated.examples[0].sdgs == (3,) and annotated.examples[0].disputed == (9,)
+
+    monkeypatch.setattr(assemble, "load_source", lambda name, **kwargs: annotated)
+    monkeypatch.setattr(assemble, "check_trainable", lambda labelled: None)
+    for choice, certain_on_9 in (("negative", 1.0), ("unknown", 0.0)):
+        messages: list[str] = []
+        config = TrainingConfig(
+            sources=["dpga"], disputed_source_labels=choice, exclude_evaluation_texts=False
+        )
+        (example,) = assemble_training_data(config, log=messages.append).examples
+        mask = example.certain_mask()
+        assert mask[8] == certain_on_9 and mask[2] == 1.0 and mask.sum() == 16 + certain_on_9
+        assert example.known_mask()[8] == certain_on_9  # no loss at all when unknown
+        assert example.label_vector()[2] == 1.0 and example.label_vector()[8] == 0.0
+        assert any("1 disputed source labels" in m for m in messages) == (choice == "unknown")
+    with pytest.raises(ValueError, match="disputed_source_labels"):
+        TrainingConfig(disputed_source_labels="maybe")

@@ -97,7 +97,9 @@ def apply_annotations(
 ) -> LabelledSet:
     """Replace source labels by our full labels where a text is annotated and unchanged.
 
-    An annotated text becomes a full multi-label example (all 17 goals known, weight 1). Texts
+    An annotated text becomes a full multi-label example (all 17 goals known, weight 1); the goals
+    its source asserted and we did not keep are remembered in ``disputed``, so a recipe can choose
+    to train them as unknown instead of negative (``TrainingConfig.disputed_source_labels``). Texts
     without an annotation keep their source labels, or are dropped with ``keep_unannotated=False``
     (sources that carry no labels of their own). Hash mismatches are reported in ``problems``.
     """
@@ -124,6 +126,7 @@ def apply_annotations(
                 targets=annotation.targets,
                 primary=annotation.primary,
                 split=annotation.split or example.split,
+                disputed=tuple(sorted(set(example.sdgs) - set(annotation.sdgs))),
             )
         )
     if mismatched:

@@ -46,6 +46,7 @@ class Example:
     source_id: str | None = None
     primary: int | None = None
     group: str | None = None
+    disputed: tuple[int, ...] = ()  # SDGs the source asserts and our annotation rejects
 
     def label_vector(self) -> np.ndarray:
         vector = np.zeros(NUM_SDGS, dtype=np.float32)

@@ -7,9 +7,11 @@ Separate from the optimisation so scripts can inspect or reuse exactly the texts
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from ..data import (
+    Example,
     LabelledSet,
     check_trainable,
     drop_evaluation_texts,
@@ -19,14 +21,13 @@ from ..data import (
     split_holdout,
 )
 from ..errors import DataError
+from ..labels import SDG_NUMBERS
 from .config import TRAINING_CONFIG_FILE, TrainingConfig
 from .result import Progress, stderr_log
 
 
 def assemble_training_data(config: TrainingConfig, *, log: Progress = stderr_log) -> LabelledSet:
     """Load the recipe's sources, weigh them, drop evaluation texts and merge duplicates."""
-    from dataclasses import replace
-
     labelled = LabelledSet()
     for name in config.sources:
         part = load_source(name, text_col=config.text_col, sdgs_col=config.sdgs_col)
@@ -44,9 +45,13 @@ def assemble_training_data(config: TrainingConfig, *, log: Progress = stderr_log
                 )
                 for e in part.examples
             ]
+        disputed = 0
+        if config.disputed_source_labels == "unknown":
+            part.examples, disputed = _disputed_as_unknown(part.examples)
         log(
             f"{name}: {len(part)} examples"
             + (f" (weight {weight:g})" if weight != 1.0 else "")
+            + (f", {disputed} disputed source labels trained as unknown" if disputed else "")
             + (f", {len(part.problems)} notes" if part.problems else "")
         )
         for problem in part.problems[:10]:
@@ -62,6 +67,21 @@ def assemble_training_data(config: TrainingConfig, *, log: Progress = stderr_log
     for line in merged.problems:
         log(line)
     return merged
+
+
+def _disputed_as_unknown(examples: list[Example]) -> tuple[list[Example], int]:
+    """Make the SDGs a source asserts and our annotation rejects unknown (no loss) instead of
+    negative; returns the examples and how many labels changed."""
+    out, changed = [], 0
+    for example in examples:
+        if not example.disputed:
+            out.append(example)
+            continue
+        known = example.known if example.known is not None else SDG_NUMBERS
+        kept = tuple(n for n in known if n not in example.disputed)
+        changed += len(known) - len(kept)
+        out.append(replace(example, known=kept, implied_negative_weight=0.0))
+    return out, changed
 
 
 def split_like_training(

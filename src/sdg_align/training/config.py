@@ -17,6 +17,7 @@ from ..modeling import default_model_path, resolve_model_path
 from ..pooling import POOLINGS
 
 TRAINING_CONFIG_FILE = "training_config.yaml"
+DISPUTED_SOURCE_LABELS = ("negative", "unknown")
 DEFAULT_INIT = "default"  # init_model value meaning the bundled default model
 
 
@@ -29,6 +30,10 @@ class TrainingConfig:
     source_weights: dict[str, float] = field(default_factory=dict)  # loss weight per source
     implied_negative_weight: float | None = None  # None: each source's own (0.5 for survey labels)
     exclude_evaluation_texts: bool = True  # drop any text also found in an evaluation-only set
+    # An SDG a source asserts (a registry's self-declared goal, a survey label) that our annotation
+    # rejects: "negative" trains our word as certain; "unknown" trains neither word (no loss, no
+    # validation count), because the two conventions disagree about it.
+    disputed_source_labels: str = "negative"
     text_col: list[str] = field(default_factory=lambda: ["text"])  # for file sources
     sdgs_col: str = "sdgs"
     # --- model
@@ -86,6 +91,10 @@ class TrainingConfig:
             raise ValueError("name at least one data source")
         if any(w < 0 for w in self.source_weights.values()):
             raise ValueError("source weights must not be negative")
+        if self.disputed_source_labels not in DISPUTED_SOURCE_LABELS:
+            raise ValueError(
+                "disputed_source_labels must be one of " + ", ".join(DISPUTED_SOURCE_LABELS)
+            )
         if self.implied_negative_weight is not None and not 0 <= self.implied_negative_weight <= 1:
             raise ValueError("implied_negative_weight must lie in [0, 1]")
         if isinstance(self.text_col, str):
