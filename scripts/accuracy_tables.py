@@ -1,11 +1,14 @@
 """Print the README's accuracy tables (Markdown) from measured results; nothing is re-measured.
 
     python scripts/accuracy_tables.py [--model-results results/sdg-align-base_eval.json]
+                                      [--before EVAL.json]
 
 Reads the saved default model's evaluations (written by scripts/train_default.py), the previous
-default model's evaluations on the same sets (results/previous_model_eval.json, from
-`sdg-align evaluate runs/previous-model SETS --json`) and the zero-shot baseline
-(results/zero_shot_baseline.json). Sets a file lacks are shown as "-".
+default model's figures exactly as the model card takes them (`update_model_card.previous_model_figures`:
+results/previous_model_eval.json, plus the base-model row of results/eval_adaptation.json for
+corpus-test and real-test) and the zero-shot baseline (results/zero_shot_baseline.json). With
+`--before`, the evaluations of the model a retrain replaced are set beside the new ones. Sets a file
+lacks are shown as "-".
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import argparse
 import json
 from pathlib import Path
 from typing import Any
+
+from update_model_card import previous_model_figures  # the same "previous model" as the card
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "results"
@@ -98,16 +103,45 @@ def breakdown(model: dict, name: str, attribute: str) -> str:
     return "\n".join(rows)
 
 
+def before_after(model: dict, before: dict) -> str:
+    """The evaluations of the model a retrain replaced beside the new model's, set by set."""
+    rows = [
+        "| evaluation set | texts | before: macro P / R / F1, micro F1 | after: macro P / R / F1, micro F1 "
+        "| macro-F1 change |",
+        "|---|---|---|---|---|",
+    ]
+    for name, block in model.items():
+        old = before.get(name)
+
+        def cell(b: dict | None) -> str:
+            if not b:
+                return "-"
+            macro = " / ".join(_macro(b, key) for key in ("precision", "recall", "f1"))
+            return f"{macro}, {b['micro']['f1']:.3f}"
+
+        change = f"{100 * (block['macro']['f1'] - old['macro']['f1']):+.1f}" if old else "-"
+        rows.append(f"| {name} | {block['samples']} | {cell(old)} | {cell(block)} | {change} |")
+    return "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--model-results", type=Path, default=RESULTS / "sdg-align-base_eval.json")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        default=None,
+        help="evaluations of the model a retrain replaced (same format): a before/after table",
+    )
     args = parser.parse_args()
     model = _load(args.model_results).get("evaluations", {})
-    previous = _load(RESULTS / "previous_model_eval.json")
+    previous = previous_model_figures(lambda name: _load(RESULTS / name))
     baseline = _load(RESULTS / "zero_shot_baseline.json").get("evaluations", {})
     print(overview(model, previous, baseline), end="\n\n")
+    if args.before:
+        print(before_after(model, _load(args.before).get("evaluations", {})), end="\n\n")
     print(operating_points(model), end="\n\n")
     print(per_sdg(model, ["corpus-test", "real-test", "dpga-test", "oro-gold"]), end="\n\n")
     for name in ("corpus-test", "parallel-test", "real-test"):
