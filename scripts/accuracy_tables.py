@@ -32,6 +32,11 @@ def _macro(block: dict[str, Any] | None, key: str) -> str:
     return f"{block['macro'][key]:.3f}" if block else "-"
 
 
+def _prf(block: dict[str, Any] | None) -> str:
+    """Macro precision / recall / F1 of a block, or "-" when the set was not measured."""
+    return " / ".join(_macro(block, key) for key in ("precision", "recall", "f1")) if block else "-"
+
+
 def overview(model: dict, previous: dict, baseline: dict) -> str:
     rows = [
         "| evaluation set | texts | macro P | macro R | **macro F1** | micro F1 "
@@ -39,10 +44,7 @@ def overview(model: dict, previous: dict, baseline: dict) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, block in model.items():
-        old = previous.get(name)
-        old_text = (
-            " / ".join(_macro(old, key) for key in ("precision", "recall", "f1")) if old else "-"
-        )
+        old_text = _prf(previous.get(name))
         rows.append(
             f"| {name} | {block['samples']} | {_macro(block, 'precision')} | "
             f"{_macro(block, 'recall')} | **{_macro(block, 'f1')}** | "
@@ -58,10 +60,7 @@ def operating_points(model: dict) -> str:
     ]
     for name, block in model.items():
         points = block.get("operating_points", {})
-        cells = [
-            " / ".join(_macro(points.get(point), key) for key in ("precision", "recall", "f1"))
-            for point in ("precise", "balanced", "broad")
-        ]
+        cells = [_prf(points.get(point)) for point in ("precise", "balanced", "broad")]
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
@@ -110,15 +109,12 @@ def before_after(model: dict, before: dict) -> str:
         "| macro-F1 change |",
         "|---|---|---|---|---|",
     ]
+
+    def cell(b: dict | None) -> str:
+        return f"{_prf(b)}, {b['micro']['f1']:.3f}" if b else "-"
+
     for name, block in model.items():
         old = before.get(name)
-
-        def cell(b: dict | None) -> str:
-            if not b:
-                return "-"
-            macro = " / ".join(_macro(b, key) for key in ("precision", "recall", "f1"))
-            return f"{macro}, {b['micro']['f1']:.3f}"
-
         change = f"{100 * (block['macro']['f1'] - old['macro']['f1']):+.1f}" if old else "-"
         rows.append(f"| {name} | {block['samples']} | {cell(old)} | {cell(block)} | {change} |")
     return "\n".join(rows)

@@ -29,8 +29,11 @@ from sdg_align.decisions import balanced_macro_f1  # noqa: E402
 from sdg_align.evaluation import metrics_from_probs  # noqa: E402
 from sdg_align.modeling import load_classifier  # noqa: E402
 from sdg_align.runtime import configure_threads  # noqa: E402
-from sdg_align.training import TrainingConfig, assemble_training_data  # noqa: E402
-from sdg_align.training.assemble import split_like_training  # noqa: E402
+from sdg_align.training import (  # noqa: E402
+    TrainingConfig,
+    assemble_training_data,
+    split_like_training,
+)
 
 
 def summary(block: dict) -> dict:
