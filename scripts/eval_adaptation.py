@@ -265,13 +265,26 @@ def main() -> None:
                             k: round(v["macro"]["f1"], 4)
                             for k, v in (adaptation["replay_out_of_fold"] or {}).items()
                         },
+                        "gain_vs_base": round(adaptation["gain_vs_base"], 4),
+                        "confidence": adaptation["confidence"],
+                        "candidates": [  # what the protocol weighed (out of fold)
+                            {
+                                k: round(v, 4) if isinstance(v, float) else v
+                                for k, v in h.items()
+                                if k != "what"
+                            }
+                            | {"refit": "refitted" in h["what"]}
+                            for h in result.metrics["history"]
+                        ],
                         "figures": figures,
                         "seconds": round(time.time() - t0, 1),
                     }
                     runs.append(run)
                     print(
                         f"{variant} n={size} {pick} seed {seed}: epochs "
-                        f"{run['epochs_chosen']}, refit {len(run['refit_sdgs'])} SDGs, "
+                        f"{run['epochs_chosen']}, refit {len(run['refit_sdgs'])} SDGs "
+                        f"(out of fold {run['gain_vs_base']:+.3f}, confidence "
+                        f"{run['confidence']:.2f}), "
                         + ", ".join(f"{k} {v['f1']:.3f}" for k, v in figures.items())
                         + f" ({run['seconds']:.0f}s)",
                         file=sys.stderr,
@@ -316,6 +329,7 @@ def main() -> None:
                         "replay_tolerance",
                         "anchor_weight",
                         "refit_min_positives",
+                        "adapt_min_confidence",
                         "adapt_trainable_layers",
                         "adapt_learning_rate",
                         "trainable_layers",

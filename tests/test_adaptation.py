@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from typing import Any
 
 import numpy as np
 import pytest
@@ -273,3 +274,93 @@ def test_large_data_or_no_init_model_keeps_the_old_protocol(toy_data_file, tiny_
     config = TrainingConfig(init_model=str(tiny_model_dir), small_data_limit=100, epochs=1)
     result = train(load_source(str(toy_data_file)), config, progress=False, log=lambda m: None)
     assert "adaptation" not in result.metrics and result.sizes["validation"] > 0
+
+
+def test_paired_bootstrap_gain_is_macro_f1_and_doubts_small_samples():
+    from sdg_align.evaluation import multilabel_metrics, paired_macro_f1_gain
+
+    rng = np.random.default_rng(3)
+    truth = rng.random((300, 17)) < 0.15
+    base = truth ^ (rng.random(truth.shape) < 0.12)  # a noisy tagger
+    better = truth ^ (rng.random(truth.shape) < 0.04)  # a much less noisy one
+    mask = rng.random(truth.shape) < 0.9
+    result = paired_macro_f1_gain(truth, better, base, mask, seed=0)
+    expected = (
+        multilabel_metrics(truth, better, mask)["macro"]["f1"]
+        - multilabel_metrics(truth, base, mask)["macro"]["f1"]
+    )
+    assert result["gain"] == pytest.approx(expected)
+    assert result["confidence"] > 0.99
+    assert paired_macro_f1_gain(truth, base, better, mask)["confidence"] < 0.01
+    assert paired_macro_f1_gain(truth, base, base, mask) == {"gain": 0.0, "confidence": 0.5}
+    # One more right tag among 30 texts is a real but unconvincing gain.
+    small, small_base = truth[:30], base[:30].copy()
+    row, goal = np.argwhere(small & ~small_base)[0]
+    one_better = small_base.copy()
+    one_better[row, goal] = True
+    small_result = paired_macro_f1_gain(small, one_better, small_base)
+    assert small_result["gain"] > 0 and 0.5 < small_result["confidence"] < 0.9
+
+
+def test_adaptation_keeps_the_base_model_unless_a_gain_is_convincing(
+    base_with_recipe, tmp_path, monkeypatch
+):
+    import sdg_align.adaptation.protocol as protocol
+
+    rows = make_texts(45, seed=13)
+    for row in rows:  # six goals swapped: training gains a lot, beyond doubt
+        row["sdgs"] = sorted(
+            {7: 14, 14: 7, 6: 4, 4: 6, 3: 13, 13: 3}.get(s, s) for s in row["sdgs"]
+        )
+    path = tmp_path / "ours.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+
+    def adapt_with(level: float) -> tuple[dict, list[str]]:
+        config = TrainingConfig(
+            sources=[str(path)],
+            init_model=str(base_with_recipe),
+            replay_examples=0,
+            adapt_learning_rate=0.05,
+            adapt_min_confidence=level,
+            epochs=2,
+            patience=2,
+            batch_size=16,
+            cv_folds=3,
+        )
+        messages: list[str] = []
+        result = train(load_source(str(path)), config, progress=False, log=messages.append)
+        return result.metrics, messages
+
+    measured, _ = adapt_with(0.9)
+    history = measured["history"]
+    assert all({"gain_vs_base", "confidence"} <= set(h) for h in history)
+    chosen = measured["adaptation"]["chosen"]
+    convincing = [h["oof_macro_f1"] for h in history if h["confidence"] >= 0.9]
+    if chosen:
+        assert history[chosen]["confidence"] >= 0.9
+        assert history[chosen]["oof_macro_f1"] == max(convincing)
+    else:
+        assert not convincing or max(convincing) <= history[0]["oof_macro_f1"] + 1e-4
+
+    # The same training with the bootstrap certain, then doubtful, of every gain.
+    def judged(confidence: float) -> Any:
+        return lambda *args, **kwargs: {"gain": 0.1, "confidence": confidence}
+
+    monkeypatch.setattr(protocol, "paired_macro_f1_gain", judged(1.0))
+    certain, _ = adapt_with(0.9)
+    best = max(h["oof_macro_f1"] for h in certain["history"])
+    assert certain["history"][certain["adaptation"]["chosen"]]["oof_macro_f1"] == best
+    assert best > certain["history"][0]["oof_macro_f1"]  # swapped goals: training gains
+    assert certain["adaptation"]["chosen"] > 0
+    monkeypatch.setattr(protocol, "paired_macro_f1_gain", judged(0.8))
+    doubted, messages = adapt_with(0.9)
+    assert doubted["adaptation"]["chosen"] == 0 and doubted["adaptation"]["epochs_chosen"] == 0
+    assert any("below the confidence of 0.9" in m for m in messages)
+    assert any("nothing beat the base model convincingly" in m for m in messages)
+    taking_any, _ = adapt_with(0.0)  # 0: any gain, however small, as before the gate
+    assert taking_any["adaptation"]["chosen"] > 0
+
+
+def test_min_confidence_must_be_a_share():
+    with pytest.raises(ValueError, match="adapt_min_confidence"):
+        TrainingConfig(adapt_min_confidence=1.0)

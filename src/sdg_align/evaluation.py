@@ -72,6 +72,48 @@ def multilabel_metrics(
     }
 
 
+def paired_macro_f1_gain(
+    y_true: np.ndarray,
+    tags_new: np.ndarray,
+    tags_base: np.ndarray,
+    mask: np.ndarray | None = None,
+    *,
+    resamples: int = 1000,
+    seed: int = 0,
+) -> dict[str, float]:
+    """How sure a set of texts is that ``tags_new`` beats ``tags_base``: a paired bootstrap.
+
+    A gain of one point of macro-F1 on 30 texts is noise, and choosing a model on it is how a few
+    labelled texts make a model worse. Both taggings are scored on the same resampled texts, so
+    the texts' difficulty cancels and only the difference varies. Returns the observed ``gain``
+    and ``confidence``: the share of resamples in which the new tags score higher (ties count
+    half, so two identical taggings get 0.5).
+    """
+    known = np.ones(np.shape(y_true), dtype=bool) if mask is None else np.asarray(mask, bool)
+    truth = np.asarray(y_true, dtype=bool) & known
+    rows = truth.shape[0]
+    if rows == 0:
+        return {"gain": 0.0, "confidence": 0.5}
+    rng = np.random.default_rng(seed)
+    weights = np.vstack(
+        [np.ones(rows), rng.multinomial(rows, np.full(rows, 1 / rows), size=resamples)]
+    )
+    support = weights @ truth
+
+    def macro_f1(tags: np.ndarray) -> np.ndarray:
+        tags = np.asarray(tags, dtype=bool) & known
+        tp = weights @ (tags & truth)
+        wrong = weights @ (tags & ~truth) + support - tp  # false positives + false negatives
+        f1 = np.divide(2 * tp, 2 * tp + wrong, out=np.zeros_like(tp), where=2 * tp + wrong > 0)
+        present = support > 0
+        return (f1 * present).sum(1) / np.maximum(present.sum(1), 1)
+
+    gains = macro_f1(tags_new) - macro_f1(tags_base)
+    drawn = gains[1:]
+    confidence = float(np.mean(drawn > 1e-12) + 0.5 * np.mean(np.abs(drawn) <= 1e-12))
+    return {"gain": float(gains[0]), "confidence": confidence}
+
+
 def evaluate(
     classifier: Classifier,
     labelled: LabelledSet,

@@ -17,7 +17,7 @@ import numpy as np
 from ..data import LabelledSet
 from ..decisions import error_rates
 from ..errors import DataError
-from ..evaluation import metrics_from_probs, multilabel_metrics
+from ..evaluation import metrics_from_probs, multilabel_metrics, paired_macro_f1_gain
 from ..training.config import TrainingConfig, resolve_init_model
 from ..training.loop import (
     FitRun,
@@ -125,7 +125,16 @@ def adapt(
             if len(replay)
             else None
         )
-        return _Candidate(epoch, refit, user, general, loss)
+        versus = paired_macro_f1_gain(
+            pool.label_matrix(),
+            tags[:n],
+            tags[:n] if base_tags is None else base_tags,
+            pool.certain_mask(),
+            seed=config.seed,
+        )
+        return _Candidate(
+            epoch, refit, user, general, loss, versus["gain"], versus["confidence"], tags[:n]
+        )
 
     base_logits = logits_of(range(len(combined)))
     runs, states = [], []
@@ -143,16 +152,23 @@ def adapt(
             )
         )
         states.append(anchor)
+    base_tags: np.ndarray | None = None
     unchanged = candidate(0, base_logits, refit=False)  # the base model as it is
+    base_tags = unchanged.tags
     floor = unchanged.general_f1 - config.replay_tolerance if len(replay) else None
 
     def acceptable(c: _Candidate) -> bool:
         return floor is None or c.general_f1 >= floor - 1e-9
 
+    def convincing(c: _Candidate) -> bool:
+        """A gain on a few texts must be larger than its noise to replace the base model."""
+        return c.confidence >= config.adapt_min_confidence
+
     oof_by_epoch = [base_logits]
     loss_by_epoch: list[float | None] = [None]
     history: list[dict[str, Any]] = [unchanged.history("the base model as it is")]
     best, best_index, stale = unchanged, 0, 0
+    best_seen = unchanged.user_f1  # early stopping follows the out-of-fold F1 itself
     log(f"the base model: {unchanged.describe()}")
     rng = random.Random(config.seed)
     for epoch in range(0, config.epochs + 1):
@@ -171,10 +187,18 @@ def adapt(
             loss_by_epoch.append(float(np.mean(losses)))
         current = candidate(epoch, oof_by_epoch[epoch], refit=True, loss=loss_by_epoch[epoch])
         history.append(current.history(f"epoch {epoch}, thresholds refitted where possible"))
-        verdict = "" if acceptable(current) else " (forgets too much of the base model's data)"
+        verdict = (
+            " (forgets too much of the base model's data)"
+            if not acceptable(current)
+            else ""
+            if convincing(current)
+            else f" (below the confidence of {config.adapt_min_confidence:g} asked for)"
+        )
         log(f"epoch {epoch}: {current.describe()}{verdict}")
-        if acceptable(current) and current.user_f1 > best.user_f1 + 1e-4:
-            best, best_index, stale = current, len(history) - 1, 0
+        if acceptable(current) and convincing(current) and current.user_f1 > best.user_f1 + 1e-4:
+            best, best_index = current, len(history) - 1
+        if current.user_f1 > best_seen + 1e-4:
+            best_seen, stale = current.user_f1, 0
         elif epoch:
             stale += 1
             if stale >= config.patience:
@@ -207,7 +231,11 @@ def adapt(
         {name: rule.points[name] for name in rule.points},
     )
     if best is unchanged:
-        log("out of fold, nothing beat the base model: the new model is the base model")
+        log(
+            "out of fold, nothing beat the base model convincingly (in "
+            f"{config.adapt_min_confidence:.0%} of paired bootstrap resamples): the new model is "
+            "the base model"
+        )
     else:
         log(
             f"chosen: {best.epoch} epoch(s); calibration and thresholds refitted for SDG "
@@ -225,6 +253,9 @@ def adapt(
             "base_model": str(base_folder),
             "folds": folds_count,
             "epochs_chosen": best.epoch,
+            "min_confidence": config.adapt_min_confidence,
+            "gain_vs_base": best.gain,  # out of fold, macro-F1 on the user's texts
+            "confidence": best.confidence,  # share of paired bootstrap resamples it wins
             "chosen": best_index,  # the entry of "history" that was kept
             "refit_sdgs": rule.refit,
             "replay": dict(replay.source_counts()),
@@ -262,6 +293,9 @@ class _Candidate:
     user: dict[str, Any]  # multilabel_metrics on the user's texts
     general: dict[str, Any] | None  # on the replay texts, when there are any
     loss: float | None = None  # mean training loss of the epoch over the folds (None: epoch 0)
+    gain: float = 0.0  # out-of-fold macro-F1 on the user's texts minus the base model's
+    confidence: float = 0.5  # share of paired bootstrap resamples in which it beats the base
+    tags: np.ndarray | None = None  # out-of-fold tags of the user's texts
 
     @property
     def user_f1(self) -> float:
@@ -273,6 +307,8 @@ class _Candidate:
 
     def describe(self) -> str:
         text = f"out-of-fold macro-F1 {self.user_f1:.3f} on your texts"
+        if self.epoch or self.refit:
+            text += f" ({self.gain:+.3f} vs the base model, confidence {self.confidence:.2f})"
         if self.general:
             text += f", {self.general_f1:.3f} on the replay texts"
         return text
@@ -283,5 +319,7 @@ class _Candidate:
             "what": what,
             "loss": self.loss,
             "oof_macro_f1": self.user_f1,
+            "gain_vs_base": self.gain,
+            "confidence": self.confidence,
             "replay_oof_macro_f1": self.general_f1 if self.general else None,
         }

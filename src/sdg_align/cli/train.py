@@ -33,6 +33,7 @@ _FIELD_FLAGS = (
     "anchor_weight",
     "replay_tolerance",
     "refit_min_positives",
+    "adapt_min_confidence",
     "adapt_trainable_layers",
     "adapt_learning_rate",
 )
@@ -173,14 +174,21 @@ def _absolute_files(names: list[str]) -> list[str]:
     "thresholds are refitted; below it the base model's are kept (default 10).",
 )
 @click.option(
+    "--adapt-min-confidence",
+    type=click.FloatRange(0, 1, max_open=True),
+    help="When adapting, a trained candidate replaces the base model only if it beats it in "
+    "this share of paired bootstrap resamples of your texts' out-of-fold tags (default 0.9; "
+    "0 takes any gain, however small).",
+)
+@click.option(
     "--adapt-trainable-layers",
     type=click.IntRange(0),
-    help="Top encoder layers fine-tuned when adapting (default 0: the head only).",
+    help="Top encoder layers fine-tuned when adapting (default 1; 0: the head only).",
 )
 @click.option(
     "--adapt-learning-rate",
     type=float,
-    help="Learning rate of the head when adapting (default 3e-4).",
+    help="Learning rate of the head when adapting (default 1e-3).",
 )
 @click.option("--text-col", multiple=True, help="Text column(s) of generic tables (default: text).")
 @click.option("--sdgs-col", default=None, help="SDG column of generic tables (default: sdgs).")

@@ -67,6 +67,9 @@ class TrainingConfig:
     replay_tolerance: float = 0.01  # largest out-of-fold macro-F1 drop accepted on replay texts
     anchor_weight: float = 0.01  # L2 pull of the trainable weights toward the base model's
     refit_min_positives: int = 10  # out-of-fold positives an SDG needs to refit its thresholds
+    # a candidate replaces the base model only if it beats it in this share of paired bootstrap
+    # resamples of the user's out-of-fold tags (0: any gain, however small, is taken)
+    adapt_min_confidence: float = 0.9
     # chosen on development data (scripts/eval_adaptation.py --tune; docs/training.md)
     adapt_trainable_layers: int | None = 1  # top encoder layers adapted (0: the head only)
     adapt_learning_rate: float = 1e-3  # the head's learning rate when adapting
@@ -105,6 +108,8 @@ class TrainingConfig:
             raise ValueError("cv_folds must be at least 2")
         if self.anchor_weight < 0 or self.replay_tolerance < 0:
             raise ValueError("anchor_weight and replay_tolerance must not be negative")
+        if not 0 <= self.adapt_min_confidence < 1:
+            raise ValueError("adapt_min_confidence must lie in [0, 1)")
         if self.refit_min_positives < 1:
             raise ValueError("refit_min_positives must be at least 1")
         if self.adapt_trainable_layers is not None and self.adapt_trainable_layers < 0:
