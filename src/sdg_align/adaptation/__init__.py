@@ -13,6 +13,11 @@ worse without a word. With fewer than ``small_data_limit`` examples, continuing 
   fitted on the other folds only.
 - **The base decision rule is kept** (calibration and the thresholds of every operating point) for
   each SDG with fewer than ``refit_min_positives`` out-of-fold positives or negatives.
+- **A gain must be convincing.** Out-of-fold macro-F1 on 30-300 texts moves by a point or two from
+  noise alone, and taking the best of several such figures makes a model worse (measured:
+  docs/training.md). A candidate replaces the base model only if it beats it in at least
+  ``adapt_min_confidence`` (0.9) of paired bootstrap resamples of the user's texts
+  (:func:`sdg_align.evaluation.paired_macro_f1_gain`); otherwise the base model is kept as it is.
 - **Replay**: ``replay_examples`` texts of the base model's own training data (the sources of its
   ``training_config.yaml``, equal shares per source) are mixed into the training, so goals the
   user's texts never mention are not forgotten. They take part in the folds like the user's texts:

@@ -328,7 +328,11 @@ def _card(result: Any, *, adapted: bool) -> dict[str, str]:
             f"{sizes['replay']} replayed texts of the base model's training data and an L2 pull "
             f"toward its weights ({config.anchor_weight:g}); {adaptation['epochs_chosen']} "
             "epoch(s) chosen out of fold, among those that lost at most "
-            f"{config.replay_tolerance:g} out-of-fold macro-F1 on the replayed texts. Calibration and thresholds were refitted for SDG "
+            f"{config.replay_tolerance:g} out-of-fold macro-F1 on the replayed texts and beat "
+            "the base model in at least "
+            f"{config.adapt_min_confidence:.0%} of paired bootstrap resamples of the labelled "
+            "texts (the base model itself is kept otherwise). Calibration and thresholds were "
+            "refitted for SDG "
             f"{', '.join(map(str, adaptation['refit_sdgs'])) or 'none'} and kept from the base "
             "model for the others."
         )
