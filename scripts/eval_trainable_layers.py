@@ -60,14 +60,16 @@ def main() -> None:
             f"{runs[str(layers)]['seconds']:.0f} s",
             flush=True,
         )
-    args.output.write_text(
-        json.dumps(
-            {"sources": args.sources, "epochs": args.epochs, "sizes": result.sizes, "runs": runs},
-            indent=2,
-        )
-        + "\n"
-    )
-    print(f"wrote {args.output}", file=sys.stderr)
+        # Written after every run: one run takes most of an hour on a laptop CPU.
+        record = {
+            "command": "python " + " ".join(sys.argv),
+            "sources": args.sources,
+            "epochs": args.epochs,
+            "sizes": result.sizes,
+            "runs": runs,
+        }
+        args.output.write_text(json.dumps(record, indent=2) + "\n")
+        print(f"wrote {args.output}", file=sys.stderr)
 
 
 if __name__ == "__main__":
