@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from sdg_align.cli import main
 from sdg_align.data import Example, load_source
 from sdg_align.decisions import (
+    MIN_SOURCE_ROWS,
     choose_thresholds,
     fit_calibration,
     source_weights,
@@ -62,17 +63,26 @@ def test_implied_negatives_do_not_move_thresholds():
 
 def test_every_source_weighs_the_same_when_choosing_thresholds():
     # a big source with few, low-scoring positives; a small one where 0.4 is a false alarm
-    big = ([0.3] * 4 + [0.1] * 76, [1] * 4 + [0] * 76)
-    small = ([0.6] * 5 + [0.4] * 5, [1] * 5 + [0] * 5)
+    big = ([0.3] * 20 + [0.1] * 220, [1] * 20 + [0] * 220)
+    small = ([0.6] * 15 + [0.4] * 15, [1] * 15 + [0] * 15)
     probs = np.array(big[0] + small[0])
     truth = np.array(big[1] + small[1])
-    sources = ["big"] * 80 + ["small"] * 10
+    sources = ["big"] * 240 + ["small"] * 30
     pooled = _one_sdg(probs, truth)["balanced"][0]
     balanced = _one_sdg(probs, truth, sources=sources)["balanced"][0]
-    assert pooled <= 0.3  # raw counts: the big source's 4 positives outvote 5 false alarms
+    assert pooled <= 0.3  # raw counts: the big source's 20 positives outvote 15 false alarms
     assert 0.4 < balanced <= 0.6  # each source weighs the same: the false alarms matter
     weights = source_weights(sources)
-    assert weights[:80].sum() == pytest.approx(weights[80:].sum())
+    assert weights[:240].sum() == pytest.approx(weights[240:].sum())
+
+
+def test_a_source_with_a_handful_of_rows_weighs_in_proportion_to_its_size():
+    sources = ["big"] * 300 + ["tiny"] * 3 + ["enough"] * MIN_SOURCE_ROWS
+    weights = source_weights(sources)
+    big, tiny, enough = weights[:300].sum(), weights[300:303].sum(), weights[303:].sum()
+    assert enough == pytest.approx(big)  # a source with enough rows weighs like any other
+    assert tiny == pytest.approx(big * 3 / MIN_SOURCE_ROWS)  # three texts cannot outvote hundreds
+    assert weights.sum() == pytest.approx(len(sources))
 
 
 def test_calibration_fits_a_monotone_scaling_and_keeps_identity_when_unsure():

@@ -2,8 +2,9 @@
 
 Everything here is fitted on the validation split, on the same pooled logits inference computes,
 and counts only labels that are known for certain (an implied negative of a single-goal research
-label is a guess, not a label). Each source weighs the same in every count: without that, the
-largest source (once: thousands of paper titles) would choose the thresholds for everyone.
+label is a guess, not a label). Each source weighs the same in every count (unless it has too few
+validation texts to speak for itself): without that, the largest source (once: thousands of paper
+titles) would choose the thresholds for everyone.
 
 Three operating points are stored per model, each a threshold per SDG:
 
@@ -28,10 +29,21 @@ TARGET_RECALL = 0.9
 GRID = np.round(np.arange(0.02, 0.981, 0.01), 2)
 
 
+MIN_SOURCE_ROWS = 30  # below this many rows a source cannot speak for itself: it weighs less
+
+
 def source_weights(sources: Sequence[str]) -> np.ndarray:
-    """A weight per row so that every source sums to the same total (1 / its size)."""
-    names, inverse, counts = np.unique(np.asarray(sources), return_inverse=True, return_counts=True)
-    return (1.0 / counts)[inverse] * (len(sources) / max(len(names), 1))
+    """A weight per row so that every source sums to the same total, if it has the rows for it.
+
+    A source with fewer than ``MIN_SOURCE_ROWS`` rows weighs in proportion to its size (a single
+    validation text of one source must not weigh as much as hundreds of another's). Weights are
+    scaled to sum to the number of rows, so that counts keep their usual size.
+    """
+    if len(sources) == 0:
+        return np.ones(0)
+    _, inverse, counts = np.unique(np.asarray(sources), return_inverse=True, return_counts=True)
+    weights = (1.0 / np.maximum(counts, MIN_SOURCE_ROWS))[inverse]
+    return weights * (len(sources) / weights.sum())
 
 
 def _weighted_counts(
@@ -131,7 +143,7 @@ def fit_calibration(
     certain: np.ndarray,
     sources: Sequence[str] | None = None,
 ) -> tuple[list[float], list[float]]:
-    """Platt scaling per SDG on validation logits (certain labels, sources weighed equally).
+    """Platt scaling per SDG on validation logits (certain labels, sources weighed as in source_weights).
 
     Identity where there are fewer than 3 certain positives or negatives, or where the fitted slope
     is not positive (a useless logit is kept monotone, never inverted).
@@ -174,7 +186,7 @@ def balanced_macro_f1(
     thresholds: Sequence[float],
     sources: Sequence[str] | None = None,
 ) -> float:
-    """Macro F1 with every source weighing the same, over the SDGs with certain positives."""
+    """Macro F1 with sources weighed as in source_weights, over the SDGs with certain positives."""
     weights = source_weights(sources) if sources is not None else np.ones(len(probs))
     predicted = probs >= np.asarray(thresholds)[None, :]
     scores = []

@@ -127,7 +127,7 @@ def train(
         history.append({"epoch": epoch, "loss": loss, "val_macro_f1": dev_f1})
         log(
             f"epoch {epoch}: loss {loss:.4f}, "
-            f"validation macro-F1 {dev_f1:.3f} (sources weighed equally)"
+            f"validation macro-F1 {dev_f1:.3f} (sources weighed equally, small ones by size)"
         )
         if dev_f1 > best_f1 + 1e-4:
             best_f1, stale = dev_f1, 0
