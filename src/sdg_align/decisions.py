@@ -143,7 +143,7 @@ def fit_calibration(
     certain: np.ndarray,
     sources: Sequence[str] | None = None,
 ) -> tuple[list[float], list[float]]:
-    """Platt scaling per SDG on validation logits (certain labels, sources weighed as in source_weights).
+    """Platt scaling per SDG on validation logits (certain labels, sources as ``source_weights``).
 
     Identity where there are fewer than 3 certain positives or negatives, or where the fitted slope
     is not positive (a useless logit is kept monotone, never inverted).
