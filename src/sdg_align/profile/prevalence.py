@@ -98,10 +98,7 @@ def anchors(method: str, rates: ErrorRates | None) -> tuple[np.ndarray, np.ndarr
     """
     if method in ("cc", "pcc"):
         return np.zeros(NUM_SDGS), np.ones(NUM_SDGS)
-    rates = _need(rates)
-    if method == "acc":
-        return rates.false_positive_rate, rates.true_positive_rate
-    return rates.mean_probability_negatives, rates.mean_probability_positives
+    return _need(rates).anchor_rates(method)
 
 
 def _anchor_draws(
