@@ -44,34 +44,26 @@ class ErrorRates:
     def anchor_counts(self, method: str) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
         """(hits, size) of the low and the high anchor of ``acc`` or ``pacc``, per SDG.
 
-        With counts per validation source, an anchor is their random-effects mean, not the pooled
-        one, and its size shrinks to the spread between them. Where the sources agree this is the
-        pooled rate and its count. A mean probability is counted like a proportion.
+        The size is the number of validation texts, shrunk where the rate differs between the
+        validation sources more than counting noise explains: a portfolio is written in a style of
+        its own, so its rate can differ from the pooled one as much as one source's does from
+        another's. A mean probability is counted like a proportion (its largest variance).
         """
-        return tuple((np.nan_to_num(rate) * size, size) for rate, size in self._anchors(method))
-
-    def anchor_rates(self, method: str) -> tuple[np.ndarray, np.ndarray]:
-        """The low and the high anchor of ``acc`` or ``pacc`` per SDG (NaN where undefined)."""
-        (low, _), (high, _) = self._anchors(method)
-        return low, high
-
-    def _anchors(self, method: str) -> list[tuple[np.ndarray, np.ndarray]]:
         if method == "acc":
             low, high = self.false_positive_rate, self.true_positive_rate
         else:
             low, high = self.mean_probability_negatives, self.mean_probability_positives
-        found = []
         sizes = (self.negatives, self.positives)
+        result = []
         for index, (rate, size) in enumerate(zip((low, high), sizes, strict=True)):
             size = np.asarray(size, dtype=float)
             if len(self.by_source) > 1:
                 parts = [s.anchor_counts(method)[index] for s in self.by_source]
                 part_rates = np.array([_rate(h, n) for h, n in parts])
                 part_sizes = np.array([n for _h, n in parts])
-                center, size = random_effects(rate, size, part_rates, part_sizes)
-                rate = np.where(np.isfinite(rate), center, rate)  # undefined stays undefined
-            found.append((rate, size))
-        return found
+                size = np.minimum(size, spread_size(rate, size, part_rates, part_sizes))
+            result.append((np.nan_to_num(rate) * size, size))
+        return tuple(result)
 
     @property
     def true_positive_rate(self) -> np.ndarray:
@@ -137,11 +129,17 @@ class ErrorRates:
         }
 
 
-def random_effects(
+def spread_size(
     rate: np.ndarray, size: np.ndarray, part_rates: np.ndarray, part_sizes: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """A new kind of text's expected rate (random-effects mean, DerSimonian-Laird spread) and
-    the sample size whose binomial variance matches its predictive variance."""
+) -> np.ndarray:
+    """The sample size whose binomial variance equals a new source's predictive variance.
+
+    ``part_rates``/``part_sizes`` (sources, 17) are the rate and size per source. The
+    between-source variance is the DerSimonian-Laird moment estimate: what the size-weighted spread
+    of the per-source rates holds beyond counting noise. A new kind of text then has the rate's
+    counting variance plus that. An SDG with no spread (or fewer than two sources with texts)
+    keeps its size.
+    """
     rate = np.nan_to_num(rate)
     base = rate * (1 - rate)
     seen = (part_sizes > 0) & np.isfinite(part_rates)
@@ -155,23 +153,10 @@ def random_effects(
     )
     with np.errstate(invalid="ignore", divide="ignore"):
         between = np.maximum(q - (groups - 1) * base, 0.0) / scale
-        counting = base[None, :] / np.maximum(part_sizes, 1.0)
-        inverse = np.where(seen, 1.0 / (counting + between[None, :]), 0.0)
-        center = (inverse * np.where(seen, part_rates, 0.0)).sum(axis=0) / inverse.sum(axis=0)
-        variance = between + 1.0 / inverse.sum(axis=0)
-        effective = center * (1 - center) / variance - 1
-    usable = (
-        (groups > 1)
-        & (scale > 0)
-        & (base > 0)
-        & (between > 0)
-        & np.isfinite(effective)
-        & np.isfinite(center)
-    )
-    return (
-        np.where(usable, center, rate),
-        np.where(usable, np.minimum(np.clip(effective, 1.0, None), size), size),
-    )
+        variance = between + base / (np.maximum(size, 0) + 1)
+        effective = base / variance - 1
+    usable = (groups > 1) & (scale > 0) & (base > 0) & np.isfinite(effective)
+    return np.where(usable, np.clip(effective, 1.0, None), size)
 
 
 def _rate(part: np.ndarray, whole: np.ndarray) -> np.ndarray:

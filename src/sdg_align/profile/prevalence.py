@@ -98,7 +98,10 @@ def anchors(method: str, rates: ErrorRates | None) -> tuple[np.ndarray, np.ndarr
     """
     if method in ("cc", "pcc"):
         return np.zeros(NUM_SDGS), np.ones(NUM_SDGS)
-    return _need(rates).anchor_rates(method)
+    rates = _need(rates)
+    if method == "acc":
+        return rates.false_positive_rate, rates.true_positive_rate
+    return rates.mean_probability_negatives, rates.mean_probability_positives
 
 
 def _anchor_draws(
