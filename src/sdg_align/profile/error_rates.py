@@ -21,7 +21,7 @@ from ..errors import ModelError
 from ..labels import NUM_SDGS
 
 ERROR_RATES_FILE = "error_rates.json"
-PREDICTION_DF_OFFSET = 1  # degrees of freedom of the spread: sources minus this
+PREDICTION_DF_OFFSET = 2  # degrees of freedom of the spread: sources minus this
 _COUNTS = ("positives", "negatives", "true_positives", "false_positives")
 _MEANS = ("mean_probability_positives", "mean_probability_negatives")
 
