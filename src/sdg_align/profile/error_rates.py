@@ -15,13 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from ..errors import ModelError
 from ..labels import NUM_SDGS
 
 ERROR_RATES_FILE = "error_rates.json"
-PREDICTION_DF_OFFSET = 2  # degrees of freedom of the spread: sources minus this
 _COUNTS = ("positives", "negatives", "true_positives", "false_positives")
 _MEANS = ("mean_probability_positives", "mean_probability_negatives")
 
@@ -155,10 +153,6 @@ def spread_size(
     )
     with np.errstate(invalid="ignore", divide="ignore"):
         between = np.maximum(q - (groups - 1) * base, 0.0) / scale
-        # a spread estimated from a handful of sources is itself uncertain: widen it as a
-        # prediction interval does (Higgins, Thompson & Spiegelhalter 2009: t with k - 2 df)
-        df = np.maximum(groups - PREDICTION_DF_OFFSET, 1)
-        between = between * (stats.t.ppf(0.975, df) / stats.norm.ppf(0.975)) ** 2
         variance = between + base / (np.maximum(size, 0) + 1)
         effective = base / variance - 1
     usable = (groups > 1) & (scale > 0) & (base > 0) & np.isfinite(effective)
