@@ -90,15 +90,17 @@ def main() -> None:
         "--results", type=Path, default=ROOT / "results" / "refit_decision_rule.json"
     )
     args = parser.parse_args()
+    if args.output is not None and args.output.exists():  # before minutes of scoring, not after
+        sys.exit(f"error: {args.output} exists; choose a new folder")
     configure_threads()
     started = time.time()
     try:
+        named = {name: load_source(name) for name in args.sets}
         _train, validation, _test = splits_of_saved_model(args.model)
     except DataError as exc:
         sys.exit(f"error: {exc}")
     classifier = load_classifier(args.model, "float32")
     stored = {key: getattr(classifier.config, key) for key in DECISION_KEYS}
-    named = {name: load_source(name) for name in args.sets}
     logits = {"validation": classifier.window_logits(validation.texts(), progress=True)[0]}
     for name, labelled in named.items():
         print(f"scoring {name} ({len(labelled)} texts)", file=sys.stderr)
@@ -122,11 +124,7 @@ def main() -> None:
         "model": str(args.model),
         "validation_texts": len(validation),
         "validation_sources": dict(Counter(validation.sources())),
-        "thresholds": {
-            rule_name: {point: rule["operating_points"].get(point) for point in ("balanced",)}
-            | {p: v for p, v in rule["operating_points"].items() if p != "balanced"}
-            for rule_name, rule in rules.items()
-        },
+        "thresholds": {rule_name: rule["operating_points"] for rule_name, rule in rules.items()},
         "calibration": {
             rule_name: {
                 "slope": rule["calibration_slope"],
@@ -143,8 +141,6 @@ def main() -> None:
     print(f"written to {args.results}")
 
     if args.output is not None:
-        if args.output.exists():
-            sys.exit(f"error: {args.output} exists; choose a new folder")
         shutil.copytree(args.model, args.output)
         config_path = args.output / CONFIG_FILE
         config = json.loads(config_path.read_text())
@@ -154,6 +150,11 @@ def main() -> None:
             json.dumps(classifier.error_rates, indent=1) + "\n"
         )
         print(f"refitted model written to {args.output}")
+
+
+def _cell(block: dict[str, Any]) -> str:
+    macro = block["macro"]
+    return f"{macro['precision']:.3f}/{macro['recall']:.3f}/{macro['f1']:.3f}"
 
 
 def print_table(results: dict[str, Any]) -> None:
@@ -172,13 +173,8 @@ def print_table(results: dict[str, Any]) -> None:
             new = results["figures"]["refit"][name].get(point)
             if old is None or new is None:
                 continue
-
-            def cell(block: dict) -> str:
-                m = block["macro"]
-                return f"{m['precision']:.3f}/{m['recall']:.3f}/{m['f1']:.3f}"
-
             print(
-                f"{name:16s} {point:9s} {cell(old):>22s} {cell(new):>22s}"
+                f"{name:16s} {point:9s} {_cell(old):>22s} {_cell(new):>22s}"
                 f" {old['micro']['f1']:>16.3f} {new['micro']['f1']:>15.3f}"
             )
     for rule in ("stored", "refit"):
