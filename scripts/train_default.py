@@ -1,6 +1,6 @@
 """Train the bundled default model from its recipe and record its evaluations.
 
-    python scripts/train_default.py [--output models/sdg-align-base] [--quiet]
+    python scripts/train_default.py [--output models/sdg-align-base] [--threads N] [--quiet]
 
 This is `sdg-align train --config training_data/recipes/sdg-align-base.toml -o models/sdg-align-base`
 plus one file: results/<model name>_eval.json with the saved model's figures on every evaluation set
@@ -26,6 +26,18 @@ from sdg_align.training import TrainingConfig, assemble_training_data, save_mode
 RECIPE = ROOT / "training_data" / "recipes" / "sdg-align-base.toml"
 
 
+def machine(device: str, threads: int) -> str:
+    """What the run trained on, in words, for the model card."""
+    import torch
+
+    from sdg_align.runtime import torch_device
+
+    chosen = torch_device(device)
+    if chosen.type == "cuda":
+        return f"a GPU ({torch.cuda.get_device_name(chosen)})"
+    return f"a CPU ({threads} threads)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -34,8 +46,9 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=ROOT / "models" / "sdg-align-base")
     parser.add_argument("--results", type=Path, default=None, help="JSON file for the evaluations")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: all)")
     args = parser.parse_args()
-    configure_threads()
+    threads = configure_threads(args.threads)
     started = time.time()
     config = TrainingConfig.from_file(args.config)
     labelled = assemble_training_data(config)
@@ -47,7 +60,7 @@ def main() -> None:
             f"(copied here as `training_config.yaml`): {result.sizes['train']} training and "
             f"{result.sizes['validation']} validation texts after removing every text of the "
             f"evaluation-only sets. Trained by `python scripts/train_default.py` in "
-            f"{time.time() - started:.0f} s on a CPU."
+            f"{time.time() - started:.0f} s on {machine(config.device, threads)}."
         ),
     }
     save_model(result, args.output, card)

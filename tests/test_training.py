@@ -398,3 +398,22 @@ def test_disputed_source_labels_are_negative_or_unknown_as_the_recipe_says(monke
         assert any("1 disputed source labels" in m for m in messages) == (choice == "unknown")
     with pytest.raises(ValueError, match="disputed_source_labels"):
         TrainingConfig(disputed_source_labels="maybe")
+
+
+def test_the_training_device_is_the_gpu_only_when_there_is_one(monkeypatch, toy_data_file):
+    from sdg_align.runtime import torch_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert torch_device("auto") == torch.device("cpu") == torch_device("cpu")
+    with pytest.raises(ValueError, match="sees no CUDA GPU"):
+        torch_device("cuda")
+    with pytest.raises(ValueError, match="device must be one of"):
+        TrainingConfig(device="gpu")
+    runner = CliRunner()
+    for flag, message in (("cuda:0", "sees no CUDA GPU"), ("tpu", "device must be one of")):
+        refused = runner.invoke(
+            main, ["train", "-d", str(toy_data_file), "-o", "x", "--device", flag]
+        )
+        assert refused.exit_code == 2 and message in refused.output
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert torch_device("auto") == torch.device("cuda") and torch_device("cuda:1").index == 1

@@ -93,16 +93,19 @@ def _encode(
         for begin in range(0, len(order), batch_size):
             rows = order[begin : begin + batch_size]
             ids_np, mask_np = classifier.windower.pad([flat[i] for i in rows])
-            input_ids, mask = torch.from_numpy(ids_np), torch.from_numpy(mask_np)
+            input_ids = torch.from_numpy(ids_np).to(network.device)
+            mask = torch.from_numpy(mask_np).to(network.device)
             hidden = network.run_layers(network.embed_tokens(input_ids), mask, 0, first_trainable)
+            # States are kept in CPU memory (bfloat16 halves it) whatever device computed them.
+            lengths = mask_np.sum(1)
             if pooled_only:
-                pooled = mean_pool(hidden, mask)
+                pooled = mean_pool(hidden, mask).cpu()
                 for r, i in enumerate(rows):
                     states[i] = pooled[r].clone()
             else:
+                kept = hidden.to(torch.bfloat16).cpu()
                 for r, i in enumerate(rows):
-                    n = int(mask[r].sum())
-                    states[i] = hidden[r, :n].to(torch.bfloat16).clone()
+                    states[i] = kept[r, : int(lengths[r])].clone()
             bar.update(len(rows))
     return states, owners
 
@@ -150,7 +153,7 @@ def frozen_fingerprint(classifier: SDGClassifier, first_trainable: int) -> str:
         for module in modules:
             for name, param in module.named_parameters():
                 digest.update(name.encode())
-                digest.update(param.detach().float().numpy().tobytes())
+                digest.update(param.detach().float().cpu().numpy().tobytes())
     return digest.hexdigest()[:24]
 
 
@@ -263,6 +266,7 @@ def window_logits(
 ) -> torch.Tensor:
     network = classifier.network
     hidden, mask = cache.batch(windows)
+    hidden, mask = hidden.to(network.device), mask.to(network.device)
     pooled = (
         hidden
         if cache.pooled_only
@@ -310,9 +314,9 @@ def all_logits(
     with torch.inference_mode():
         for start in range(0, len(windows_in_order), batch_size * 2):
             chunk = windows_in_order[start : start + batch_size * 2]
-            logits[start : start + len(chunk)] = window_logits(
-                classifier, cache, chunk, first_trainable
-            ).numpy()
+            logits[start : start + len(chunk)] = (
+                window_logits(classifier, cache, chunk, first_trainable).cpu().numpy()
+            )
     return pool_texts(logits, [len(o) for o in cache.owners], pooling)
 
 

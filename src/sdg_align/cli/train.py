@@ -26,6 +26,7 @@ _FIELD_FLAGS = (
     "test_fraction",
     "patience",
     "seed",
+    "device",
     "sdgs_col",
     "small_data_limit",
     "cv_folds",
@@ -136,6 +137,11 @@ def _absolute_files(names: list[str]) -> list[str]:
 )
 @click.option("--seed", type=int, help="Random seed (default 0).")
 @click.option(
+    "--device",
+    help="Where to train and evaluate: auto (a CUDA GPU when torch sees one, else the CPU; "
+    "the default), cpu, cuda or cuda:N. The saved model runs on any machine.",
+)
+@click.option(
     "--small-data-limit",
     type=click.IntRange(0),
     help="Continuing from a model on fewer examples than this adapts it (default 500).",
@@ -222,6 +228,7 @@ def train(
       sdg-align train -d to_label.xlsx --init-model default -o ours   # a filled review sheet
     """
     from ..evaluation import format_comparison, format_metrics_table
+    from ..runtime import torch_device
     from ..training import (
         TrainingConfig,
         assemble_training_data,
@@ -245,6 +252,7 @@ def train(
         if "sources" not in base:
             raise click.UsageError("name the training data with -d/--data or a --config recipe")
         config = TrainingConfig.from_dict(base)
+        torch_device(config.device)  # a GPU asked for but absent fails here, before any data
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     config.sources = _absolute_files(config.sources)

@@ -59,6 +59,10 @@ class SDGNetwork(nn.Module):
         self.head = nn.Linear(hidden_size, NUM_SDGS)
 
     @property
+    def device(self) -> torch.device:
+        return self.head.weight.device
+
+    @property
     def num_layers(self) -> int:
         return len(self.encoder.encoder.layer)
 
@@ -71,7 +75,7 @@ class SDGNetwork(nn.Module):
 
     def embed_vectors(self, word_vectors: torch.Tensor) -> torch.Tensor:
         """Position and type embeddings and layer norm on top of already looked-up word vectors."""
-        types = torch.zeros(word_vectors.shape[:2], dtype=torch.long)
+        types = torch.zeros(word_vectors.shape[:2], dtype=torch.long, device=word_vectors.device)
         return self.encoder.embeddings(inputs_embeds=word_vectors, token_type_ids=types)
 
     def run_layers(
@@ -96,16 +100,19 @@ class SDGNetwork(nn.Module):
 
 
 class TorchBackend:
-    """Runs an :class:`SDGNetwork` in PyTorch (float32, or int8 once quantised)."""
+    """Runs an :class:`SDGNetwork` in PyTorch (float32, or int8 once quantised), on its device."""
 
     def __init__(self, network: SDGNetwork, name: str = "float32") -> None:
         self.network = network
         self.name = name
 
     def __call__(self, input_ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        device = self.network.device
         with torch.inference_mode():
-            pooled = self.network.embed(torch.from_numpy(input_ids), torch.from_numpy(mask))
-            return self.network.head(pooled).numpy(), pooled.numpy()
+            pooled = self.network.embed(
+                torch.from_numpy(input_ids).to(device), torch.from_numpy(mask).to(device)
+            )
+            return self.network.head(pooled).cpu().numpy(), pooled.cpu().numpy()
 
 
 def _quiet_transformers() -> None:
@@ -191,15 +198,20 @@ class SDGClassifier(Classifier):
             classifier.error_rates = json.loads(error_file.read_text(encoding="utf-8"))
         return classifier
 
+    def to(self, device: str | torch.device) -> SDGClassifier:
+        """Move the network to ``device`` (a GPU trains and scores faster); returns ``self``."""
+        self.network.to(device)
+        return self
+
     # ----------------------------------------------------------------- identity
     def stored_state(self) -> dict[str, torch.Tensor]:
-        """The tensors a model folder stores: the head and the trained encoder layers."""
+        """The tensors a model folder stores (CPU copies): the head and the trained encoder layers."""
         state = self.network.state_dict()
-        if self.config.encoder_stored == "full":
-            return dict(state)
-        first = self.network.num_layers - self.config.trained_layers
-        trained = tuple(f"encoder.encoder.layer.{i}." for i in range(first, 99))
-        return {k: v for k, v in state.items() if k.startswith(("head.", *trained))}
+        if self.config.encoder_stored != "full":
+            first = self.network.num_layers - self.config.trained_layers
+            trained = tuple(f"encoder.encoder.layer.{i}." for i in range(first, 99))
+            state = {k: v for k, v in state.items() if k.startswith(("head.", *trained))}
+        return {k: v.cpu() for k, v in state.items()}
 
     def weights_hash(self) -> str:
         if self._weights_hash is None:

@@ -15,6 +15,7 @@ from typing import Any
 from ..errors import DataError
 from ..modeling import default_model_path, resolve_model_path
 from ..pooling import POOLINGS
+from ..runtime import check_device
 
 TRAINING_CONFIG_FILE = "training_config.yaml"
 DISPUTED_SOURCE_LABELS = ("negative", "unknown")
@@ -52,6 +53,7 @@ class TrainingConfig:
     max_pos_weight: float = 8.0
     patience: int = 2  # epochs without validation gain before stopping
     seed: int = 0
+    device: str = "auto"  # where to train: "auto" (a CUDA GPU if torch sees one), "cpu", "cuda"
     # --- held-out data
     validation_fraction: float = 0.1
     test_fraction: float = 0.1
@@ -114,6 +116,7 @@ class TrainingConfig:
             raise ValueError("refit_min_positives must be at least 1")
         if self.adapt_trainable_layers is not None and self.adapt_trainable_layers < 0:
             raise ValueError("adapt_trainable_layers must not be negative")
+        check_device(self.device)
         if isinstance(self.replay_sources, str):
             self.replay_sources = [self.replay_sources]
 

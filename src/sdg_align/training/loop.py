@@ -19,6 +19,7 @@ from torch import nn
 
 from ..data import LabelledSet
 from ..modeling.network import SDGClassifier
+from ..runtime import torch_device
 from ..window_cache import WindowCache, text_batches, text_logits
 from .config import TrainingConfig, resolve_init_model
 
@@ -77,9 +78,12 @@ class FitRun:
             for layer in network.encoder.encoder.layer[first_trainable:]
             for p in layer.parameters()
         ]
-        self.y = torch.tensor(labelled.label_matrix())
-        self.mask = torch.tensor(labelled.loss_mask())
-        self.weights = torch.tensor([e.weight for e in labelled.examples], dtype=torch.float32)
+        device = network.device
+        self.y = torch.tensor(labelled.label_matrix(), device=device)
+        self.mask = torch.tensor(labelled.loss_mask(), device=device)
+        self.weights = torch.tensor(
+            [e.weight for e in labelled.examples], dtype=torch.float32, device=device
+        )
         pos_weight = positive_weights(self.y, self.mask, config.max_pos_weight)
         self.loss_fn = nn.BCEWithLogitsLoss(pos_weight=pos_weight, reduction="none")
         self.optimizer = torch.optim.AdamW(
@@ -102,7 +106,7 @@ class FitRun:
 
     def penalty(self) -> torch.Tensor:
         assert self.anchor is not None
-        total = torch.zeros(())
+        total = torch.zeros((), device=self.classifier.network.device)
         for name, param in self.classifier.network.named_parameters():
             if name in self.anchor:
                 total = total + ((param - self.anchor[name]) ** 2).sum()
@@ -147,6 +151,7 @@ class FitRun:
 def continue_from(config: TrainingConfig) -> SDGClassifier:
     """The model ``init_model`` names ("default": the bundled default model), made trainable."""
     classifier = SDGClassifier.from_pretrained(resolve_init_model(config.init_model))
+    classifier.to(torch_device(config.device))
     # Continuing keeps the model's base encoder and length; the config records it.
     config.base_encoder = classifier.config.base_encoder
     config.max_length = classifier.config.max_length

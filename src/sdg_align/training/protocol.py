@@ -28,6 +28,7 @@ from ..decisions import (
 from ..errors import DataError
 from ..evaluation import metrics_from_probs
 from ..modeling.network import SDGClassifier
+from ..runtime import torch_device
 from ..window_cache import FrozenStates, all_logits, build_cache
 from .assemble import split_like_training
 from .config import TrainingConfig, uses_adaptation
@@ -83,6 +84,7 @@ def train(
         classifier = SDGClassifier.from_base(
             config.base_encoder, max_length=config.max_length, seed=config.seed
         )
+        classifier.to(torch_device(config.device))
     classifier.config.pooling = config.pooling
     network = classifier.network
     trainable = min(config.trainable_layers, network.num_layers)
