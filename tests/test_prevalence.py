@@ -266,3 +266,42 @@ def test_the_report_says_when_the_interval_allows_for_other_kinds_of_text():
     assert sentence is not None and "differ between 2 kinds of validation text" in sentence
     pooled = correction_sentence({"prevalence": {**rates().to_settings(), "method": "pacc"}})
     assert pooled is not None and "written like those validation texts" in pooled
+
+
+@pytest.mark.parametrize("method", ["acc", "pacc", "em"])
+def test_projects_a_person_labelled_count_as_they_are(method):
+    y, tags, probs = portfolio(200, SHARES, recall=0.5)
+    half = rates(tp=50, mean_pos=0.5)
+    everyone = np.ones(200, dtype=bool)
+    # every project labelled by a person: the shares are their labels, not labels "corrected"
+    # as model tags (which would double them here: a confirmed yes counted as 1 / recall)
+    found = estimate_prevalence(y, y.astype(float), half, method=method, draws=300, known=everyone)
+    assert found.estimate == pytest.approx(SHARES, abs=1e-9)
+    assert np.all(found.low <= SHARES + 1e-9) and np.all(found.high + 1e-9 >= SHARES)
+    # some labelled: their exact share and the others' corrected one, each by its weight
+    known = np.arange(200) % 4 == 0
+    mixed_tags, mixed_probs = tags.copy(), probs.copy()
+    mixed_tags[known], mixed_probs[known] = y[known], y[known].astype(float)
+    found = estimate_prevalence(mixed_tags, mixed_probs, half, method=method, draws=0, known=known)
+    rest = estimate_prevalence(tags[~known], probs[~known], half, method=method, draws=0)
+    assert found.estimate == pytest.approx(0.25 * y[known].mean(axis=0) + 0.75 * rest.estimate)
+    # nobody labelled: exactly as without the argument, intervals included
+    plain = estimate_prevalence(tags, probs, half, method=method, draws=200)
+    none = estimate_prevalence(tags, probs, half, method=method, draws=200, known=~everyone)
+    for a, b in ((plain.estimate, none.estimate), (plain.low, none.low), (plain.high, none.high)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_trends_count_a_persons_labels_as_they_are():
+    from sdg_align.profile.trends import trends
+
+    y, tags, probs = portfolio(200, SHARES, recall=0.5)
+    periods = np.where(np.arange(200) % 2 == 0, 2024, 2025)
+    half = rates(tp=50, mean_pos=0.5)
+    labelled = periods == 2025  # a person labelled every project of 2025
+    tags, probs = tags.copy(), probs.copy()
+    tags[labelled], probs[labelled] = y[labelled], y[labelled].astype(float)
+    found = trends(periods, tags, probs, rates=half, draws=0, labelled=labelled)
+    assert [t.prevalences[1] for t in found] == pytest.approx(y[labelled].mean(axis=0), abs=1e-3)
+    uncorrected = trends(periods, tags, probs, rates=half, draws=0)
+    assert uncorrected[0].prevalences[1] == pytest.approx(0.8)  # as model tags: 0.4 / recall 0.5

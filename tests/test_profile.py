@@ -519,3 +519,15 @@ def test_tags_made_at_another_operating_point_are_flagged(four):
     assert any("differ from what the model's 'balanced' thresholds give" in w for w in warnings)
     fitting = dataclasses.replace(rates, thresholds=np.full(17, 0.5))
     assert build_profile(four.assign(sdgs=["7", "7", "", "3"]), error_rates=fitting).warnings == []
+
+
+@pytest.mark.parametrize("marks", [[True] * 4, ["yes", "yes", "yes", "yes"]])
+def test_a_persons_labels_count_as_they_are_in_the_corrected_prevalence(four, marks):
+    # profile --corrections: a person's labels replace the tags, with probabilities 1 and 0
+    tagged = [{int(s) for s in str(cell).split(";") if s.strip()} for cell in four["sdgs"]]
+    reviewed = four.assign(labelled_by_person=marks)
+    for k in range(1, 18):
+        reviewed[f"p_sdg{k}"] = [1.0 if k in t else 0.0 for t in tagged]
+    overall = build_profile(reviewed, error_rates=validation_rates()).to_dict()["overall"]
+    for item in overall["sdgs"]:  # not (share - 0.05) / 0.65, as if the model had tagged them
+        assert item["prevalence"] == pytest.approx(item["share"], abs=1e-3)

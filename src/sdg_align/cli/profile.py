@@ -170,14 +170,6 @@ def profile(
     )
     if missing:
         result.warnings.insert(0, missing)
-    if corrections and rates is not None:
-        from ..corrections import CORRECTED_COLUMN
-
-        result.warnings.append(
-            f"{int(frame[CORRECTED_COLUMN].sum())} project(s) carry a person's labels, yet the "
-            "error-corrected prevalence corrects them as if the model had tagged them (a small "
-            "bias while few projects are reviewed; their shares are exact)"
-        )
     if compare_path:
         result.comparison = compare_profiles(
             result, _read_json(compare_path), old_name=compare_path

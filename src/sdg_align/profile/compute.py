@@ -185,12 +185,22 @@ def _correction_warnings(data: Projects, rates: ErrorRates | None) -> list[str]:
     return found
 
 
-def _prevalence(tags: np.ndarray, probs: np.ndarray, options: _Options) -> list[tuple]:
-    """Each SDG's corrected prevalence and interval, rounded to 0.1 point; Nones without rates."""
+def _prevalence(
+    tags: np.ndarray, probs: np.ndarray, labelled: np.ndarray | None, options: _Options
+) -> list[tuple]:
+    """Each SDG's corrected prevalence and interval, rounded to 0.1 point; Nones without rates.
+
+    Projects a person labelled (``labelled``) count as they are; only the others are corrected.
+    """
     if options.rates is None:
         return [(None, None, None)] * NUM_SDGS
     found = estimate_prevalence(
-        tags, probs, options.rates, draws=options.bootstrap, rng=options.prevalence_rng
+        tags,
+        probs,
+        options.rates,
+        draws=options.bootstrap,
+        rng=options.prevalence_rng,
+        known=labelled,
     )
     return [
         tuple(_rounded(v[k]) for v in (found.estimate, found.low, found.high))
@@ -232,6 +242,7 @@ def _sdg_figures(
     split = _allocation(tags, probs)
     allocated = split.sum(axis=0)
     ci_low, ci_high = _share_intervals(n, share, options)
+    labelled = data.labelled[members] if data.labelled is not None else None
     trends = (
         period_trends(
             data.periods[members],
@@ -240,11 +251,12 @@ def _sdg_figures(
             rates=options.rates,
             rng=options.prevalence_rng,
             draws=options.bootstrap,
+            labelled=labelled,
         )
         if data.periods is not None
         else None
     )
-    prevalence = _prevalence(tags, probs, options)
+    prevalence = _prevalence(tags, probs, labelled, options)
     primary = data.primary[members]
     weights = data.weights[members] if data.weights is not None else None
     sdgs = []

@@ -258,6 +258,8 @@ class Projects:
     weight_known: np.ndarray | None
     periods: np.ndarray | None
     partners: Partners | None
+    # True where a person's labels replaced the model's tags (profile --corrections)
+    labelled: np.ndarray | None = None
     bad_evidence: set[int] = field(default_factory=set)  # rows whose evidence is not JSON
 
 
@@ -380,4 +382,18 @@ def _parse_projects(
         weight_known=known,
         periods=parse_periods(kept[time_col], time_col, where) if time_col else None,
         partners=parse_partners(kept[columns.partners_col]) if columns.partners_col else None,
+        labelled=labelled_by_person(kept),
     )
+
+
+def labelled_by_person(kept: pd.DataFrame) -> np.ndarray | None:
+    """Which rows carry a person's labels (the column ``apply_corrections`` adds), if any do."""
+    from ..corrections import CORRECTED_COLUMN
+    from ..data.formats import is_yes
+
+    if CORRECTED_COLUMN not in kept.columns:
+        return None
+    column = kept[CORRECTED_COLUMN]
+    if column.dtype == bool:
+        return column.to_numpy()
+    return np.array([is_yes(value) for value in column], dtype=bool)

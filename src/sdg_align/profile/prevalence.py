@@ -59,30 +59,83 @@ def estimate_prevalence(
     method: str = METHOD,
     draws: int = 1000,
     rng: np.random.Generator | None = None,
+    known: np.ndarray | None = None,
 ) -> Prevalence:
     """Each SDG's prevalence among these projects (``tags``: bool (n, 17); ``probs``: (n, 17)).
 
     ``rates`` may be None for ``cc`` and ``pcc``, which correct nothing. ``draws`` = 0 gives the
     estimates without intervals. An SDG whose validation texts held no positive (or no negative), or
     whose tags do not separate the classes at all, gets NaN.
+
+    ``known`` (bool (n,)) marks projects whose tags are a person's labels (``profile
+    --corrections``): they count as they are, and only the other projects are corrected for the
+    model's errors. The estimate is the two parts' mean, each weighed by its number of projects.
     """
     if method not in METHODS:
         raise ValueError(f"unknown prevalence method {method!r}; choose one of {METHODS}")
     if rates is None and method not in ("cc", "pcc"):
         raise ValueError(f"the {method} estimator needs the model's error rates")
     rng = rng or np.random.default_rng(0)
+    if known is not None and known.any():
+        return _with_known(tags, probs, rates, method, draws, rng, np.asarray(known, dtype=bool))
+    estimate, sample = _estimate(tags, probs, rates, method, draws, rng)
+    if sample is None:
+        nothing = np.full(NUM_SDGS, np.nan)
+        return Prevalence(method, estimate, nothing, nothing)
+    return _interval(method, estimate, sample)
+
+
+def _estimate(
+    tags: np.ndarray,
+    probs: np.ndarray,
+    rates: ErrorRates | None,
+    method: str,
+    draws: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The 17 estimates and their Monte Carlo draws, (draws, 17) (None when ``draws`` is 0)."""
     if method == "em":
         return _em_prevalence(probs, _need(rates), draws, rng)
     values = tags.astype(float) if method in ("cc", "acc") else np.asarray(probs, dtype=float)
     low_anchor, high_anchor = anchors(method, rates)
     estimate = _adjust(values.mean(axis=0), low_anchor, high_anchor)
     if not draws:
-        nothing = np.full(NUM_SDGS, np.nan)
-        return Prevalence(method, estimate, nothing, nothing)
+        return estimate, None
     sample = mean_draws(values, rng, draws, binary=method in ("cc", "acc"))
     low_draws, high_draws = _anchor_draws(method, rates, rng, draws)
-    adjusted = _adjust(sample, low_draws, high_draws, undefined=False)
-    return _interval(method, estimate, adjusted)
+    return estimate, _adjust(sample, low_draws, high_draws, undefined=False)
+
+
+def _with_known(
+    tags: np.ndarray,
+    probs: np.ndarray,
+    rates: ErrorRates | None,
+    method: str,
+    draws: int,
+    rng: np.random.Generator,
+    known: np.ndarray,
+) -> Prevalence:
+    """Person-labelled projects counted as they are, the others corrected (see the caller).
+
+    A person's label is not a model output: correcting it as one would push a confirmed "yes" above
+    1 and a confirmed "no" below 0 before clipping. The labelled part keeps the Bayesian bootstrap's
+    doubt about projects of its kind (:func:`mean_draws`), the rest its correction's.
+    """
+    labels = tags[known].astype(float)
+    share_known = known.mean()
+    estimate = share_known * labels.mean(axis=0)
+    sample = None
+    if draws:
+        sample = share_known * mean_draws(labels, rng, draws, binary=True)
+    if not known.all():
+        rest, rest_sample = _estimate(tags[~known], probs[~known], rates, method, draws, rng)
+        estimate = estimate + (1 - share_known) * rest
+        if sample is not None and rest_sample is not None:
+            sample = sample + (1 - share_known) * rest_sample
+    if sample is None:
+        nothing = np.full(NUM_SDGS, np.nan)
+        return Prevalence(method, estimate, nothing, nothing)
+    return _interval(method, estimate, sample)
 
 
 def _need(rates: ErrorRates | None) -> ErrorRates:
@@ -197,15 +250,14 @@ def _em(probs: np.ndarray, prior: np.ndarray, weights: np.ndarray | None = None)
 
 def _em_prevalence(
     probs: np.ndarray, rates: ErrorRates, draws: int, rng: np.random.Generator
-) -> Prevalence:
+) -> tuple[np.ndarray, np.ndarray | None]:
     """EM with an ordinary bootstrap (EM needs every row's weight) and Beta-drawn priors."""
     texts = rates.positives + rates.negatives
     defined = (rates.positives > 0) & (rates.negatives > 0)
     prior = np.where(defined, rates.positives / np.maximum(texts, 1), 0.5)
     estimate = np.where(defined, np.clip(_em(probs, prior), 0, 1), np.nan)
     if not draws:
-        nothing = np.full(NUM_SDGS, np.nan)
-        return Prevalence("em", estimate, nothing, nothing)
+        return estimate, None
     n = len(probs)
     parts = []
     chunk = max(1, _CHUNK // (n * NUM_SDGS))
@@ -214,7 +266,7 @@ def _em_prevalence(
         weights = rng.multinomial(n, np.full(n, 1.0 / n), size=size).astype(float)
         priors = rng.beta(rates.positives + PRIOR, rates.negatives + PRIOR, size=(size, NUM_SDGS))
         parts.append(_em(probs, priors, weights))
-    return _interval("em", estimate, np.clip(np.vstack(parts), 0, 1))
+    return estimate, np.clip(np.vstack(parts), 0, 1)
 
 
 def slope_draws(

@@ -101,6 +101,22 @@ def _corrected(
     return _Corrected(per_period, line, last)
 
 
+def _labels_as_scores(
+    values: np.ndarray, tags: np.ndarray, labelled: np.ndarray, rates: ErrorRates
+) -> np.ndarray:
+    """Model values for person-labelled rows that the correction maps back to their labels.
+
+    The correction is linear, ``(value - low) / (high - low)``, so a row valued ``low + label *
+    (high - low)`` is corrected to exactly its label (0 or 1), and every per-period prevalence and
+    slope counts it as it is. SDGs the rates cannot correct keep the row's value.
+    """
+    low, high = anchors(METHOD, rates)
+    exact = low + tags[labelled].astype(float) * (high - low)
+    out = np.array(values, dtype=float, copy=True)
+    out[labelled] = np.where(np.isfinite(exact), exact, out[labelled])
+    return out
+
+
 def trends(
     periods: np.ndarray,
     tags: np.ndarray,
@@ -109,8 +125,13 @@ def trends(
     rates: ErrorRates | None = None,
     rng: np.random.Generator | None = None,
     draws: int = 1000,
+    labelled: np.ndarray | None = None,
 ) -> list[Trend]:
-    """Per SDG: shares per period and the slope of a linear probability model, all 17 at once."""
+    """Per SDG: shares per period and the slope of a linear probability model, all 17 at once.
+
+    ``labelled`` marks projects whose tags are a person's labels: the corrected trend counts them
+    as they are (see :func:`_labels_as_scores`).
+    """
     values, inverse = np.unique(periods, return_inverse=True)
     per_period = np.zeros((len(values), NUM_SDGS))
     np.add.at(per_period, inverse, tags)
@@ -120,6 +141,8 @@ def trends(
     corrected = None
     if rates is not None:
         source = tags.astype(float) if METHOD in ("cc", "acc") else probs
+        if labelled is not None and labelled.any():
+            source = _labels_as_scores(source, tags, labelled, rates)
         rng = rng or np.random.default_rng(0)
         corrected = _corrected(periods, inverse, source, rates, rng, draws)
     found = []
