@@ -13,10 +13,14 @@ portfolio's true shares:
 - ``no review``: the model's tags for every project;
 - ``labels corrected as tags``: a person's labels go through the correction like model output
   (what ``profile`` did before December 2026);
-- ``labels counted``: a person's labels count as they are, only the other projects are corrected.
+- ``labels counted``: a person's labels count as they are, only the other projects are corrected;
+- ``audit`` (random picks only): the reviewed projects are a random sample, and the others are
+  corrected by their residuals (``profile`` does this from ``MIN_AUDIT`` audited projects in a
+  group; here at every size, to show where that minimum belongs).
 
 Per set, size and number labelled: the mean absolute error per SDG share and the coverage of the
-95% interval. No evaluation-only set is read.
+95% interval. The evaluation-only sets (ORO gold, DPGA test) are then only reported, each as one
+portfolio whose random audit of 50 projects is drawn 200 times: nothing is chosen on them.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +43,28 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import eval_prevalence as portfolios  # noqa: E402
 
 from sdg_align.modeling import SDGClassifier  # noqa: E402
-from sdg_align.profile.prevalence import METHOD, estimate_prevalence  # noqa: E402
+from sdg_align.profile import prevalence  # noqa: E402
+from sdg_align.profile.prevalence import METHOD, Audit, estimate_prevalence  # noqa: E402
 from sdg_align.review import pick_for_review  # noqa: E402
 from sdg_align.runtime import configure_threads  # noqa: E402
 
-CELLS = ((100, 20), (500, 50))  # (portfolio size, projects a person labels)
+# (portfolio size, projects a person labels)
+CELLS = ((100, 10), (100, 20), (100, 30), (500, 20), (500, 50), (500, 100))
+AUDIT = 50  # projects audited in each evaluation-only set (reported only)
 PICKS = ("random", "review")
-VARIANTS = ("no review", "labels corrected as tags", "labels counted")
+VARIANTS = ("no review", "labels corrected as tags", "labels counted", "audit")
+
+
+@contextmanager
+def no_minimum() -> Iterator[None]:
+    """The audit estimator at any audit size (the profile needs MIN_AUDIT), to show where the
+    minimum belongs."""
+    kept = prevalence.MIN_AUDIT
+    prevalence.MIN_AUDIT = 1
+    try:
+        yield
+    finally:
+        prevalence.MIN_AUDIT = kept
 
 
 def one_cell(
@@ -59,6 +80,7 @@ def one_cell(
     y, probs = data["y"], data["probs"]
     errors: dict[str, list[np.ndarray]] = {v: [] for v in VARIANTS}
     covered: dict[str, list[np.ndarray]] = {v: [] for v in VARIANTS}
+    widths: dict[str, list[np.ndarray]] = {v: [] for v in VARIANTS}
     for _ in range(args.portfolios):
         weights = np.exp(y @ rng.normal(0.0, portfolios.SHIFT_SD, y.shape[1]))
         rows = rng.choice(len(y), size=size, p=weights / weights.sum())
@@ -76,18 +98,72 @@ def one_cell(
             "labels corrected as tags": (reviewed >= thresholds, reviewed, None),
             "labels counted": (reviewed >= thresholds, reviewed, known),
         }
+        if picks == "random":
+            audit = Audit(known, p)
+            with no_minimum():
+                found = estimate_prevalence(
+                    reviewed >= thresholds, reviewed, rates, method=METHOD, draws=args.draws,
+                    rng=rng, known=known, audit=audit,
+                )  # fmt: skip
+            errors["audit"].append(np.abs(found.estimate - truth))
+            covered["audit"].append((found.low <= truth + 1e-9) & (truth <= found.high + 1e-9))
+            widths["audit"].append(found.high - found.low)
         for variant, (tags, values, mask) in runs.items():
             found = estimate_prevalence(
                 tags, values, rates, method=METHOD, draws=args.draws, rng=rng, known=mask
             )
             errors[variant].append(np.abs(found.estimate - truth))
             covered[variant].append((found.low <= truth + 1e-9) & (truth <= found.high + 1e-9))
+            widths[variant].append(found.high - found.low)
     return {
         v: {
             "mae": portfolios._mean(errors[v]),
             "coverage": portfolios._mean(covered[v]),
+            "mean_width": portfolios._mean(widths[v]),
         }
         for v in VARIANTS
+        if errors[v]
+    }
+
+
+def reported(
+    data: dict[str, np.ndarray],
+    thresholds: np.ndarray,
+    rates: Any,
+    args: argparse.Namespace,
+    rng: np.random.Generator,
+) -> dict[str, dict[str, float]]:
+    """One whole evaluation-only set as the portfolio, audited at random ``args.audits`` times."""
+    y, p = data["y"], data["probs"]
+    truth = y.mean(axis=0)
+    found: dict[str, list[tuple[float, int]]] = {
+        v: [] for v in ("no review", "labels counted", "audit")
+    }
+    for _ in range(args.audits):
+        known = np.zeros(len(y), dtype=bool)
+        known[rng.choice(len(y), size=AUDIT, replace=False)] = True
+        reviewed = p.copy()
+        reviewed[known] = y[known]
+        runs = {
+            "no review": (p, None, None),
+            "labels counted": (reviewed, known, None),
+            "audit": (reviewed, known, Audit(known, p)),
+        }
+        for variant, (values, mask, audit) in runs.items():
+            estimate = estimate_prevalence(
+                values >= thresholds, values, rates, method=METHOD, draws=args.draws, rng=rng,
+                known=mask, audit=audit,
+            )  # fmt: skip
+            inside = (estimate.low <= truth + 1e-9) & (truth <= estimate.high + 1e-9)
+            found[variant].append(
+                (float(np.nanmean(np.abs(estimate.estimate - truth))), int(inside.sum()))
+            )
+    return {
+        v: {
+            "mae": round(float(np.mean([m for m, _ in runs_])), 4),
+            "sdgs_inside": round(float(np.mean([i for _, i in runs_])), 2),
+        }
+        for v, runs_ in found.items()
     }
 
 
@@ -100,6 +176,7 @@ def main() -> None:
     parser.add_argument("--portfolios", type=int, default=200, help="per set and cell")
     parser.add_argument("--draws", type=int, default=500, help="Monte Carlo draws per interval")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--audits", type=int, default=200, help="random audits per reported set")
     parser.add_argument("--save-error-rates", type=Path, default=None)
     parser.add_argument("--output", type=Path, default=ROOT / "results" / "eval_corrections.json")
     args = parser.parse_args()
@@ -121,10 +198,26 @@ def main() -> None:
                 cell = one_cell(data, thresholds, rates, size, labelled, picks, args, rng)
                 results.setdefault(name, {})[f"{size}/{labelled}/{picks}"] = cell
                 figures = " | ".join(
-                    f"{100 * cell[v]['mae']:.2f} pts, {cell[v]['coverage']:.0%}" for v in VARIANTS
+                    f"{100 * cell[v]['mae']:.2f}, {cell[v]['coverage']:.0%}, "
+                    f"{100 * cell[v]['mean_width']:.0f}"
+                    if v in cell
+                    else "-"
+                    for v in VARIANTS
                 )
                 print(f"| {name} | {size} | {labelled} | {picks} | {figures} |", flush=True)
-    print("\n(mean absolute error per SDG share, and coverage of the 95% interval)")
+    print(
+        "\n(mean absolute error per SDG share in points, coverage of the 95% interval, its mean "
+        "width in points)"
+    )
+    evaluation_only = {}
+    print(f"\nEvaluation-only sets, one portfolio each, a random audit of {AUDIT} projects "
+          f"drawn {args.audits} times: mean error per SDG share, SDGs of 17 inside the interval")  # fmt: skip
+    for name in portfolios.REPORTED_SETS:
+        block = reported(portfolios._scored(model, name), thresholds, rates, args, rng)
+        evaluation_only[name] = block
+        print(f"{name}: " + "; ".join(
+            f"{v} {100 * b['mae']:.2f} pts, {b['sdgs_inside']:.1f}/17" for v, b in block.items()
+        ), flush=True)  # fmt: skip
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(
         json.dumps(
@@ -140,6 +233,7 @@ def main() -> None:
                 "shift_sd": portfolios.SHIFT_SD,
                 "cells": {f"{size}/{labelled}": [size, labelled] for size, labelled in CELLS},
                 "results": results,
+                "evaluation_only": {"audited": AUDIT, "audits": args.audits, **evaluation_only},
                 "seconds": round(time.time() - started, 1),
             },
             indent=2,

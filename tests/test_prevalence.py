@@ -266,6 +266,10 @@ def test_the_report_says_when_the_interval_allows_for_other_kinds_of_text():
     assert sentence is not None and "differ between 2 kinds of validation text" in sentence
     pooled = correction_sentence({"prevalence": {**rates().to_settings(), "method": "pacc"}})
     assert pooled is not None and "written like those validation texts" in pooled
+    few = {**rates().to_settings(), "method": "pacc", "audited_projects": 20, "min_audit": 50}
+    assert "random pick" not in (correction_sentence({"prevalence": few}) or "")
+    audited = correction_sentence({"prevalence": {**few, "audited_projects": 60}})
+    assert audited is not None and "60 projects were labelled by a person after a random" in audited
 
 
 @pytest.mark.parametrize("method", ["acc", "pacc", "em"])
@@ -305,3 +309,29 @@ def test_trends_count_a_persons_labels_as_they_are():
     assert [t.prevalences[1] for t in found] == pytest.approx(y[labelled].mean(axis=0), abs=1e-3)
     uncorrected = trends(periods, tags, probs, rates=half, draws=0)
     assert uncorrected[0].prevalences[1] == pytest.approx(0.8)  # as model tags: 0.4 / recall 0.5
+
+
+def test_a_random_audit_corrects_what_the_validation_rates_get_wrong():
+    from sdg_align.profile.prevalence import MIN_AUDIT, Audit
+
+    y, tags, probs = portfolio(400, SHARES, recall=0.5)
+    perfect = rates()  # validation says the model misses nothing; here it misses half
+    audited = np.zeros(400, dtype=bool)
+    audited[np.random.default_rng(3).choice(400, size=100, replace=False)] = True
+    reviewed_tags, reviewed_probs = tags.copy(), probs.copy()
+    reviewed_tags[audited], reviewed_probs[audited] = y[audited], y[audited].astype(float)
+    audit = Audit(audited, probs)
+    found = estimate_prevalence(
+        reviewed_tags, reviewed_probs, perfect, known=audited, audit=audit, draws=1000
+    )
+    counted = estimate_prevalence(reviewed_tags, reviewed_probs, perfect, known=audited, draws=0)
+    truth = y.mean(axis=0)
+    assert counted.estimate[0] < 0.3  # the validation rates alone keep the missed half missing
+    assert np.abs(found.estimate - truth).max() < 0.05  # the audit's residuals bring it back
+    assert np.all(found.low <= truth + 1e-9) and np.all(truth <= found.high + 1e-9)
+    # too small an audit is not trusted: the labels count, the rest is corrected as before
+    few = audited & (np.cumsum(audited) <= MIN_AUDIT - 1)
+    small = estimate_prevalence(
+        reviewed_tags, reviewed_probs, perfect, known=audited, audit=Audit(few, probs), draws=0
+    )
+    np.testing.assert_array_equal(small.estimate, counted.estimate)

@@ -14,6 +14,7 @@ from sdg_align.corrections import Corrections, apply_corrections
 from sdg_align.data import load_generic
 from sdg_align.errors import DataError
 from sdg_align.review import SDG_COLUMNS, pick_for_review
+from sdg_align.scoring import PROBABILITY_COLUMNS
 
 THRESHOLDS = [0.5] * 17
 
@@ -226,3 +227,43 @@ def test_review_refuses_an_unscored_table(tmp_path):
     assert result.exit_code == 1 and "sdg-align score" in result.output
     with pytest.raises(DataError, match="no row is marked"):
         load_generic(_sheet(tmp_path, reviewed=["", ""]))
+
+
+def test_a_random_review_is_an_audit_the_profile_knows(scored_csv, rated_model_dir, tmp_path):
+    from sdg_align.corrections import AUDIT_COLUMN, MODEL_PROBABILITY_COLUMNS
+
+    runner = CliRunner()
+    sheets = []
+    for name in ("a.xlsx", "b.xlsx"):
+        sheets.append(tmp_path / name)
+        result = runner.invoke(
+            main,
+            ["review", str(scored_csv), "-o", str(sheets[-1]), "--n", "30", "--random",
+             "--seed", "4", "--model", str(rated_model_dir), "--text-col", "description"],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert "picked 30 of 40 projects at random" in result.output
+    first, second = (pd.read_excel(s, sheet_name="to label") for s in sheets)
+    assert first["project_id"].tolist() == second["project_id"].tolist()  # the seed decides
+    assert (first["picked"] == "at random").all() and first["project_id"].is_unique
+
+    scored = pd.read_csv(scored_csv, dtype=str, keep_default_na=False)
+    truth = dict(zip(scored["project_id"], scored["truth"], strict=True))
+    _fill(sheets[0], truth, reviewed=30)
+    corrections = Corrections.read(sheets[0])
+    assert corrections.at_random == frozenset(first["project_id"])
+    frame, report = apply_corrections(pd.read_csv(scored_csv), corrections)
+    assert frame[AUDIT_COLUMN].sum() == 30 and "30 of them picked at random" in report.line()
+    before = pd.read_csv(scored_csv)
+    assert np.allclose(
+        frame[MODEL_PROBABILITY_COLUMNS].to_numpy(), before[PROBABILITY_COLUMNS].to_numpy()
+    )
+
+    profiled = runner.invoke(
+        main,
+        ["profile", str(scored_csv), "--corrections", str(sheets[0]), "--model",
+         str(rated_model_dir), "--json"],
+    )  # fmt: skip
+    assert profiled.exit_code == 0, profiled.output
+    settings = json.loads(profiled.stdout)["settings"]["prevalence"]
+    assert settings["audited_projects"] == 30 and settings["min_audit"] == 50

@@ -6,6 +6,10 @@ filled sheet and a scored table: every project the person marked as reviewed get
 tags, and probability 1 for those SDGs and 0 for the others (a person's judgement is not a guess),
 so every figure of the profile, at every operating point, uses their labels. Projects are matched
 by the sheet's first column (the id column of the scored table, or ``row``: its row number).
+
+Rows the sheet says were picked at random (``sdg-align review --random``, an audit) are marked
+``reviewed_at_random``, and the model's own probabilities are kept beside the person's labels
+(``model_p_sdg1`` ...): the profile measures on them how the model errs on this portfolio.
 """
 
 from __future__ import annotations
@@ -17,12 +21,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .data import clean_cell
 from .data.formats import REVIEWED, is_yes, sdg_columns, sdgs_from_columns
 from .errors import DataError
 from .labels import NUM_SDGS
+from .review import AT_RANDOM, PICKED_COLUMN
 from .tables import read_table
 
 CORRECTED_COLUMN = "labelled_by_person"
+AUDIT_COLUMN = "reviewed_at_random"
+MODEL_PROBABILITY_COLUMNS = [f"model_p_sdg{n}" for n in range(1, NUM_SDGS + 1)]
 
 
 @dataclass
@@ -30,11 +38,13 @@ class CorrectionReport:
     reviewed: int = 0  # sheet rows a person marked as reviewed and that matched a project
     changed: int = 0  # of those, projects whose tags the person changed
     ignored: int = 0  # sheet rows not marked as reviewed
+    at_random: int = 0  # of the reviewed, projects picked at random (an audit)
 
     def line(self) -> str:
         return (
             f"corrections: {self.reviewed} projects labelled by a person ({self.changed} "
             f"corrected, {self.reviewed - self.changed} confirmed)"
+            + (f"; {self.at_random} of them picked at random (an audit)" if self.at_random else "")
             + (
                 f"; {self.ignored} sheet rows not marked reviewed were ignored"
                 if self.ignored
@@ -50,6 +60,7 @@ class Corrections:
     id_col: str
     labels: dict[str, tuple[int, ...]]
     ignored: int
+    at_random: frozenset[str] = frozenset()  # ids of reviewed rows picked at random (an audit)
 
     @classmethod
     def read(cls, path: str | Path, *, id_col: str | None = None) -> Corrections:
@@ -68,6 +79,7 @@ class Corrections:
             )
         key = id_col if id_col and id_col in frame.columns else str(frame.columns[0])
         labels: dict[str, tuple[int, ...]] = {}
+        at_random: set[str] = set()
         ignored = 0
         for number, row in enumerate(frame.to_dict("records"), start=2):  # row 1: the header
             if not is_yes(row[REVIEWED]):
@@ -80,12 +92,14 @@ class Corrections:
                 labels[identifier] = sdgs_from_columns(row, columns)
             except ValueError as exc:
                 raise DataError(f"{path} row {number}: {exc}") from exc
+            if clean_cell(row.get(PICKED_COLUMN)).lower() == AT_RANDOM:
+                at_random.add(identifier)
         if not labels:
             raise DataError(
                 f"{path}: no row is marked in the '{REVIEWED}' column; write yes there for every "
                 "row you checked"
             )
-        return cls(key, labels, ignored)
+        return cls(key, labels, ignored, frozenset(at_random))
 
 
 def apply_corrections(
@@ -123,8 +137,12 @@ def apply_corrections(
         .apply(pd.to_numeric, errors="coerce")
         .to_numpy(dtype=float, copy=True)
     )
-    report = CorrectionReport(reviewed=len(corrections.labels), ignored=corrections.ignored)
-    tags = list(out["sdgs"].astype(str))
+    report = CorrectionReport(
+        reviewed=len(corrections.labels),
+        ignored=corrections.ignored,
+        at_random=len(corrections.at_random),
+    )
+    tags = [clean_cell(cell) for cell in out["sdgs"]]  # an untagged row may be NaN, not ""
     primaries = list(pd.to_numeric(out["primary_sdg"], errors="coerce").astype("Int64"))
     labelled = np.zeros(len(out), dtype=bool)
     position = {identifier: i for i, identifier in enumerate(ids)}
@@ -141,12 +159,14 @@ def apply_corrections(
         for s in sdgs:
             probs[i, s - 1] = 1.0
         labelled[i] = True
+    out[MODEL_PROBABILITY_COLUMNS] = out[PROBABILITY_COLUMNS].to_numpy(copy=True)
     out[PROBABILITY_COLUMNS] = probs
     out["sdgs"] = tags
     out["primary_sdg"] = pd.array(primaries, dtype="Int64")
     if "error" in out.columns:
-        out.loc[labelled, "error"] = ""
+        out["error"] = out["error"].astype(object).where(~labelled, "")  # NaN-typed when empty
     out[CORRECTED_COLUMN] = labelled
+    out[AUDIT_COLUMN] = ids.isin(list(corrections.at_random)).to_numpy() & labelled
     return out, report
 
 

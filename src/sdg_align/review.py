@@ -11,6 +11,10 @@ measures these picks against random ones.
 with probabilities, one column per SDG (pre-filled with the model's tags, to confirm or change), a
 ``reviewed`` column and a notes column. ``sdg-align train -d`` and ``sdg-align profile
 --corrections`` read the filled sheet as it is (rows not marked reviewed are ignored).
+
+:func:`random_picks` is the other way to fill a sheet: a random sample of the portfolio, an audit.
+Its ``picked`` column says "at random", and the profile then measures the model's errors on the
+portfolio itself (:mod:`sdg_align.profile.prevalence`), which picks near the thresholds cannot do.
 """
 
 from __future__ import annotations
@@ -30,11 +34,13 @@ SDG_COLUMNS = [f"SDG {n}" for n in SDG_NUMBERS]
 REVIEWED_COLUMN = "reviewed"
 NOTES_COLUMN = "notes"
 TEXT_COLUMN = "text"
+PICKED_COLUMN = "picked"
+AT_RANDOM = "at random"  # the picked column's value for a random (audit) pick
 MAX_MARGIN = 3.0  # logit distance to a threshold beyond which a project is not "unsure"
 
 INSTRUCTIONS = """\
 How to fill in this sheet
-Each row is a project the model was unsure about. The model's tags are pre-filled in the columns SDG 1 ... SDG 17.
+Each row is a project the model was unsure about ('picked': unsure) or one drawn at random for an audit ('picked': at random; review every one of those, so the sample stays random). The model's tags are pre-filled in the columns SDG 1 ... SDG 17.
 1. Read the project text.
 2. For each SDG the project advances (by the labelling guide: the project's own aim or result, not a side effect), put 1 in its column; clear the cell (or put 0) for each SDG it does not advance.
 3. Write yes in the column 'reviewed' once you have checked the whole row. Rows without yes are ignored, so a pre-filled guess is never taken for your judgement.
@@ -48,10 +54,13 @@ Then:
 
 @dataclass(frozen=True)
 class Pick:
-    """One project chosen for review: its row, the SDG it was picked for and how unsure it is."""
+    """One project chosen for review: its row, the SDG it was picked for and how unsure it is.
+
+    A random pick (:func:`random_picks`) has no SDG (``sdg`` None) and NaN for the rest.
+    """
 
     row: int
-    sdg: int
+    sdg: int | None
     probability: float
     threshold: float
     margin: float  # |logit(p) - logit(threshold)|
@@ -134,6 +143,18 @@ def pick_for_review(
     return picked
 
 
+def random_picks(probs: np.ndarray, *, n: int, seed: int = 0) -> list[Pick]:
+    """``n`` projects drawn at random (without replacement) among those with probabilities.
+
+    An audit: labels of a random sample show how the model errs on this portfolio, so the profile
+    can correct its prevalence with them (they must be a random sample, hence no choice here).
+    """
+    usable = np.flatnonzero(np.isfinite(np.asarray(probs, dtype=np.float64)).all(1))
+    rows = np.random.default_rng(seed).choice(usable, size=min(n, len(usable)), replace=False)
+    nan = float("nan")
+    return [Pick(row=int(r), sdg=None, probability=nan, threshold=nan, margin=nan) for r in rows]
+
+
 def review_frame(
     picks: Sequence[Pick],
     *,
@@ -156,10 +177,14 @@ def review_frame(
             row[group_col] = groups[pick.row]
         row[TEXT_COLUMN] = texts[pick.row]
         row["model_tags"] = "; ".join(f"{SDG_NUMBERS[k]} ({p[k]:.2f})" for k in tagged)
-        row["unsure_about"] = (
-            f"SDG {pick.sdg} {GOALS[pick.sdg - 1].short_name}: {pick.probability:.2f} "
-            f"(threshold {pick.threshold:.2f})"
-        )
+        if pick.sdg is None:
+            row[PICKED_COLUMN], row["unsure_about"] = AT_RANDOM, ""
+        else:
+            row[PICKED_COLUMN] = "unsure"
+            row["unsure_about"] = (
+                f"SDG {pick.sdg} {GOALS[pick.sdg - 1].short_name}: {pick.probability:.2f} "
+                f"(threshold {pick.threshold:.2f})"
+            )
         for k, column in enumerate(SDG_COLUMNS):
             row[column] = 1 if p[k] >= cut[k] else None
         row[REVIEWED_COLUMN] = ""

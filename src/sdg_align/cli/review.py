@@ -27,6 +27,15 @@ from ._common import friendly_errors, input_format_option, model_option, quiet_o
     multiple=True,
     help="Text column(s) shown to the reviewer (default: title and description, else text).",
 )
+@click.option(
+    "--random",
+    "at_random",
+    is_flag=True,
+    help="Pick the projects at random instead (an audit): a person's labels of a random sample "
+    "let `profile --corrections` measure the model's errors on this portfolio itself; from 50 "
+    "reviewed projects in a group its corrected prevalence rests on them.",
+)
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of --random.")
 @input_format_option
 @model_option
 @quiet_option
@@ -38,6 +47,8 @@ def review(
     by: str | None,
     id_col: str | None,
     text_col: tuple[str, ...],
+    at_random: bool,
+    seed: int,
     in_format: str | None,
     model_path: str | None,
     quiet: bool,
@@ -52,12 +63,14 @@ def review(
     \b
     Examples:
       sdg-align review scored.csv -o to_label.xlsx --n 50 --by cluster
+      sdg-align review scored.csv -o audit.xlsx --n 50 --random    # a random audit
       sdg-align train -d to_label.xlsx --init-model default -o models/ours
       sdg-align profile scored.csv --corrections to_label.xlsx --html report.html
     """
     from ..modeling import read_model_config
     from ..review import (
         pick_for_review,
+        random_picks,
         review_frame,
         scored_inputs,
         unique_rows,
@@ -70,7 +83,12 @@ def review(
         frame, text_cols=list(text_col), id_col=id_col, by=by
     )
     thresholds = read_model_config(model_path).thresholds
-    picks = pick_for_review(probs, thresholds, n=count, groups=groups, allowed=unique_rows(texts))
+    if at_random:
+        picks = random_picks(probs, n=count, seed=seed)
+    else:
+        picks = pick_for_review(
+            probs, thresholds, n=count, groups=groups, allowed=unique_rows(texts)
+        )
     if not picks:
         raise click.ClickException(f"{input_path}: no scored project to pick (all rows failed?)")
     sheet = review_frame(
@@ -85,12 +103,19 @@ def review(
     )
     write_review_sheet(sheet, output_path)
     if not quiet:
-        spread = Counter(p.sdg for p in picks)
-        click.echo(
-            f"picked {len(picks)} of {len(frame)} projects; unsure about SDG "
-            + ", ".join(f"{s} ({c})" for s, c in sorted(spread.items())),
-            err=True,
-        )
+        if at_random:
+            click.echo(
+                f"picked {len(picks)} of {len(frame)} projects at random (an audit: review "
+                "every one of them, or the sample is no longer random)",
+                err=True,
+            )
+        else:
+            spread = Counter(p.sdg for p in picks if p.sdg is not None)
+            click.echo(
+                f"picked {len(picks)} of {len(frame)} projects; unsure about SDG "
+                + ", ".join(f"{s} ({c})" for s, c in sorted(spread.items())),
+                err=True,
+            )
         if groups is not None:
             per_group = Counter(groups[p.row] for p in picks)
             click.echo(

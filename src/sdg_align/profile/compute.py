@@ -38,7 +38,7 @@ from .figures import (
     SDGFigures,
 )
 from .inputs import Partners, ProfileColumns, ProfileInput, Projects, read_input
-from .prevalence import METHOD, anchors, estimate_prevalence
+from .prevalence import METHOD, MIN_AUDIT, Audit, anchors, estimate_prevalence
 from .projects import listed_projects, top_projects
 from .trends import trends as period_trends
 
@@ -95,7 +95,16 @@ def build_profile(
         "breadth_share": BREADTH_SHARE,
         "small_group": SMALL_GROUP,
         "top_projects": top_projects,
-        "prevalence": {"method": METHOD, **error_rates.to_settings()} if error_rates else None,
+        "prevalence": (
+            {
+                "method": METHOD,
+                **error_rates.to_settings(),
+                "audited_projects": int(data.audited.sum()) if data.audited is not None else 0,
+                "min_audit": MIN_AUDIT,
+            }
+            if error_rates
+            else None
+        ),
     }
     return Profile(
         settings=settings,
@@ -186,11 +195,16 @@ def _correction_warnings(data: Projects, rates: ErrorRates | None) -> list[str]:
 
 
 def _prevalence(
-    tags: np.ndarray, probs: np.ndarray, labelled: np.ndarray | None, options: _Options
+    tags: np.ndarray,
+    probs: np.ndarray,
+    labelled: np.ndarray | None,
+    audit: Audit | None,
+    options: _Options,
 ) -> list[tuple]:
     """Each SDG's corrected prevalence and interval, rounded to 0.1 point; Nones without rates.
 
-    Projects a person labelled (``labelled``) count as they are; only the others are corrected.
+    Projects a person labelled (``labelled``) count as they are; only the others are corrected,
+    by a random audit's residuals where the group has enough audited projects (``audit``).
     """
     if options.rates is None:
         return [(None, None, None)] * NUM_SDGS
@@ -201,6 +215,7 @@ def _prevalence(
         draws=options.bootstrap,
         rng=options.prevalence_rng,
         known=labelled,
+        audit=audit,
     )
     return [
         tuple(_rounded(v[k]) for v in (found.estimate, found.low, found.high))
@@ -256,7 +271,12 @@ def _sdg_figures(
         if data.periods is not None
         else None
     )
-    prevalence = _prevalence(tags, probs, labelled, options)
+    audit = (
+        Audit(data.audited[members], data.model_probs[members])
+        if data.audited is not None and data.model_probs is not None
+        else None
+    )
+    prevalence = _prevalence(tags, probs, labelled, audit, options)
     primary = data.primary[members]
     weights = data.weights[members] if data.weights is not None else None
     sdgs = []

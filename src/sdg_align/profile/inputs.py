@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..corrections import AUDIT_COLUMN, CORRECTED_COLUMN, MODEL_PROBABILITY_COLUMNS
 from ..errors import DataError
 from ..labels import NUM_SDGS
 from .figures import BLANK_GROUP, MAX_LISTED_ERRORS, PROB_COLS, SCORED_COLS
@@ -260,6 +261,10 @@ class Projects:
     partners: Partners | None
     # True where a person's labels replaced the model's tags (profile --corrections)
     labelled: np.ndarray | None = None
+    # True where that person's project was picked at random (an audit), and the model's own
+    # probabilities of every project (kept by the corrections beside the person's labels)
+    audited: np.ndarray | None = None
+    model_probs: np.ndarray | None = None
     bad_evidence: set[int] = field(default_factory=set)  # rows whose evidence is not JSON
 
 
@@ -350,6 +355,15 @@ def read_weights(
     return np.where(known, weights.values, 0.0), known
 
 
+def model_probabilities(kept: pd.DataFrame, where: RowNames) -> np.ndarray | None:
+    """The model's own probabilities, which corrections keep beside a person's labels."""
+    if not all(c in kept.columns for c in MODEL_PROBABILITY_COLUMNS):
+        return None
+    return np.column_stack(
+        [parse_numbers(kept[c], c, where, low=0.0, high=1.0) for c in MODEL_PROBABILITY_COLUMNS]
+    )
+
+
 def _parse_projects(
     kept: pd.DataFrame, rows: np.ndarray, columns: ProfileColumns, found: list[str]
 ) -> Projects:
@@ -382,18 +396,19 @@ def _parse_projects(
         weight_known=known,
         periods=parse_periods(kept[time_col], time_col, where) if time_col else None,
         partners=parse_partners(kept[columns.partners_col]) if columns.partners_col else None,
-        labelled=labelled_by_person(kept),
+        labelled=yes_column(kept, CORRECTED_COLUMN),
+        audited=yes_column(kept, AUDIT_COLUMN),
+        model_probs=model_probabilities(kept, where),
     )
 
 
-def labelled_by_person(kept: pd.DataFrame) -> np.ndarray | None:
-    """Which rows carry a person's labels (the column ``apply_corrections`` adds), if any do."""
-    from ..corrections import CORRECTED_COLUMN
+def yes_column(kept: pd.DataFrame, name: str) -> np.ndarray | None:
+    """A yes/no column that ``apply_corrections`` adds, as booleans (None when it is absent)."""
     from ..data.formats import is_yes
 
-    if CORRECTED_COLUMN not in kept.columns:
+    if name not in kept.columns:
         return None
-    column = kept[CORRECTED_COLUMN]
+    column = kept[name]
     if column.dtype == bool:
         return column.to_numpy()
     return np.array([is_yes(value) for value in column], dtype=bool)

@@ -13,6 +13,13 @@ back (quantification). Five estimators are here, so they can be compared on the 
   mean p of negatives)``, the same correction on probabilities instead of tags;
 - ``em``: the prior of each SDG re-estimated by expectation-maximisation (Saerens et al., 2002).
 
+A random audit (``sdg-align review --random``, then ``profile --corrections``) measures the model's
+errors on the portfolio itself. With at least :data:`MIN_AUDIT` randomly picked projects a person
+labelled in a group, the group's prevalence is a difference (prediction-powered) estimate: every
+other project's corrected value, shifted by the audited projects' mean residual (label minus
+corrected value), which is unbiased for a random audit whatever the validation rates get wrong
+(:func:`_audited`).
+
 Every estimate is clipped to [0, 1]. Its 95% interval is the 2.5th and 97.5th percentile of Monte
 Carlo draws that carry both sources of doubt: the portfolio's sampling noise (its projects
 resampled by a Bayesian bootstrap with one unseen project, :func:`mean_draws`, because an ordinary
@@ -33,12 +40,27 @@ from .error_rates import ErrorRates
 
 METHODS = ("cc", "pcc", "acc", "pacc", "em")
 METHOD = "pacc"  # chosen by scripts/eval_prevalence.py; see docs/profile.md
+# Randomly audited projects a group needs before its prevalence rests on them (chosen with
+# scripts/eval_corrections.py: from 50 on, lower error and in-band coverage on both test splits).
+MIN_AUDIT = 50
 PRIOR = 0.5  # Jeffreys prior of every Beta posterior
 NORMAL_FROM = (
     20_000  # from this many projects the bootstrap of a mean is drawn from its normal limit
 )
 EM_ITERATIONS = 200
 _CHUNK = 2_000_000  # numbers per block of bootstrap work, to keep memory flat
+
+
+@dataclass(frozen=True)
+class Audit:
+    """Projects a person labelled after a random pick, and the model's probabilities for them.
+
+    ``rows`` (bool (n,)) marks them; ``model_probs`` (n, 17) holds the model's probabilities of
+    every project (the tags and probabilities the estimator gets are the person's for these rows).
+    """
+
+    rows: np.ndarray
+    model_probs: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -60,6 +82,7 @@ def estimate_prevalence(
     draws: int = 1000,
     rng: np.random.Generator | None = None,
     known: np.ndarray | None = None,
+    audit: Audit | None = None,
 ) -> Prevalence:
     """Each SDG's prevalence among these projects (``tags``: bool (n, 17); ``probs``: (n, 17)).
 
@@ -70,12 +93,17 @@ def estimate_prevalence(
     ``known`` (bool (n,)) marks projects whose tags are a person's labels (``profile
     --corrections``): they count as they are, and only the other projects are corrected for the
     model's errors. The estimate is the two parts' mean, each weighed by its number of projects.
+    ``audit`` (its rows among ``known``) marks those picked at random; with :data:`MIN_AUDIT` of
+    them, the others are corrected by the audit (:func:`_audited`) for ``pcc`` and ``pacc``.
     """
     if method not in METHODS:
         raise ValueError(f"unknown prevalence method {method!r}; choose one of {METHODS}")
     if rates is None and method not in ("cc", "pcc"):
         raise ValueError(f"the {method} estimator needs the model's error rates")
     rng = rng or np.random.default_rng(0)
+    if audit is not None and audit.rows.sum() >= MIN_AUDIT and method in ("pcc", "pacc"):
+        labelled = audit.rows if known is None else (np.asarray(known, dtype=bool) | audit.rows)
+        return _audited(tags, probs, rates, method, draws, rng, labelled, audit)
     if known is not None and known.any():
         return _with_known(tags, probs, rates, method, draws, rng, np.asarray(known, dtype=bool))
     estimate, sample = _estimate(tags, probs, rates, method, draws, rng)
@@ -104,6 +132,46 @@ def _estimate(
     sample = mean_draws(values, rng, draws, binary=method in ("cc", "acc"))
     low_draws, high_draws = _anchor_draws(method, rates, rng, draws)
     return estimate, _adjust(sample, low_draws, high_draws, undefined=False)
+
+
+def _audited(
+    tags: np.ndarray,
+    probs: np.ndarray,
+    rates: ErrorRates | None,
+    method: str,
+    draws: int,
+    rng: np.random.Generator,
+    labelled: np.ndarray,
+    audit: Audit,
+) -> Prevalence:
+    """Labelled projects as they are; the others' corrected values plus the audit's mean residual.
+
+    ``f = (p - m0) / (m1 - m0)`` is each project's corrected value from the model's probability.
+    On the randomly audited projects, ``label - f`` measures how far the correction is off on
+    this portfolio's own text; the unlabelled projects' sum of ``f`` is shifted by its mean. The
+    interval draws that mean by the Bayesian bootstrap with one unseen project whose residual is
+    uniform in [-1, 1] (as :func:`mean_draws` weighs one unseen project), so an audit in which
+    the model never erred still leaves room for an error.
+    """
+    low, high = anchors(method, rates)
+    corrected = (audit.model_probs - low) / np.maximum(high - low, 1e-9)
+    labels = tags[labelled].astype(float)
+    residual = tags[audit.rows].astype(float) - corrected[audit.rows]
+    others = ~labelled
+    fixed = labels.sum(axis=0) + corrected[others].sum(axis=0)
+    scale = others.sum() / len(tags)
+    defined = np.isfinite(high - low) & (high - low > 0)
+    estimate = np.clip(fixed / len(tags) + scale * residual.mean(axis=0), 0.0, 1.0)
+    estimate = np.where(defined, estimate, np.nan)
+    if not draws:
+        nothing = np.full(NUM_SDGS, np.nan)
+        return Prevalence(method, estimate, nothing, nothing)
+    weights = rng.exponential(size=(draws, len(residual) + 1))
+    weights /= weights.sum(axis=1, keepdims=True)
+    unseen = rng.uniform(-1.0, 1.0, size=(draws, NUM_SDGS))
+    mean_residual = weights[:, :-1] @ residual + weights[:, -1:] * unseen
+    sample = np.clip(fixed / len(tags) + scale * mean_residual, 0.0, 1.0)
+    return _interval(method, estimate, sample)
 
 
 def _with_known(

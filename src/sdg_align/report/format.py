@@ -101,12 +101,20 @@ def correction_sentence(settings: Mapping[str, Any]) -> str | None:
         else "the doubt about those error rates; it assumes the projects are written like those "
         "validation texts."
     )
-    return (
+    sentence = (
         "Prevalence corrects each share for the model's own misses and false alarms, as counted "
         f"on {prevalence['validation_texts']:,} validation texts at its "
         f"'{prevalence['operating_point']}' operating point, and its 95% interval carries both "
         f"the group's sampling noise and {doubt}"
     )
+    audited, needed = prevalence.get("audited_projects") or 0, prevalence.get("min_audit") or 0
+    if needed and audited >= needed:
+        sentence += (
+            f" {audited:,} projects were labelled by a person after a random pick (an audit); "
+            f"in every group with at least {needed} of them the correction measures the model's "
+            "errors on those projects instead, which needs no assumption about the style of text."
+        )
+    return sentence
 
 
 def change_class(item: Mapping[str, Any]) -> str:
