@@ -122,4 +122,5 @@ def review(
                 "per group: " + ", ".join(f"{g} {c}" for g, c in sorted(per_group.items())),
                 err=True,
             )
-        click.echo(f"wrote {output_path}: fill it in, mark rows reviewed, then train", err=True)
+        then = "profile --corrections" if at_random else "train or profile --corrections"
+        click.echo(f"wrote {output_path}: fill it in, mark rows reviewed, then {then}", err=True)
