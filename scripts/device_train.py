@@ -1,9 +1,9 @@
 """Train several variants of the default recipe side by side on one GPU machine, within a deadline.
 
     python scripts/device_train.py --out DIR --variant NAME[:key=value,...] [--variant ...]
-        [--bundle runs/device] [--deadline 540] [--threads 3] [--return NAME ...]
+        [--recipe FILE] [--bundle runs/device] [--deadline 540] [--threads 3] [--return NAME ...]
 
-Each variant is the default recipe (training_data/recipes/sdg-align-base.toml) with the given
+Each variant is the recipe (``--recipe``, default training_data/recipes/sdg-align-base.toml) with the given
 settings replaced (values are read as TOML: ``seed=1``, ``disputed_source_labels="unknown"``,
 ``trainable_layers=8``). All variants run at once, each as ``scripts/train_default.py`` in its own
 process, and write into ``--out``: ``<NAME>.tgz`` (the model folder, less the tokenizer, which is
@@ -114,6 +114,9 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--variant", action="append", required=True)
+    parser.add_argument(
+        "--recipe", type=Path, default=RECIPE, help="the recipe the variants change"
+    )
     parser.add_argument("--bundle", type=Path, default=ROOT / "runs" / "device")
     parser.add_argument("--work", type=Path, default=Path("/tmp/sdg-align-device-runs"))
     parser.add_argument("--deadline", type=float, default=540, help="seconds for everything")
@@ -133,7 +136,7 @@ def main() -> None:
         subprocess.run(convert, env=env, check=True, stdout=log, stderr=subprocess.STDOUT)
     print(f"encoder ready after {time.time() - started:.0f} s", flush=True)
 
-    with open(RECIPE, "rb") as handle:
+    with open(args.recipe, "rb") as handle:
         base = tomllib.load(handle)
     running: dict[str, subprocess.Popen] = {}
     logs = {}
