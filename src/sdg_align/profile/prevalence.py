@@ -103,10 +103,12 @@ def estimate_prevalence(
     rng = rng or np.random.default_rng(0)
     if audit is not None and audit.rows.sum() >= MIN_AUDIT and method in ("pcc", "pacc"):
         labelled = audit.rows if known is None else (np.asarray(known, dtype=bool) | audit.rows)
-        return _audited(tags, probs, rates, method, draws, rng, labelled, audit)
-    if known is not None and known.any():
-        return _with_known(tags, probs, rates, method, draws, rng, np.asarray(known, dtype=bool))
-    estimate, sample = _estimate(tags, probs, rates, method, draws, rng)
+        estimate, sample = _audited(tags, rates, method, draws, rng, labelled, audit)
+    elif known is not None and known.any():
+        known = np.asarray(known, dtype=bool)
+        estimate, sample = _with_known(tags, probs, rates, method, draws, rng, known)
+    else:
+        estimate, sample = _estimate(tags, probs, rates, method, draws, rng)
     if sample is None:
         nothing = np.full(NUM_SDGS, np.nan)
         return Prevalence(method, estimate, nothing, nothing)
@@ -136,14 +138,13 @@ def _estimate(
 
 def _audited(
     tags: np.ndarray,
-    probs: np.ndarray,
     rates: ErrorRates | None,
     method: str,
     draws: int,
     rng: np.random.Generator,
     labelled: np.ndarray,
     audit: Audit,
-) -> Prevalence:
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Labelled projects as they are; the others' corrected values plus the audit's mean residual.
 
     ``f = (p - m0) / (m1 - m0)`` is each project's corrected value from the model's probability.
@@ -164,14 +165,12 @@ def _audited(
     estimate = np.clip(fixed / len(tags) + scale * residual.mean(axis=0), 0.0, 1.0)
     estimate = np.where(defined, estimate, np.nan)
     if not draws:
-        nothing = np.full(NUM_SDGS, np.nan)
-        return Prevalence(method, estimate, nothing, nothing)
+        return estimate, None
     weights = rng.exponential(size=(draws, len(residual) + 1))
     weights /= weights.sum(axis=1, keepdims=True)
     unseen = rng.uniform(-1.0, 1.0, size=(draws, NUM_SDGS))
     mean_residual = weights[:, :-1] @ residual + weights[:, -1:] * unseen
-    sample = np.clip(fixed / len(tags) + scale * mean_residual, 0.0, 1.0)
-    return _interval(method, estimate, sample)
+    return estimate, np.clip(fixed / len(tags) + scale * mean_residual, 0.0, 1.0)
 
 
 def _with_known(
@@ -182,7 +181,7 @@ def _with_known(
     draws: int,
     rng: np.random.Generator,
     known: np.ndarray,
-) -> Prevalence:
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Person-labelled projects counted as they are, the others corrected (see the caller).
 
     A person's label is not a model output: correcting it as one would push a confirmed "yes" above
@@ -200,10 +199,7 @@ def _with_known(
         estimate = estimate + (1 - share_known) * rest
         if sample is not None and rest_sample is not None:
             sample = sample + (1 - share_known) * rest_sample
-    if sample is None:
-        nothing = np.full(NUM_SDGS, np.nan)
-        return Prevalence(method, estimate, nothing, nothing)
-    return _interval(method, estimate, sample)
+    return estimate, sample
 
 
 def _need(rates: ErrorRates | None) -> ErrorRates:
