@@ -249,11 +249,15 @@ def test_a_random_review_is_an_audit_the_profile_knows(scored_csv, rated_model_d
 
     scored = pd.read_csv(scored_csv, dtype=str, keep_default_na=False)
     truth = dict(zip(scored["project_id"], scored["truth"], strict=True))
+    _fill(sheets[1], truth, reviewed=25)  # five random picks left unreviewed: said
+    partial = apply_corrections(pd.read_csv(scored_csv), Corrections.read(sheets[1]))[1].line()
+    assert "5 projects picked at random were not reviewed" in partial
     _fill(sheets[0], truth, reviewed=30)
     corrections = Corrections.read(sheets[0])
     assert corrections.at_random == frozenset(first["project_id"])
     frame, report = apply_corrections(pd.read_csv(scored_csv), corrections)
     assert frame[AUDIT_COLUMN].sum() == 30 and "30 of them picked at random" in report.line()
+    assert "not reviewed" not in report.line()
     before = pd.read_csv(scored_csv)
     assert np.allclose(
         frame[MODEL_PROBABILITY_COLUMNS].to_numpy(), before[PROBABILITY_COLUMNS].to_numpy()

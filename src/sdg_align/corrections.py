@@ -39,6 +39,7 @@ class CorrectionReport:
     changed: int = 0  # of those, projects whose tags the person changed
     ignored: int = 0  # sheet rows not marked as reviewed
     at_random: int = 0  # of the reviewed, projects picked at random (an audit)
+    random_skipped: int = 0  # projects picked at random that nobody marked reviewed
 
     def line(self) -> str:
         return (
@@ -48,6 +49,12 @@ class CorrectionReport:
             + (
                 f"; {self.ignored} sheet rows not marked reviewed were ignored"
                 if self.ignored
+                else ""
+            )
+            + (
+                f". {self.random_skipped} projects picked at random were not reviewed: an audit "
+                "stays random only if none were skipped for what they are about"
+                if self.random_skipped
                 else ""
             )
         )
@@ -61,6 +68,7 @@ class Corrections:
     labels: dict[str, tuple[int, ...]]
     ignored: int
     at_random: frozenset[str] = frozenset()  # ids of reviewed rows picked at random (an audit)
+    random_skipped: int = 0  # rows picked at random and not marked reviewed
 
     @classmethod
     def read(cls, path: str | Path, *, id_col: str | None = None) -> Corrections:
@@ -80,10 +88,12 @@ class Corrections:
         key = id_col if id_col and id_col in frame.columns else str(frame.columns[0])
         labels: dict[str, tuple[int, ...]] = {}
         at_random: set[str] = set()
-        ignored = 0
+        ignored = random_skipped = 0
         for number, row in enumerate(frame.to_dict("records"), start=2):  # row 1: the header
+            picked_at_random = clean_cell(row.get(PICKED_COLUMN)).lower() == AT_RANDOM
             if not is_yes(row[REVIEWED]):
                 ignored += 1
+                random_skipped += picked_at_random
                 continue
             identifier = str(row[key]).strip()
             if identifier in labels:
@@ -92,14 +102,14 @@ class Corrections:
                 labels[identifier] = sdgs_from_columns(row, columns)
             except ValueError as exc:
                 raise DataError(f"{path} row {number}: {exc}") from exc
-            if clean_cell(row.get(PICKED_COLUMN)).lower() == AT_RANDOM:
+            if picked_at_random:
                 at_random.add(identifier)
         if not labels:
             raise DataError(
                 f"{path}: no row is marked in the '{REVIEWED}' column; write yes there for every "
                 "row you checked"
             )
-        return cls(key, labels, ignored, frozenset(at_random))
+        return cls(key, labels, ignored, frozenset(at_random), random_skipped)
 
 
 def apply_corrections(
@@ -141,6 +151,7 @@ def apply_corrections(
         reviewed=len(corrections.labels),
         ignored=corrections.ignored,
         at_random=len(corrections.at_random),
+        random_skipped=corrections.random_skipped,
     )
     tags = [clean_cell(cell) for cell in out["sdgs"]]  # an untagged row may be NaN, not ""
     primaries = list(pd.to_numeric(out["primary_sdg"], errors="coerce").astype("Int64"))
