@@ -45,6 +45,7 @@ PART_BYTES = 15 * 2**20
 
 
 def parse_variant(text: str) -> tuple[str, dict]:
+    """``NAME[:key=value,...]`` as a name and recipe settings (each value read as TOML)."""
     name, _, settings = text.partition(":")
     overrides = tomllib.loads("\n".join(settings.split(","))) if settings else {}
     return name, overrides
