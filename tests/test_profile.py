@@ -531,3 +531,27 @@ def test_a_persons_labels_count_as_they_are_in_the_corrected_prevalence(four, ma
     overall = build_profile(reviewed, error_rates=validation_rates()).to_dict()["overall"]
     for item in overall["sdgs"]:  # not (share - 0.05) / 0.65, as if the model had tagged them
         assert item["prevalence"] == pytest.approx(item["share"], abs=1e-3)
+
+
+def test_a_group_audited_at_random_says_its_prevalence_rests_on_the_audit():
+    from sdg_align.corrections import MODEL_PROBABILITY_COLUMNS
+
+    # 80 projects; the model gives SDG 7 p=0.3 (untagged) to all, a person found 40 advance it;
+    # the first 60 were picked at random and labelled (probabilities 1/0), the rest untouched
+    rows = [{"probs": {7: 0.3}, "tags": []} for _ in range(80)]
+    frame = scored(rows)
+    truth = [i % 2 == 0 for i in range(80)]
+    frame[MODEL_PROBABILITY_COLUMNS] = frame[[f"p_sdg{k}" for k in range(1, 18)]].to_numpy()
+    audited = [i < 60 for i in range(80)]
+    frame["labelled_by_person"] = audited
+    frame["reviewed_at_random"] = audited
+    frame.loc[:59, "p_sdg7"] = ["1.0" if t else "0.0" for t in truth[:60]]
+    frame.loc[:59, "sdgs"] = ["7" if t else "" for t in truth[:60]]
+    overall = build_profile(frame, error_rates=validation_rates()).to_dict()["overall"]
+    assert (
+        "60 projects of this group were labelled after a random pick: its corrected"
+        in (overall["note"])
+    )
+    # the audit's residual (half the projects advance SDG 7, the correction says (0.3 - 0.05) /
+    # 0.65 = 0.38) moves the 20 others from 0.38 to 0.5, so the whole group is at about 0.5
+    assert sdg(overall, 7)["prevalence"] == pytest.approx(0.5, abs=0.01)

@@ -269,5 +269,10 @@ def test_a_random_review_is_an_audit_the_profile_knows(scored_csv, rated_model_d
          str(rated_model_dir), "--json"],
     )  # fmt: skip
     assert profiled.exit_code == 0, profiled.output
-    settings = json.loads(profiled.stdout)["settings"]["prevalence"]
+    document = json.loads(profiled.stdout)
+    settings = document["settings"]["prevalence"]
     assert settings["audited_projects"] == 30 and settings["min_audit"] == 50
+    assert (
+        "30 projects of this group were labelled after a random pick, fewer than the 50"
+        in (document["overall"]["note"])
+    )

@@ -358,7 +358,7 @@ def _group_profile(
         slowing=[s.sdg for s in sdgs if s.trend and s.trend.trend == "slowing"],
         collaboration=_collaboration(data.partners, members, share[-1]) if data.partners else None,
         small_group=n < SMALL_GROUP,
-        note=_small_group_note(n),
+        note=_group_note(n, data, members, options),
         sdgs=sdgs,
     )
 
@@ -378,6 +378,31 @@ def _num(value: float) -> float | None:
 
 def _ratio(part: float, whole: float) -> float | None:
     return part / whole if whole > 0 else None
+
+
+def _group_note(n: int, data: Projects, members: np.ndarray, options: _Options) -> str | None:
+    """What limits a group's figures: its size, and what its corrected prevalence rests on."""
+    notes = [_small_group_note(n), _audit_note(data, members, options)]
+    return " ".join(note for note in notes if note) or None
+
+
+def _audit_note(data: Projects, members: np.ndarray, options: _Options) -> str | None:
+    """Whether a random audit of this group's projects corrects its prevalence (profile doc)."""
+    if options.rates is None or data.audited is None or data.model_probs is None:
+        return None
+    audited = int(data.audited[members].sum())
+    if not audited:
+        return None
+    if audited >= MIN_AUDIT:
+        return (
+            f"{audited} projects of this group were labelled after a random pick: its corrected "
+            "prevalence measures the model's errors on them."
+        )
+    return (
+        f"{audited} projects of this group were labelled after a random pick, fewer than the "
+        f"{MIN_AUDIT} an audit needs: they count as labelled, and the others are corrected with "
+        "the validation error rates."
+    )
 
 
 def _small_group_note(n: int) -> str | None:
