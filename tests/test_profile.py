@@ -549,7 +549,7 @@ def test_a_group_audited_at_random_says_its_prevalence_rests_on_the_audit():
     frame.loc[:59, "sdgs"] = ["7" if t else "" for t in truth[:60]]
     overall = build_profile(frame, error_rates=validation_rates()).to_dict()["overall"]
     assert (
-        "60 projects of this group were labelled after a random pick: its corrected"
+        "60 of these projects were labelled after a random pick, so the corrected"
         in (overall["note"])
     )
     # the audit's residual (half the projects advance SDG 7, the correction says (0.3 - 0.05) /

@@ -273,6 +273,6 @@ def test_a_random_review_is_an_audit_the_profile_knows(scored_csv, rated_model_d
     settings = document["settings"]["prevalence"]
     assert settings["audited_projects"] == 30 and settings["min_audit"] == 50
     assert (
-        "30 projects of this group were labelled after a random pick, fewer than the 50"
+        "30 of these projects were labelled after a random pick, fewer than the 50"
         in (document["overall"]["note"])
     )

@@ -395,11 +395,11 @@ def _audit_note(data: Projects, members: np.ndarray, options: _Options) -> str |
         return None
     if audited >= MIN_AUDIT:
         return (
-            f"{audited} projects of this group were labelled after a random pick: its corrected "
-            "prevalence measures the model's errors on them."
+            f"{audited} of these projects were labelled after a random pick, so the corrected "
+            "prevalence here measures the model's errors on them."
         )
     return (
-        f"{audited} projects of this group were labelled after a random pick, fewer than the "
+        f"{audited} of these projects were labelled after a random pick, fewer than the "
         f"{MIN_AUDIT} an audit needs: they count as labelled, and the others are corrected with "
         "the validation error rates."
     )
