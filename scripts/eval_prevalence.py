@@ -13,9 +13,9 @@ reported: the mean absolute error per SDG share and how many of the 17 intervals
 
     python scripts/eval_prevalence.py [--model DIR] [--tags balanced] [--portfolios 200]
 
-The model's error rates come from its `error_rates.json`; a model without one (the bundled model
-predates the file) gets them counted here exactly as training counts them: on its validation texts,
-the corpus dev split, certain labels only (`--save-error-rates FILE` keeps them). Probabilities are
+The model's error rates come from its `error_rates.json`; a model without one (a model folder from
+before training wrote the file) gets them counted here as training counts them: on the corpus dev
+split, certain labels only (`--save-error-rates FILE` keeps them). Probabilities are
 cached per model under $SDG_ALIGN_CACHE/eval_prevalence/. Prints tables; writes
 results/eval_prevalence.json.
 """
