@@ -271,12 +271,7 @@ def _sdg_figures(
         if data.periods is not None
         else None
     )
-    audit = (
-        Audit(data.audited[members], data.model_probs[members])
-        if data.audited is not None and data.model_probs is not None
-        else None
-    )
-    prevalence = _prevalence(tags, probs, labelled, audit, options)
+    prevalence = _prevalence(tags, probs, labelled, _audit(data, members), options)
     primary = data.primary[members]
     weights = data.weights[members] if data.weights is not None else None
     sdgs = []
@@ -386,14 +381,20 @@ def _group_note(n: int, data: Projects, members: np.ndarray, options: _Options) 
     return " ".join(note for note in notes if note) or None
 
 
+def _audit(data: Projects, members: np.ndarray) -> Audit | None:
+    """The group's randomly audited projects (with the model's own probabilities), if any."""
+    if data.audited is None or data.model_probs is None:
+        return None
+    return Audit(data.audited[members], data.model_probs[members])
+
+
 def _audit_note(data: Projects, members: np.ndarray, options: _Options) -> str | None:
     """Whether a random audit of this group's projects corrects its prevalence (profile doc)."""
-    if options.rates is None or data.audited is None or data.model_probs is None:
+    audit = _audit(data, members)
+    if options.rates is None or audit is None or not audit.rows.any():
         return None
-    audited = int(data.audited[members].sum())
-    if not audited:
-        return None
-    if audited >= MIN_AUDIT:
+    audited = int(audit.rows.sum())
+    if audit.enough:
         return (
             f"{audited} of these projects were labelled after a random pick, so the corrected "
             "prevalence here measures the model's errors on them."

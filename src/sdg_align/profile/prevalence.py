@@ -62,6 +62,11 @@ class Audit:
     rows: np.ndarray
     model_probs: np.ndarray
 
+    @property
+    def enough(self) -> bool:
+        """Whether it has the :data:`MIN_AUDIT` projects a prevalence may rest on."""
+        return int(self.rows.sum()) >= MIN_AUDIT
+
 
 @dataclass(frozen=True)
 class Prevalence:
@@ -101,7 +106,7 @@ def estimate_prevalence(
     if rates is None and method not in ("cc", "pcc"):
         raise ValueError(f"the {method} estimator needs the model's error rates")
     rng = rng or np.random.default_rng(0)
-    if audit is not None and audit.rows.sum() >= MIN_AUDIT and method in ("pcc", "pacc"):
+    if audit is not None and audit.enough and method in ("pcc", "pacc"):
         labelled = audit.rows if known is None else (np.asarray(known, dtype=bool) | audit.rows)
         estimate, sample = _audited(tags, rates, method, draws, rng, labelled, audit)
     elif known is not None and known.any():
