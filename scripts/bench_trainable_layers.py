@@ -17,12 +17,14 @@ import json
 import random
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from sdg_align.data import load_source  # noqa: E402
+from sdg_align.errors import DataError  # noqa: E402
 from sdg_align.modeling import SDGClassifier  # noqa: E402
 from sdg_align.runtime import configure_threads, torch_device  # noqa: E402
 from sdg_align.training import TrainingConfig  # noqa: E402
@@ -49,10 +51,13 @@ def main() -> None:
     recipe = TrainingConfig.from_file(RECIPE)
     rows = []
     for source, layers in [(s, n) for s in args.sources for n in args.layers]:
-        texts = load_source(source)
+        try:
+            texts = load_source(source)
+        except DataError as exc:
+            sys.exit(f"error: {exc}")
         texts = texts.where(split="train") if source == "corpus" else texts
         subset = type(texts)(texts.examples[: args.texts])
-        config = TrainingConfig.from_dict({**recipe.to_dict(), "trainable_layers": layers})
+        config = replace(recipe, trainable_layers=layers)
         classifier = SDGClassifier.from_base(config.base_encoder, max_length=config.max_length)
         classifier.to(torch_device(args.device))
         classifier.config.pooling = config.pooling

@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import eval_prevalence as portfolios  # noqa: E402
 
+from sdg_align.errors import ModelError  # noqa: E402
 from sdg_align.modeling import SDGClassifier  # noqa: E402
 from sdg_align.profile import prevalence  # noqa: E402
 from sdg_align.profile.prevalence import METHOD, Audit, estimate_prevalence  # noqa: E402
@@ -82,8 +83,7 @@ def one_cell(
     covered: dict[str, list[np.ndarray]] = {v: [] for v in VARIANTS}
     widths: dict[str, list[np.ndarray]] = {v: [] for v in VARIANTS}
     for _ in range(args.portfolios):
-        weights = np.exp(y @ rng.normal(0.0, portfolios.SHIFT_SD, y.shape[1]))
-        rows = rng.choice(len(y), size=size, p=weights / weights.sum())
+        rows, _weights = portfolios.shifted_portfolio(y, size, rng)
         truth, p = y[rows].mean(axis=0), probs[rows]
         if picks == "random":
             chosen = rng.choice(size, size=labelled, replace=False)
@@ -184,7 +184,10 @@ def main() -> None:
         parser.error(f"{args.output} exists; choose another --output or remove it")
     configure_threads()
     started = time.time()
-    model = SDGClassifier.from_pretrained(args.model)
+    try:
+        model = SDGClassifier.from_pretrained(args.model)
+    except ModelError as exc:
+        sys.exit(f"error: {exc}")
     rates, rates_source = portfolios._error_rates(model, args)
     thresholds = model.cut(args.tags)
     rng = np.random.default_rng(args.seed)

@@ -172,9 +172,7 @@ def _synthetic(
     covered_rate: dict[str, list[np.ndarray]] = {m: [] for m in METHODS}
     widths: dict[str, list[np.ndarray]] = {m: [] for m in METHODS}
     for _ in range(args.portfolios):
-        weights = np.exp(y @ rng.normal(0.0, SHIFT_SD, y.shape[1]))
-        weights /= weights.sum()
-        rows = rng.choice(len(y), size=size, p=weights)
+        rows, weights = shifted_portfolio(y, size, rng)
         truth, rate = y[rows].mean(axis=0), weights @ y  # the portfolio's share; its source rate
         tags = probs[rows] >= thresholds
         for method in METHODS:
@@ -195,6 +193,18 @@ def _synthetic(
         }
         for method in METHODS
     }
+
+
+def shifted_portfolio(
+    y: np.ndarray, size: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of one portfolio with every SDG's prevalence shifted at random, and the draw weights.
+
+    Each text is drawn with weight exp(sum of its SDGs' N(0, SHIFT_SD) log-odds shifts).
+    """
+    weights = np.exp(y @ rng.normal(0.0, SHIFT_SD, y.shape[1]))
+    weights /= weights.sum()
+    return rng.choice(len(y), size=size, p=weights), weights
 
 
 def _mean(parts: list[np.ndarray]) -> float:
