@@ -124,6 +124,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=3, help="CPU threads per variant")
     parser.add_argument("--return", dest="returned", nargs="+", help="models to pack (default all)")
     args = parser.parse_args()
+    if not (args.bundle / "site").is_dir():
+        parser.error(f"no bundle at {args.bundle}: run python scripts/device_bundle.py first")
+    try:
+        variants = [parse_variant(text) for text in args.variant]
+    except tomllib.TOMLDecodeError as exc:
+        parser.error(f"a --variant is not NAME[:key=value,...] with TOML values: {exc}")
+    try:
+        with open(args.recipe, "rb") as handle:
+            base = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        parser.error(f"cannot read the recipe {args.recipe}: {exc}")
     started = time.time()
     env = prepare(args.bundle)
     log_path = args.out / "log.txt"
@@ -137,12 +148,9 @@ def main() -> None:
         subprocess.run(convert, env=env, check=True, stdout=log, stderr=subprocess.STDOUT)
     print(f"encoder ready after {time.time() - started:.0f} s", flush=True)
 
-    with open(args.recipe, "rb") as handle:
-        base = tomllib.load(handle)
     running: dict[str, subprocess.Popen] = {}
     logs = {}
-    for text in args.variant:
-        name, overrides = parse_variant(text)
+    for name, overrides in variants:
         folder = args.work / name
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
@@ -174,8 +182,7 @@ def main() -> None:
 
     results = {}
     with open(log_path, "a") as log:
-        for text in args.variant:
-            name, overrides = parse_variant(text)
+        for name, overrides in variants:
             folder = args.work / name
             log.write(f"\n===== {name} {overrides}\n{(folder / 'log.txt').read_text()[-20000:]}")
             if not (folder / "eval.json").is_file():

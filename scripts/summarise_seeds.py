@@ -37,6 +37,17 @@ def spread(values: list[float]) -> dict[str, float]:
     }
 
 
+def read_json(path: Path) -> dict:
+    """A JSON object from ``path``; anything else ends the script with a one-line error."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        sys.exit(f"error: cannot read {path}: {exc}")
+    if not isinstance(data, dict):
+        sys.exit(f"error: {path} is not a results file of scripts/device_train.py")
+    return data
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -50,12 +61,14 @@ def main() -> None:
 
     groups: dict[str, list[tuple[str, dict]]] = {}
     for path in args.runs:
-        for name, run in json.loads(path.read_text()).items():
+        for name, run in read_json(path).items():
             if not run.get("finished"):
                 print(f"{path.name}: {name} did not finish; left out", file=sys.stderr)
                 continue
             groups.setdefault(group_name(run["overrides"]), []).append((name, run))
-    shipped = json.loads(args.shipped.read_text())["evaluations"]
+    shipped = read_json(args.shipped).get("evaluations")
+    if not isinstance(shipped, dict):
+        sys.exit(f"error: {args.shipped} has no 'evaluations' (a train_default.py results file?)")
     sets = list(shipped)
 
     summary: dict[str, dict] = {}
