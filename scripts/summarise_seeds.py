@@ -1,14 +1,19 @@
 """How much a retrain moves by chance: recipe variants over several seeds, from device_train results.
 
     python scripts/summarise_seeds.py results/recipe_seeds/run*.json
+        [--reference training_data/recipes/sdg-align-base.toml]
         [--shipped results/sdg-align-base_eval.json] [--output results/recipe_seeds.json]
 
 Each input is a ``results.json`` of ``scripts/device_train.py`` (one entry per trained variant, with
-the saved model's evaluations). Runs are grouped by their recipe changes other than ``seed`` (the
-seed draws the head's initial weights, the order of the batches and the random tenth of each real
-source held out for validation). For every group and evaluation set the script prints the mean, the
-standard deviation over seeds and the range of macro precision, recall and F1 and of micro F1 at
-``balanced``, beside the bundled model, and writes the same to ``--output``.
+the saved model's evaluations and its whole recipe). Runs are grouped by how their recipe differs
+from ``--reference`` (the default model's recipe), ``seed`` aside: the seed draws the head's initial
+weights, the order of the batches and the random tenth of each real source held out for validation.
+Grouping by the whole recipe, not by a call's ``--variant`` overrides, keeps runs of one recipe
+together whichever recipe file a call started from. A seed run twice in a group (a GPU run does not
+repeat bit for bit) counts once, the first run read; the others are named on stderr. For every
+group and evaluation set the script prints the mean, the standard deviation over seeds and the
+range of macro precision, recall and F1 and of micro F1 at ``balanced``, beside the bundled model,
+and writes the same to ``--output``.
 """
 
 from __future__ import annotations
@@ -20,11 +25,19 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from sdg_align.training import TrainingConfig  # noqa: E402
+
+RECIPE = ROOT / "training_data" / "recipes" / "sdg-align-base.toml"
 MEASURES = (("macro", "precision"), ("macro", "recall"), ("macro", "f1"), ("micro", "f1"))
 
 
-def group_name(overrides: dict) -> str:
-    changes = {k: v for k, v in sorted(overrides.items()) if k != "seed"}
+def group_name(recipe: dict, reference: dict) -> str:
+    """The settings in which ``recipe`` differs from ``reference``, seed aside, as one name."""
+    changes = {
+        k: v for k, v in sorted(recipe.items()) if k != "seed" and reference.get(k, "?") != v
+    }
     return ", ".join(f"{k}={v}" for k, v in changes.items()) or "recipe as is"
 
 
@@ -54,10 +67,17 @@ def main() -> None:
     )
     parser.add_argument("runs", type=Path, nargs="+")
     parser.add_argument(
+        "--reference", type=Path, default=RECIPE, help="the recipe runs differ from"
+    )
+    parser.add_argument(
         "--shipped", type=Path, default=ROOT / "results" / "sdg-align-base_eval.json"
     )
     parser.add_argument("--output", type=Path, default=ROOT / "results" / "recipe_seeds.json")
     args = parser.parse_args()
+    try:
+        reference = TrainingConfig.from_file(args.reference).to_dict()
+    except (OSError, ValueError) as exc:
+        sys.exit(f"error: cannot read the reference recipe {args.reference}: {exc}")
 
     groups: dict[str, list[tuple[str, dict]]] = {}
     for path in args.runs:
@@ -65,7 +85,12 @@ def main() -> None:
             if not run.get("finished"):
                 print(f"{path.name}: {name} did not finish; left out", file=sys.stderr)
                 continue
-            groups.setdefault(group_name(run["overrides"]), []).append((name, run))
+            group = groups.setdefault(group_name(run["recipe"], reference), [])
+            twin = next((n for n, r in group if r["recipe"]["seed"] == run["recipe"]["seed"]), None)
+            if twin is not None:
+                print(f"{path.name}: {name} repeats the seed of {twin}; left out", file=sys.stderr)
+                continue
+            group.append((name, run))
     shipped = read_json(args.shipped).get("evaluations")
     if not isinstance(shipped, dict):
         sys.exit(f"error: {args.shipped} has no 'evaluations' (a train_default.py results file?)")
@@ -98,7 +123,7 @@ def main() -> None:
     print("| recipe change | seeds | validation | " + " | ".join(sets) + " |")
     print("|---|---|---|" + "---|" * len(sets))
     cells = [f"{shipped[s]['macro']['f1']:.3f}" for s in sets]
-    print("| the bundled model (CPU, seed 0) | 1 | | " + " | ".join(cells) + " |")
+    print("| the bundled model (one run) | 1 | | " + " | ".join(cells) + " |")
     for group, block in summary.items():
         block["best_validation_macro_f1"] = spread(
             [run["best_validation_macro_f1"] for run in block["runs"].values()]
@@ -116,6 +141,11 @@ def main() -> None:
             {
                 "command": "python scripts/summarise_seeds.py "
                 + " ".join(str(p) for p in args.runs),
+                "reference": str(
+                    args.reference.relative_to(ROOT)
+                    if args.reference.is_relative_to(ROOT)
+                    else args.reference
+                ),
                 "shipped": {
                     s: {f"{a} {m}": round(shipped[s][a][m], 4) for a, m in MEASURES} for s in sets
                 },

