@@ -88,7 +88,7 @@ def backend_option(func: F) -> F:
         show_default=True,
         help="onnx: the float32 network in ONNX Runtime (same results, no torch import once "
         "exported into the cache, about 10 s once per model); float32: PyTorch; int8: quantised "
-        "encoder layers in PyTorch, about 1 macro-F1 point less accurate (see README).",
+        "encoder layers in PyTorch, macro-F1 up to 3 points off on one set (see README).",
     )(func)
 
 

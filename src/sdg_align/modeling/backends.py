@@ -5,8 +5,8 @@
   without importing torch or transformers: config, tokenizer (its cached script subset, same ids)
   and evidence from the model folder, the network and the word-embedding table from the cache.
 - ``float32``: the same network in PyTorch.
-- ``int8``: PyTorch with most encoder layers quantised (faster, about 1 macro-F1 point less
-  accurate; see README "Backends and accuracy").
+- ``int8``: PyTorch with most encoder layers quantised (faster; macro-F1 within half a point on
+  most evaluation sets, up to 3 points off on one; see README "Backends and accuracy").
 """
 
 from __future__ import annotations

@@ -267,7 +267,7 @@ class SDGClassifier(Classifier):
         Not every layer is quantised. The feed-forward output projections (``layer.N.output.dense``)
         and the head stay float32: their inputs carry outlier activations that per-tensor int8
         cannot represent, and quantising them cost 3.4 macro-F1 points on the corpus test split
-        (scripts/eval_backends.py; with them kept, about 1 point). ``copy=False`` quantises in
+        (scripts/eval_backends.py; with them kept, 0.5 to 1 point there). ``copy=False`` quantises in
         place, saving the memory of a float copy.
         """
         import copy as copying
