@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from sdg_align.errors import DataError  # noqa: E402
 from sdg_align.training import TrainingConfig  # noqa: E402
 
 RECIPE = ROOT / "training_data" / "recipes" / "sdg-align-base.toml"
@@ -76,8 +77,8 @@ def main() -> None:
     args = parser.parse_args()
     try:
         reference = TrainingConfig.from_file(args.reference).to_dict()
-    except (OSError, ValueError) as exc:
-        sys.exit(f"error: cannot read the reference recipe {args.reference}: {exc}")
+    except DataError as exc:  # from_file's own error for a missing, unreadable or invalid recipe
+        sys.exit(f"error: {exc}")
 
     groups: dict[str, list[tuple[str, dict]]] = {}
     for path in args.runs:
