@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -73,3 +75,26 @@ def test_classify_explain_with_the_default_model():
     assert 7 in record["sdgs"]
     targets = [t["target"] for t in record["evidence"]["7"]["targets"]]
     assert all(t.startswith("7.") for t in targets) and "7.2" in targets
+
+
+def readme_console_examples() -> list[tuple[str, str]]:
+    """(command, printed output) of each ``$ sdg-align ...`` line in the README's console blocks."""
+    readme = (DEFAULT.parents[1] / "README.md").read_text(encoding="utf-8")
+    examples = []
+    for block in re.findall(r"```console\n(.*?)```", readme, flags=re.S):
+        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            command, _, printed = chunk.partition("\n")
+            examples.append((command, printed.rstrip("\n")))
+    return examples
+
+
+def test_readme_shows_the_default_models_real_output():
+    # The README calls these the default model's real output: a retrained model must update them.
+    examples = readme_console_examples()
+    assert examples, "the README has no console example"
+    for command, printed in examples:
+        args = shlex.split(command)
+        assert args[0] == "sdg-align", command
+        result = CliRunner().invoke(main, args[1:])
+        assert result.exit_code == 0, result.output
+        assert result.stdout.rstrip("\n") == printed, f"README output is stale for: {command}"
