@@ -126,7 +126,7 @@ def test_specialisation_breadth_diversity_and_gaps(four):
     assert overall["diversity"] == pytest.approx(-(p * np.log(p)).sum() / math.log(17), abs=1e-6)
     assert overall["gaps_absent"] == [k for k in range(1, 18) if k not in (3, 7, 13)]
     assert overall["gaps_weak"] == []
-    assert y["diversity"] == 0.0  # all of Y's tags on SDG 3
+    assert y["diversity"] == 0.0 and math.copysign(1.0, y["diversity"]) == 1.0  # not -0.0
 
 
 def test_weak_gaps_use_the_breadth_share():

@@ -364,7 +364,8 @@ def _diversity(counts: np.ndarray) -> float | None:
     if not total:
         return None
     p = counts[counts > 0] / total
-    return float(-(p * np.log(p)).sum() / math.log(NUM_SDGS))
+    # + 0.0 turns the -0.0 of a single SDG into 0.0, which JSON and the reports print as "0.00".
+    return float(-(p * np.log(p)).sum() / math.log(NUM_SDGS)) + 0.0
 
 
 def _num(value: float) -> float | None:
