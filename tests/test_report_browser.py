@@ -152,3 +152,27 @@ def test_report_opens_cleanly_and_shows_its_charts(tmp_path):
     for name in ("report.png", "profile-chart.png"):
         assert (tmp_path / name).stat().st_size > 10_000  # a real picture, not a blank page
     print(f"screenshots: {tmp_path / 'report.png'} {tmp_path / 'profile-chart.png'}")
+
+
+def test_report_with_many_groups_fits_the_window(tmp_path):
+    """Twenty groups' links wrap in the navigation instead of widening the page past the window."""
+    playwright = pytest.importorskip(
+        "playwright.sync_api", reason="the playwright package is missing: pip install playwright"
+    )
+    frame = hostile_frame().drop(columns=["evidence"])
+    frame = pd.concat([frame] * 2, ignore_index=True)
+    frame["cluster"] = [f"Advanced_manufacturing_{i % 20:02d}" for i in range(len(frame))]
+    report = tmp_path / "report.html"
+    write_html(build_profile(frame, columns=ProfileColumns(by="cluster")), report)
+
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 800})
+            page.goto(report.as_uri(), wait_until="load")
+            widths = page.evaluate(
+                "() => [document.documentElement.scrollWidth, window.innerWidth]"
+            )
+        finally:
+            browser.close()
+    assert widths[0] <= widths[1], f"the page is {widths[0]} px wide in a {widths[1]} px window"
