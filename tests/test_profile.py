@@ -199,19 +199,31 @@ def test_one_period_has_no_slope():
     assert trend["shares"] == [0.5] and trend["slope"] is None and trend["trend"] is None
 
 
-def test_bootstrap_interval_matches_resampling_projects():
+def test_share_interval_agrees_with_resampling_where_that_works_and_not_where_it_fails():
     rows = [{"probs": {7: 0.9}} for _ in range(30)] + [{"probs": {}} for _ in range(70)]
-    item = sdg(build_profile(scored(rows), bootstrap=4000, seed=1).to_dict()["overall"], 7)
+    item = sdg(build_profile(scored(rows)).to_dict()["overall"], 7)
+    # 30 of 100: resampling the projects gives nearly the same interval
     rng = np.random.default_rng(0)
     indicator = np.array([1] * 30 + [0] * 70)
     naive = indicator[rng.integers(0, 100, size=(4000, 100))].mean(axis=1)
     low, high = np.quantile(naive, [0.025, 0.975])
     assert item["share_ci_low"] == pytest.approx(low, abs=0.015)
     assert item["share_ci_high"] == pytest.approx(high, abs=0.015)
-    again = sdg(build_profile(scored(rows), bootstrap=4000, seed=1).to_dict()["overall"], 7)
-    assert again == item  # the seed makes intervals reproducible
-    no_ci = sdg(build_profile(scored(rows), bootstrap=0).to_dict()["overall"], 7)
-    assert no_ci["share_ci_low"] is None and no_ci["share_ci_high"] is None
+    # no resampling: the same with another seed and with the draws turned off
+    assert sdg(build_profile(scored(rows), seed=5).to_dict()["overall"], 7) == item
+    no_draws = sdg(build_profile(scored(rows), bootstrap=0).to_dict()["overall"], 7)
+    assert (no_draws["share_ci_low"], no_draws["share_ci_high"]) == (
+        item["share_ci_low"],
+        item["share_ci_high"],
+    )
+    # 0 of 2 and 2 of 2: resampling gives 0%-0% and 100%-100%; two projects say far less
+    two = build_profile(scored([{"probs": {7: 0.9}}, {"probs": {7: 0.9}}])).to_dict()["overall"]
+    none, both = sdg(two, 1), sdg(two, 7)
+    assert none["share_ci_low"] == 0 and none["share_ci_high"] == pytest.approx(0.667, abs=1e-3)
+    assert both["share_ci_high"] == 1 and both["share_ci_low"] == pytest.approx(0.333, abs=1e-3)
+    # 0 of 12: rarer than about 19% of projects (the rule of three says 25%)
+    twelve = build_profile(scored([{"probs": {}}] * 12)).to_dict()["overall"]
+    assert sdg(twelve, 3)["share_ci_high"] == pytest.approx(0.185, abs=1e-3)
 
 
 def test_small_groups_get_a_note(four):

@@ -85,9 +85,9 @@ RAW_TEXT_COLUMNS = ("title", "description")
     default=1000,
     show_default=True,
     type=click.IntRange(0),
-    help="Bootstrap resamples for the share intervals (0: none).",
+    help="Monte Carlo draws for the prevalence and trend intervals (0: none).",
 )
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the bootstrap.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of those draws.")
 @click.option(
     "--corrections",
     type=click.Path(exists=True, dir_okay=False),

@@ -38,6 +38,7 @@ from .figures import (
     SDGFigures,
 )
 from .inputs import Partners, ProfileColumns, ProfileInput, Projects, read_input
+from .intervals import share_interval
 from .prevalence import METHOD, MIN_AUDIT, Audit, anchors, estimate_prevalence
 from .projects import listed_projects, top_projects
 from .trends import trends as period_trends
@@ -45,13 +46,12 @@ from .trends import trends as period_trends
 
 @dataclass(frozen=True)
 class _Options:
-    """How every group is computed: resamples and their generators, top projects, error rates."""
+    """How every group is computed: Monte Carlo draws and their generator, top projects, error rates."""
 
-    rng: np.random.Generator
-    bootstrap: int
+    bootstrap: int  # draws for the prevalence and trend intervals (0: none)
     top_n: int
     rates: ErrorRates | None = None
-    prevalence_rng: np.random.Generator | None = None  # its own stream: shares stay as without
+    prevalence_rng: np.random.Generator | None = None
 
 
 def build_profile(
@@ -74,13 +74,7 @@ def build_profile(
         raise DataError(f"bootstrap must be 0 (off) or a number of resamples; got {bootstrap}")
     checked = read_input(frame, columns or ProfileColumns())
     data = checked.projects
-    options = _Options(
-        np.random.default_rng(seed),
-        bootstrap,
-        top_projects,
-        error_rates,
-        np.random.default_rng([seed, 1]),
-    )
+    options = _Options(bootstrap, top_projects, error_rates, np.random.default_rng([seed, 1]))
     overall_share = data.tags.mean(axis=0)
     everyone = np.arange(len(data.rows))
     overall = _group_profile(
@@ -235,17 +229,6 @@ def _allocation(tags: np.ndarray, probs: np.ndarray) -> np.ndarray:
     return np.where(totals > 0, tagged_probs / np.where(totals > 0, totals, 1.0), even)
 
 
-def _share_intervals(n: int, share: np.ndarray, options: _Options) -> tuple[np.ndarray, ...]:
-    if not options.bootstrap:
-        nothing = np.full(NUM_SDGS, np.nan)
-        return nothing, nothing
-    # Resampling n projects with replacement draws each SDG's count from Binomial(n, share):
-    # the exact bootstrap distribution of a share, at the cost of 17 numbers per resample.
-    draws = options.rng.binomial(n, share, size=(options.bootstrap, NUM_SDGS)) / n
-    low, high = np.quantile(draws, [0.025, 0.975], axis=0)
-    return low, high
-
-
 def _sdg_figures(
     members: np.ndarray, data: Projects, overall_share: np.ndarray, options: _Options
 ) -> list[SDGFigures]:
@@ -256,7 +239,7 @@ def _sdg_figures(
     share = counts / n
     split = _allocation(tags, probs)
     allocated = split.sum(axis=0)
-    ci_low, ci_high = _share_intervals(n, share, options)
+    ci_low, ci_high = share_interval(counts, n)
     labelled = data.labelled[members] if data.labelled is not None else None
     trends = (
         period_trends(
@@ -412,8 +395,8 @@ def _small_group_note(n: int) -> str | None:
         return None
     return (
         f"Only {n} project{'s' if n != 1 else ''}: one project moves a share by "
-        f"{100 / n:.0f} points, so read shares with their intervals; a share of 0 here only says "
-        f"the SDG is rarer than about {min(3 / n, 1):.0%} of projects (rule of three)."
+        f"{100 / n:.0f} points, so read shares with their intervals (a share of 0 here says only "
+        "that the SDG is probably rarer than its interval's upper end)."
     )
 
 

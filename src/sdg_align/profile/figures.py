@@ -95,8 +95,8 @@ FIGURES: dict[str, tuple[str, str]] = {
     "share": ("counts", "`sdg_projects` divided by `projects`."),
     "share_ci": (
         "counts",
-        "95% bootstrap interval of `share` (projects resampled with replacement); "
-        "0% and 100% get zero-width intervals, so read them with `note`.",
+        "95% interval of `share` for projects like the group's (Jeffreys' interval of k of n "
+        "projects): sampling noise only, not the model's errors (see `prevalence_ci`).",
     ),
     "intensity": ("probability", "Mean probability of the SDG over the group's projects."),
     "expected_projects": (
