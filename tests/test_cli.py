@@ -60,6 +60,11 @@ def test_classify_from_file_and_stdin_lines_keep_line_numbers(runner, tiny_model
     records = json.loads(lines.stdout)
     assert [r["line"] for r in records] == [1, 3]  # the blank line 2 is skipped, not renumbered
     assert records[1]["text"] == "ocean fish coral"
+    dash = runner.invoke(
+        main, ["classify", "-", "-m", str(tiny_model_dir), "--json"], input="ocean"
+    )
+    assert dash.exit_code == 0, dash.output
+    assert json.loads(dash.stdout)[0]["text"] == "ocean"  # '-' is stdin, not a text of one dash
 
 
 def test_classify_top_k_marks_tags_and_threshold(runner, tiny_model_dir):

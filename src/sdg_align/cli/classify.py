@@ -19,6 +19,8 @@ def _read_input(text: str | None, file: str | None) -> tuple[str, str]:
     """The raw input and where it came from: the argument, else --file (``-`` = stdin), else stdin."""
     if text is not None and file is not None:
         raise click.UsageError("give a text or --file, not both")
+    if text == "-":  # the shell convention for stdin, not a one-character project
+        text, file = None, "-"
     if text is not None:
         return text, "the argument"
     if file is None and sys.stdin.isatty():
@@ -101,6 +103,7 @@ def classify(
       sdg-align classify "Solar-powered desalination pilot for three coastal towns"
       sdg-align classify --file project.txt --explain
       cat projects.txt | sdg-align classify --lines --json
+      cat project.txt | sdg-align classify -     # '-' (or no TEXT): read stdin
     """
     content, source = _read_input(text, file)
     pairs = _texts(content, source, lines)
