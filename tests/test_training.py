@@ -11,13 +11,14 @@ import torch
 from click.testing import CliRunner
 
 from sdg_align.cli import main
-from sdg_align.data import Example, load_source
+from sdg_align.data import Example, LabelledSet, load_source
 from sdg_align.decisions import (
     MIN_SOURCE_ROWS,
     choose_thresholds,
     fit_calibration,
     source_weights,
 )
+from sdg_align.errors import DataError
 from sdg_align.pooling import pool_numpy, pool_texts, pool_torch
 from sdg_align.training import (
     TrainingConfig,
@@ -191,6 +192,15 @@ def test_early_stopping_stops_after_patience(tiny_encoder_dir, toy_data_file):
     result = train(load_source(str(toy_data_file)), config, progress=False, log=messages.append)
     assert len(result.metrics["history"]) == 3  # the first epoch, then two without gain
     assert any("early stop" in m for m in messages)
+    # 160 texts are too few for a new model: the log points to adapting a trained one
+    assert any("warning" in m and "--init-model default" in m for m in messages)
+
+
+def test_too_few_texts_for_a_new_model_say_how_to_adapt_one(tiny_encoder_dir, toy_data_file):
+    config = TrainingConfig(base_encoder=str(tiny_encoder_dir), max_length=32)
+    twelve = LabelledSet(load_source(str(toy_data_file)).examples[:12])
+    with pytest.raises(DataError, match="validation set of 12 examples is empty.*--init-model"):
+        train(twelve, config, progress=False, log=lambda _m: None)
 
 
 def test_recipe_files_round_trip_and_typos_are_refused(tmp_path):
@@ -203,8 +213,6 @@ def test_recipe_files_round_trip_and_typos_are_refused(tmp_path):
     assert TrainingConfig.from_file(toml_file).source_weights == {"corpus": 2.0}
     bad = tmp_path / "bad.toml"
     bad.write_text('sources = ["corpus"]\nepoch = 3\n')
-    from sdg_align.errors import DataError
-
     with pytest.raises(DataError, match="unknown training setting"):
         TrainingConfig.from_file(bad)
 

@@ -69,9 +69,20 @@ def train(
 
         return adapt(labelled, config, progress=progress, log=log, frozen=frozen)
 
+    advice = (
+        f"; with fewer than {config.small_data_limit} labelled texts, continue from a trained "
+        "model instead (--init-model default), which adapts it without a validation split"
+        if not config.init_model and len(labelled) < config.small_data_limit
+        else ""
+    )
     train_set, dev_set, test_set = split_like_training(labelled, config)
     if len(dev_set) == 0:
-        raise DataError("the validation set is empty: raise --validation-fraction")
+        raise DataError(
+            f"the validation set of {len(labelled)} examples is empty: raise "
+            f"--validation-fraction{advice}"
+        )
+    if advice:
+        log(f"warning: training a new model from the base encoder on {len(labelled)} texts{advice}")
     sizes = {"train": len(train_set), "validation": len(dev_set), "test": len(test_set)}
     log(
         f"examples: {sizes['train']} train, {sizes['validation']} validation, "
