@@ -352,3 +352,49 @@ def test_cli_tags_option_and_a_model_without_operating_points(tiny_model_dir, tm
     result = runner.invoke(main, ["classify", "solar", "--model", str(old), "--tags", "broad"])
     assert result.exit_code == 1
     assert "no 'broad' operating point" in result.output and "Traceback" not in result.output
+
+
+NUMBERS_AS_TEXT = pd.DataFrame(
+    {
+        "id": ["007", "010", "011", "012", "013", "014"],  # leading zeros: an id, stays text
+        "text": ["wind battery", "fish coral", "school", "hospital", "grid", "vaccine"],
+        "year": ["2021", "", "2023", "2024", "2025", "2026"],  # numbers, one empty cell
+        "budget": ["1000", "2000", "3000", "4000", "n/a", "6000"],  # text in the second chunk
+        "share": ["0.5", "2.25", "-1", "3", "0", "0.125"],  # decimals
+        "code": ["2.50", "1.0", "3.5", "4.5", "5.5", "6.5"],  # '2.50' is not what 2.5 prints
+    }
+)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_typed_outputs_carry_plain_number_columns_as_numbers(model, tmp_path, suffix):
+    """A CSV or Excel input is read as text; Parquet, Excel and JSON Lines outputs get numbers
+    back only where every cell of the column is a plain number, and CSV stays as read."""
+    import pyarrow.parquet as pq
+    from openpyxl import load_workbook
+
+    source = tmp_path / f"in{suffix}"
+    write_table(NUMBERS_AS_TEXT, source)
+    out = {fmt: tmp_path / f"out.{fmt}" for fmt in ("parquet", "xlsx", "jsonl", "csv")}
+    for path in out.values():
+        score_file(source, path, model, text_cols=["text"], progress=False, chunk_rows=4)
+
+    types = {field.name: str(field.type) for field in pq.read_schema(out["parquet"])}
+    assert types["year"] == "int64" and types["share"] == "double"
+    assert {types["id"], types["budget"], types["code"]} <= {"string", "large_string"}
+    frame = pd.read_parquet(out["parquet"])
+    assert frame["year"].tolist()[:3] == [2021, pd.NA, 2023]
+    assert frame["id"].tolist()[0] == "007" and frame["code"].tolist()[0] == "2.50"
+
+    sheet = load_workbook(out["xlsx"]).active
+    row = {cell.value: value.value for cell, value in zip(sheet[1], sheet[2], strict=False)}
+    assert row["year"] == 2021 and row["share"] == 0.5
+    assert row["id"] == "007" and row["budget"] == "1000" and row["code"] == "2.50"
+
+    first, second = (json.loads(line) for line in out["jsonl"].read_text().splitlines()[:2])
+    assert first["year"] == 2021 and second["year"] is None and first["share"] == 0.5
+    assert first["id"] == "007" and first["budget"] == "1000"
+
+    written = pd.read_csv(out["csv"], dtype=str, keep_default_na=False)
+    for column in NUMBERS_AS_TEXT.columns:
+        assert written[column].tolist() == NUMBERS_AS_TEXT[column].tolist(), column

@@ -32,7 +32,18 @@ import pandas as pd
 from .errors import DataError, Interrupted
 from .labels import SDG_NUMBERS
 from .modeling.windows import MAX_TEXT_CHARS, too_long_message
-from .tables import atomic_path, check_excel_cells, count_rows, detect_format, iter_table_chunks
+from .tables import (
+    TEXT_READ_FORMATS,
+    TextKind,
+    as_numbers,
+    atomic_path,
+    check_excel_cells,
+    count_rows,
+    detect_format,
+    iter_table_chunks,
+    merge_kinds,
+    number_kind,
+)
 
 PROGRESS_STEP = 256  # rows scored between progress updates
 
@@ -269,8 +280,11 @@ def score_file(
         "batch_size": batch_size,
     }
     chunks = iter_table_chunks(input_path, in_format, chunk_rows, sep=sep, encoding=encoding)
+    read_as_text: list[str] = []  # the input's columns, when its cells were all read as text
     try:
         for index, chunk in enumerate(chunks):
+            if index == 0 and detect_format(input_path, in_format) in TEXT_READ_FORMATS:
+                read_as_text = [str(c) for c in chunk.columns]
             if index == 0 and id_col and id_col not in chunk.columns:
                 raise DataError(
                     f"id column '{id_col}' (--id-col) not found; the input has: "
@@ -288,7 +302,7 @@ def score_file(
             _write_part(scored, parts / f"chunk-{index:06d}.parquet")
         if summary.rows == 0:
             raise DataError(f"{input_path} has no rows to score")
-        _assemble(parts, output_path, out_format)
+        _assemble(parts, output_path, out_format, read_as_text)
     except KeyboardInterrupt as exc:
         kept = sum(1 for _ in parts.glob("chunk-*.parquet")) * chunk_rows
         raise Interrupted(
@@ -351,25 +365,58 @@ def _write_part(frame: pd.DataFrame, path: Path) -> None:
         frame.to_parquet(tmp, index=False)
 
 
-def _assemble(parts: Path, output: Path, fmt: str) -> None:
-    """Concatenate the chunk files into the output, one chunk in memory at a time."""
+def _number_kinds(files: list[Path], columns: list[str]) -> dict[str, TextKind]:
+    """Which text columns hold only plain numbers in every chunk (see tables.number_kind)."""
+    import pyarrow.parquet as pq
+
+    kinds: dict[str, TextKind] = dict.fromkeys(columns, "empty")
+    for f in files:
+        frame = pq.read_table(f, columns=[c for c, k in kinds.items() if k is not None])
+        for column, values in frame.to_pandas().items():
+            kinds[str(column)] = merge_kinds(kinds[str(column)], number_kind(values))
+    return {c: k for c, k in kinds.items() if k in ("Int64", "float64")}
+
+
+def _assemble(parts: Path, output: Path, fmt: str, read_as_text: list[str]) -> None:
+    """Concatenate the chunk files into the output, one chunk in memory at a time.
+
+    Typed outputs (Excel, Parquet, JSON Lines) get the input's plain-number text columns (a year,
+    a budget read from a CSV) as numbers; CSV and TSV outputs keep every cell as it was read.
+    """
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     files = sorted(parts.glob("chunk-*.parquet"))
+    kinds = _number_kinds(files, read_as_text) if fmt in ("xlsx", "parquet", "jsonl") else {}
+
+    def chunk(f: Path) -> pd.DataFrame:
+        frame = pq.read_table(f).to_pandas()
+        for column, kind in kinds.items():
+            frame[column] = as_numbers(frame[column], kind)
+        return frame
+
     with atomic_path(output) as tmp:
         if fmt == "xlsx":
-            frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+            frame = pd.concat([chunk(f) for f in files], ignore_index=True)
             frame.to_excel(tmp, index=False, engine="openpyxl")
             return
         if fmt == "parquet":
-            schema = pq.read_schema(files[0])
+            # the schema of the first chunk as converted; a column empty there takes its type
+            # from the parts (all chunks were written with the same one)
+            parts_schema = pq.read_schema(files[0])
+            schema = pa.Schema.from_pandas(chunk(files[0]), preserve_index=False)
+            for where, field in enumerate(schema):
+                if pa.types.is_null(field.type):
+                    schema = schema.set(where, parts_schema.field(field.name))
             with pq.ParquetWriter(tmp, schema) as writer:
                 for f in files:
-                    writer.write_table(pq.read_table(f).cast(schema))
+                    writer.write_table(
+                        pa.Table.from_pandas(chunk(f), schema=schema, preserve_index=False)
+                    )
             return
         with tmp.open("w", encoding="utf-8", newline="") as handle:
             for n, f in enumerate(files):
-                frame = pq.read_table(f).to_pandas()
+                frame = chunk(f)
                 if fmt == "jsonl":
                     lines = frame.to_json(orient="records", lines=True, force_ascii=False)
                     handle.write(lines if lines.endswith("\n") else lines + "\n")

@@ -25,6 +25,7 @@ import pandas as pd
 from .errors import DataError
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet", "xlsx")
+TEXT_READ_FORMATS = ("csv", "tsv", "xlsx")  # read with every cell as text (nothing reinterpreted)
 _EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -260,6 +261,55 @@ def check_excel_cells(frame: pd.DataFrame, path: str | Path) -> None:
                 f"longer than Excel's limit of {EXCEL_CELL_LIMIT:,} characters and would be cut; "
                 "write .csv, .jsonl or .parquet instead"
             )
+
+
+# Cells read as text that are plainly numbers: no sign but '-', no leading zero, no exponent, at
+# most 15 significant digits (what a spreadsheet keeps), and a decimal whose shortest float repr is
+# itself ('2.50' stays text). Only such cells can become numbers without changing what they say.
+_INTEGER = r"-?(?:0|[1-9]\d{0,14})"
+_DECIMAL = r"-?(?:0|[1-9]\d{0,14})\.\d{1,15}"
+TextKind = str | None  # "Int64", "float64", "empty" (no value to judge) or None (text)
+
+
+def number_kind(values: pd.Series) -> TextKind:
+    """Whether a column read as text holds only plain numbers (empty cells allowed), and which.
+
+    A score of a CSV or Excel sheet reads every cell as text so that nothing is reinterpreted on
+    the way (an id '007' keeps its zeros). Typed outputs (Parquet, Excel, JSON Lines) should still
+    carry a year or a budget as a number, or a spreadsheet cannot add the budgets up.
+    """
+    text = values.dropna().astype(str)
+    text = text[text != ""]
+    if text.empty:
+        return "empty"
+    integer = text.str.fullmatch(_INTEGER)
+    if integer.all():
+        return "Int64"
+    decimal = text.str.fullmatch(_DECIMAL)
+    if not (integer | decimal).all():
+        return None
+    if all(repr(float(v)) == v for v in text[decimal]):
+        return "float64"
+    return None
+
+
+def merge_kinds(first: TextKind, second: TextKind) -> TextKind:
+    """The kind of a column made of two parts (chunks) of the given kinds."""
+    if first == "empty":
+        return second
+    if second == "empty":
+        return first
+    if first is None or second is None:
+        return None
+    return "Int64" if first == second == "Int64" else "float64"
+
+
+def as_numbers(values: pd.Series, kind: TextKind) -> pd.Series:
+    """A text column of :func:`number_kind` ``kind`` as numbers (empty cells become missing)."""
+    if kind not in ("Int64", "float64"):
+        return values
+    numbers = pd.to_numeric(values.replace("", None), errors="raise")
+    return numbers.astype(kind)
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, fmt: str | None = None) -> None:
