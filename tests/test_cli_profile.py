@@ -190,8 +190,8 @@ def test_compare_says_which_settings_differ_in_words(scored_csv, tmp_path):
     ("change", "args", "expected"),
     [
         (lambda f: f[["project_id", "cluster"]], [],
-         "expected a text column 'description' or 'title' (or the scored columns of `sdg-align "
-         "score`); found: project_id, cluster. Use --text-col to choose one."),
+         "expected a text column 'text', 'title' or 'description' (or the scored columns of "
+         "`sdg-align score`); found: project_id, cluster. Use --text-col to choose one."),
         (lambda f: f, ["--by", "sector"],
          "--by column 'sector' not found; the input has: project_id, cluster, year"),
         (lambda f: f.assign(budget_eur=["lots", "", "tbd", "-", "", "?"]),
@@ -312,6 +312,14 @@ def test_raw_input_with_chosen_text_column_and_no_evidence(tmp_path, fake_model)
     result = run(str(tmp_path / "raw.csv"), "--text-col", "abstract")
     assert result.exit_code == 1
     assert "text column(s) not found: abstract; the input has: summary" in result.stderr
+
+
+def test_raw_input_with_a_text_column_is_scored_from_it(tmp_path, fake_model):
+    raw = pd.DataFrame({"text": ["rooftop solar", "clean water"], "title": ["Solar", "Water"]})
+    raw.to_csv(tmp_path / "raw.csv", index=False)
+    result = run(str(tmp_path / "raw.csv"), "--json")
+    assert result.exit_code == 0, result.output
+    assert fake_model["text_cols"] == ["text"]  # the same default as `sdg-align score`
 
 
 def test_text_col_on_scored_input_is_ignored_with_a_warning(scored_csv):

@@ -398,3 +398,40 @@ def test_typed_outputs_carry_plain_number_columns_as_numbers(model, tmp_path, su
     written = pd.read_csv(out["csv"], dtype=str, keep_default_na=False)
     for column in NUMBERS_AS_TEXT.columns:
         assert written[column].tolist() == NUMBERS_AS_TEXT[column].tolist(), column
+
+
+def test_score_profile_and_review_share_one_default_text_column(tiny_model_dir, tmp_path):
+    """Without --text-col: 'text' when the table has it, else title and description."""
+    from sdg_align.tables import default_text_columns
+
+    assert default_text_columns(["id", "text", "title"]) == ["text"]
+    assert default_text_columns(["description", "id", "title"]) == ["title", "description"]
+    assert default_text_columns(["id", "summary"]) == ["text"]  # absent: its error names columns
+
+    source = tmp_path / "in.csv"
+    write_table(PORTFOLIO, source)  # title and description, no text column
+    runner = CliRunner()
+    out = tmp_path / "out.csv"
+    args = ["score", str(source), "-o", str(out), "-m", str(tiny_model_dir), "--quiet"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    explicit = tmp_path / "explicit.csv"
+    result = runner.invoke(
+        main,
+        [*args[:3], str(explicit), *args[4:], "--text-col", "title", "--text-col", "description"],
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_text() == explicit.read_text()
+
+    only_summary = tmp_path / "summary.csv"
+    PORTFOLIO.rename(columns={"title": "name", "description": "summary"}).to_csv(
+        only_summary, index=False
+    )
+    result = runner.invoke(
+        main, ["score", str(only_summary), "-o", str(out), "-m", str(tiny_model_dir)]
+    )
+    assert result.exit_code == 1
+    assert (
+        "text column(s) not found: text; the input has: id, name, summary, budget" in result.stderr
+    )
+    assert "scoring" not in result.stderr  # refused before the progress bar starts

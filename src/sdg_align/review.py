@@ -28,7 +28,7 @@ import pandas as pd
 
 from .errors import DataError
 from .labels import GOALS, NUM_SDGS, SDG_NUMBERS
-from .tables import atomic_path, detect_format, write_table
+from .tables import atomic_path, default_text_columns, detect_format, write_table
 
 SDG_COLUMNS = [f"SDG {n}" for n in SDG_NUMBERS]
 REVIEWED_COLUMN = "reviewed"
@@ -240,7 +240,7 @@ def scored_inputs(
             f"found: {found}. Score the table first: sdg-align score INPUT -o scored.csv"
         )
     if not text_cols:
-        text_cols = [c for c in ("title", "description") if c in frame.columns] or ["text"]
+        text_cols = default_text_columns(frame.columns)
     absent = [c for c in text_cols if c not in frame.columns]
     if absent:
         raise DataError(

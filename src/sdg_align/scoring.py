@@ -17,6 +17,7 @@ chunks to a parts folder (so ``resume`` can continue after a crash) and assemble
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import sys
@@ -39,6 +40,7 @@ from .tables import (
     atomic_path,
     check_excel_cells,
     count_rows,
+    default_text_columns,
     detect_format,
     iter_table_chunks,
     merge_kinds,
@@ -64,14 +66,19 @@ def _cell_text(value: Any) -> str | None:
     return text or None
 
 
-def row_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Joined text per row, and the error for rows with none (empty or non-text cells)."""
-    missing = [c for c in text_cols if c not in frame.columns]
+def check_text_columns(columns: Sequence[Any], text_cols: Sequence[str]) -> None:
+    """Refuse text columns the table lacks, naming the ones it has."""
+    missing = [c for c in text_cols if c not in columns]
     if missing:
         raise DataError(
             f"text column(s) not found: {', '.join(missing)}; the input has: "
-            f"{', '.join(map(str, frame.columns))}. Use --text-col to choose."
+            f"{', '.join(map(str, columns))}. Use --text-col to choose."
         )
+
+
+def row_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Joined text per row, and the error for rows with none (empty or non-text cells)."""
+    check_text_columns(list(frame.columns), text_cols)
     texts, errors = [], []
     columns = [frame[c].tolist() for c in text_cols]
     for values in zip(*columns, strict=True):
@@ -227,7 +234,7 @@ def score_file(
     output_path: str | Path,
     classifier: Classifier,
     *,
-    text_cols: Sequence[str] = ("text",),
+    text_cols: Sequence[str] | None = None,
     id_col: str | None = None,
     in_format: str | None = None,
     out_format: str | None = None,
@@ -245,7 +252,8 @@ def score_file(
 
     Finished chunks are kept in a hidden parts folder beside the output; after a crash or Ctrl-C,
     ``resume=True`` skips them and continues, so the result equals an uninterrupted run. Ctrl-C
-    raises :class:`Interrupted` saying how many rows are kept and how to continue.
+    raises :class:`Interrupted` saying how many rows are kept and how to continue. ``text_cols``
+    None takes :func:`default_text_columns` of the input.
     """
     from tqdm.auto import tqdm
 
@@ -256,6 +264,14 @@ def score_file(
         raise DataError(f"input file not found: {input_path}")
     parts = _parts_dir(output_path)
     classifier.cut(tags, threshold)  # an unknown operating point fails before any work
+    chunks = iter_table_chunks(input_path, in_format, chunk_rows, sep=sep, encoding=encoding)
+    first = next(chunks, None)
+    if first is None:
+        raise DataError(f"{input_path} has no rows to score")
+    chunks = itertools.chain([first], chunks)
+    if text_cols is None:
+        text_cols = default_text_columns(first.columns)
+    check_text_columns(list(first.columns), text_cols)  # before the progress bar starts
     fingerprint = _fingerprint(
         input_path, text_cols, classifier, explain=explain, threshold=threshold, tags=tags
     )
@@ -279,7 +295,6 @@ def score_file(
         "explain": explain,
         "batch_size": batch_size,
     }
-    chunks = iter_table_chunks(input_path, in_format, chunk_rows, sep=sep, encoding=encoding)
     read_as_text: list[str] = []  # the input's columns, when its cells were all read as text
     try:
         for index, chunk in enumerate(chunks):

@@ -16,7 +16,7 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +42,22 @@ _EXTENSIONS = {
 SEPARATORS = (",", ";", "\t", "|")
 FALLBACK_ENCODING = "cp1252"  # what Excel writes for "CSV" in Western European locales
 EXCEL_CELL_LIMIT = 32_767  # characters; Excel cuts longer cells
+
+
+PROJECT_TEXT_COLUMNS = ("title", "description")
+
+
+def default_text_columns(columns: Sequence[object]) -> list[str]:
+    """``text`` when a table has it, else its ``title`` and ``description`` (those it has).
+
+    One rule for ``score``, ``profile`` and ``review``, so a portfolio with title and description
+    columns needs no ``--text-col`` in any of them. With neither, ``["text"]``, whose absence the
+    caller reports with the columns the table does have.
+    """
+    names = [str(c) for c in columns]
+    if "text" in names:
+        return ["text"]
+    return [c for c in PROJECT_TEXT_COLUMNS if c in names] or ["text"]
 
 
 def detect_format(path: str | Path, fmt: str | None = None) -> str:

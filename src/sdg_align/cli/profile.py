@@ -23,8 +23,6 @@ from ._common import (
     tags_option,
 )
 
-RAW_TEXT_COLUMNS = ("title", "description")
-
 
 @click.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, allow_dash=True))
@@ -38,7 +36,8 @@ RAW_TEXT_COLUMNS = ("title", "description")
 @click.option(
     "--text-col",
     multiple=True,
-    help="Raw input only: text column(s) to score first. Default: title and description.",
+    help="Raw input only: text column(s) to score first. Default: text, else title and "
+    "description.",
 )
 @click.option("--id-col", help="Column naming projects in errors and tables (default: project_id).")
 @click.option("--title-col", help="Column with project titles for the tables (default: title).")
@@ -316,13 +315,15 @@ def _score(
 ) -> pd.DataFrame:
     """Score raw project texts with the same function as ``sdg-align score`` (progress on stderr),
     with evidence when the model has an evidence index."""
+    from ..tables import default_text_columns
+
     found = ", ".join(map(str, frame.columns))
     if not text_cols:
-        text_cols = [c for c in RAW_TEXT_COLUMNS if c in frame.columns]
-        if not text_cols:
+        text_cols = default_text_columns(frame.columns)
+        if not set(text_cols) <= set(frame.columns):
             raise DataError(
-                f"expected a text column 'description' or 'title' (or the scored columns of "
-                f"`sdg-align score`); found: {found}. Use --text-col to choose one."
+                f"expected a text column 'text', 'title' or 'description' (or the scored columns "
+                f"of `sdg-align score`); found: {found}. Use --text-col to choose one."
             )
     missing = [c for c in text_cols if c not in frame.columns]
     if missing:

@@ -25,7 +25,7 @@ from ._common import friendly_errors, input_format_option, model_option, quiet_o
 @click.option(
     "--text-col",
     multiple=True,
-    help="Text column(s) shown to the reviewer (default: title and description, else text).",
+    help="Text column(s) shown to the reviewer (default: text, else title and description).",
 )
 @click.option(
     "--random",

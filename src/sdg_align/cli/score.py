@@ -31,7 +31,8 @@ from ._common import (
 @click.option(
     "--text-col",
     multiple=True,
-    help="Text column; repeat to join several (e.g. title and description). Default: text.",
+    help="Text column; repeat to join several (e.g. title and description). Default: text, "
+    "else title and description.",
 )
 @click.option("--id-col", help="Column that names each row in error reports.")
 @input_format_option
@@ -105,7 +106,7 @@ def score(
         input_path,
         output_path,
         classifier,
-        text_cols=list(text_col) or ["text"],
+        text_cols=list(text_col) or None,
         id_col=id_col,
         in_format=in_format,
         out_format=out_format,
