@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from sdg_align.cli import main
 from sdg_align.errors import DataError
-from sdg_align.tables import count_rows, read_table, sniff, write_table
+from sdg_align.tables import count_rows, iter_table_chunks, read_table, sniff, write_table
 
 FRAME = pd.DataFrame(
     {
@@ -91,3 +91,52 @@ def test_ctrl_c_says_what_was_kept_and_how_to_resume(tiny_model_dir, tmp_path, m
     monkeypatch.setattr(scoring, "score_frame", real)
     resumed = CliRunner().invoke(main, [*args, "--chunk-rows", "10", "--resume"])
     assert resumed.exit_code == 0 and "20 rows were already done" in resumed.stderr
+
+
+def workbook_with_a_cover_sheet(path):
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"note": ["read me first"]}).to_excel(writer, sheet_name="README", index=False)
+        projects = pd.DataFrame(
+            {"title": ["Wind", "Solar", "Water"], "description": ["a", "b", "c"]}
+        )
+        projects.to_excel(writer, sheet_name="Projects", index=False)
+    return path
+
+
+def test_an_excel_sheet_is_chosen_by_name_or_number(tmp_path):
+    book = workbook_with_a_cover_sheet(tmp_path / "cluster.xlsx")
+    assert list(read_table(book).columns) == ["note"]  # the first sheet, as before
+    for sheet in ("Projects", "2"):
+        assert read_table(book, sheet=sheet)["title"].tolist() == ["Wind", "Solar", "Water"]
+        chunks = list(iter_table_chunks(book, chunk_rows=2, sheet=sheet))
+        assert [len(c) for c in chunks] == [2, 1]
+        assert count_rows(book, sheet=sheet) == 3
+    assert count_rows(book) == 1
+    with pytest.raises(DataError, match="has no sheet 'Nope'; its sheets: README, Projects"):
+        read_table(book, sheet="Nope")
+    csv_file = tmp_path / "t.csv"
+    csv_file.write_text("text\nx\n")
+    with pytest.raises(DataError, match="--sheet is for Excel inputs"):
+        read_table(csv_file, sheet="1")
+
+
+def test_cli_names_the_sheet_it_reads_and_takes_sheet(tmp_path, tiny_model_dir):
+    book = workbook_with_a_cover_sheet(tmp_path / "cluster.xlsx")
+    runner = CliRunner()
+    base = ["score", str(book), "-m", str(tiny_model_dir), "-o"]
+    first = runner.invoke(main, [*base, str(tmp_path / "a.csv")])
+    assert first.exit_code == 1
+    assert (
+        "reading sheet 'README' of cluster.xlsx (the first of 2: README, Projects)" in first.stderr
+    )
+    chosen = runner.invoke(main, [*base, str(tmp_path / "b.csv"), "--sheet", "Projects"])
+    assert chosen.exit_code == 0, chosen.output
+    assert len(read_table(tmp_path / "b.csv")) == 3 and "reading sheet" not in chosen.stderr
+    wrong_sheet = runner.invoke(
+        main, ["profile", str(book), "--json", "--sheet", "Nope", "-m", str(tiny_model_dir)]
+    )
+    assert wrong_sheet.exit_code == 1 and "has no sheet 'Nope'" in wrong_sheet.stderr
+    not_excel = runner.invoke(
+        main, ["review", str(tmp_path / "b.csv"), "-o", str(tmp_path / "r.xlsx"), "--sheet", "1"]
+    )
+    assert not_excel.exit_code == 1 and "--sheet is for Excel inputs" in not_excel.stderr

@@ -240,6 +240,7 @@ def score_file(
     out_format: str | None = None,
     sep: str | None = None,
     encoding: str | None = None,
+    sheet: str | None = None,
     threshold: float | None = None,
     tags: str = "balanced",
     explain: bool = False,
@@ -264,7 +265,9 @@ def score_file(
         raise DataError(f"input file not found: {input_path}")
     parts = _parts_dir(output_path)
     classifier.cut(tags, threshold)  # an unknown operating point fails before any work
-    chunks = iter_table_chunks(input_path, in_format, chunk_rows, sep=sep, encoding=encoding)
+    chunks = iter_table_chunks(
+        input_path, in_format, chunk_rows, sep=sep, encoding=encoding, sheet=sheet
+    )
     first = next(chunks, None)
     if first is None:
         raise DataError(f"{input_path} has no rows to score")
@@ -276,8 +279,14 @@ def score_file(
         input_path, text_cols, classifier, explain=explain, threshold=threshold, tags=tags
     )
     fingerprint["chunk rows"] = chunk_rows
+    if sheet is not None:  # a resumed run must read the same sheet
+        fingerprint["sheet"] = sheet
     done_chunks = _prepare_parts(parts, fingerprint, resume)
-    total = count_rows(input_path, in_format, sep=sep, encoding=encoding) if progress else None
+    total = (
+        count_rows(input_path, in_format, sep=sep, encoding=encoding, sheet=sheet)
+        if progress
+        else None
+    )
     summary = ScoreSummary()
     started = time.time()
     bar = tqdm(

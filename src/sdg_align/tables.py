@@ -156,12 +156,66 @@ def _check(path: Path, fmt: str | None) -> str:
     return fmt
 
 
+def excel_sheets(path: Path) -> list[str]:
+    """The sheet names of a workbook, in order (read-only: cheap even for a large workbook)."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True)
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+def choose_sheet(path: Path, fmt: str, sheet: str | None) -> str | None:
+    """The sheet of an Excel input to read: ``sheet`` by name or number (1 = first), else the first.
+
+    Cluster workbooks often open on a cover or README sheet; ``--sheet`` picks the projects.
+    """
+    if fmt != "xlsx":
+        if sheet is not None:
+            raise DataError(f"--sheet is for Excel inputs; {path.name} is read as {fmt}")
+        return None
+    with _reading(path, fmt, None):
+        names = excel_sheets(path)
+    if sheet is None:
+        return names[0] if names else None
+    if sheet in names:
+        return sheet
+    if sheet.isdigit() and 1 <= int(sheet) <= len(names):
+        return names[int(sheet) - 1]
+    raise DataError(f"{path.name} has no sheet {sheet!r}; its sheets: {', '.join(names)}")
+
+
+def sheet_note(path: str | Path, fmt: str | None, sheet: str | None) -> str | None:
+    """A line for stderr when a workbook has several sheets and none was chosen."""
+    path = Path(path)
+    if sheet is not None or not path.is_file() or detect_format(path, fmt) != "xlsx":
+        return None
+    try:
+        names = excel_sheets(path)
+    except Exception:  # the reader itself reports an unreadable workbook
+        return None
+    if len(names) < 2:
+        return None
+    return (
+        f"reading sheet {names[0]!r} of {path.name} (the first of {len(names)}: "
+        f"{', '.join(names)}); --sheet chooses another"
+    )
+
+
 def read_table(
-    path: str | Path, fmt: str | None = None, *, sep: str | None = None, encoding: str | None = None
+    path: str | Path,
+    fmt: str | None = None,
+    *,
+    sep: str | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
 ) -> pd.DataFrame:
     """Read a whole table; all cells of text-like columns stay strings (ids are not mangled)."""
     path = Path(path)
     fmt = _check(path, fmt)
+    sheet_name = choose_sheet(path, fmt, sheet)
     with _reading(path, fmt, encoding):
         if fmt in ("csv", "tsv"):
             dialect = sniff(path, fmt, sep, encoding)
@@ -172,7 +226,7 @@ def read_table(
             return pd.read_json(path, lines=True, dtype=False)
         if fmt == "parquet":
             return pd.read_parquet(path)
-        return pd.read_excel(path, dtype=str, keep_default_na=False)
+        return pd.read_excel(path, sheet_name=sheet_name or 0, dtype=str, keep_default_na=False)
 
 
 def iter_table_chunks(
@@ -182,6 +236,7 @@ def iter_table_chunks(
     *,
     sep: str | None = None,
     encoding: str | None = None,
+    sheet: str | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Yield the table in chunks so memory stays flat on very large inputs.
 
@@ -189,6 +244,7 @@ def iter_table_chunks(
     """
     path = Path(path)
     fmt = _check(path, fmt)
+    sheet_name = choose_sheet(path, fmt, sheet)
     with _reading(path, fmt, encoding):
         if fmt in ("csv", "tsv"):
             dialect = sniff(path, fmt, sep, encoding)
@@ -208,13 +264,20 @@ def iter_table_chunks(
             for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
                 yield batch.to_pandas()
         else:
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+            frame = pd.read_excel(
+                path, sheet_name=sheet_name or 0, dtype=str, keep_default_na=False
+            )
             for start in range(0, len(frame), chunk_rows):
                 yield frame.iloc[start : start + chunk_rows]
 
 
 def count_rows(
-    path: str | Path, fmt: str | None = None, *, sep: str | None = None, encoding: str | None = None
+    path: str | Path,
+    fmt: str | None = None,
+    *,
+    sep: str | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
 ) -> int | None:
     """How many data rows a table has, cheaply (for progress totals); None when unknown."""
     path = Path(path)
@@ -233,8 +296,9 @@ def count_rows(
                 return max(0, sum(1 for _ in csv.reader(handle, delimiter=dialect.sep)) - 1)
         from openpyxl import load_workbook
 
-        sheet = load_workbook(path, read_only=True).active
-        return max(0, (sheet.max_row or 1) - 1) if sheet is not None else None
+        name = choose_sheet(path, fmt, sheet)
+        rows = load_workbook(path, read_only=True)[str(name)].max_row
+        return max(0, (rows or 1) - 1)
     except Exception:  # a progress total is a nicety: never fail a run over it
         return None
 

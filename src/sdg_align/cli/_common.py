@@ -63,6 +63,14 @@ def input_format_option(func: F) -> F:
     )(func)
 
 
+def sheet_option(func: F) -> F:
+    """``--sheet`` of an Excel input (a workbook may open on a cover or README sheet)."""
+    return click.option(
+        "--sheet",
+        help="Excel input: the sheet to read, by name or number (1 = first; default: the first).",
+    )(func)
+
+
 def quiet_option(func: F) -> F:
     return click.option("-q", "--quiet", is_flag=True, help="No progress bar on stderr.")(func)
 

@@ -11,7 +11,7 @@ import click
 import pandas as pd
 
 from ..errors import DataError
-from ..tables import read_table, write_table, write_text
+from ..tables import read_table, sheet_note, write_table, write_text
 from ._common import (
     backend_option,
     check_dialect_options,
@@ -20,6 +20,7 @@ from ._common import (
     input_format_option,
     model_option,
     quiet_option,
+    sheet_option,
     tags_option,
 )
 
@@ -43,6 +44,7 @@ from ._common import (
 @click.option("--title-col", help="Column with project titles for the tables (default: title).")
 @input_format_option
 @dialect_options
+@sheet_option
 @model_option
 @tags_option
 @backend_option
@@ -107,6 +109,7 @@ def profile(
     in_format: str | None,
     sep: str | None,
     encoding: str | None,
+    sheet: str | None,
     model_path: str | None,
     tags: str,
     backend: str,
@@ -141,8 +144,11 @@ def profile(
     from ..report import profile_markdown
 
     sep, encoding = check_dialect_options(sep, encoding)
+    note = sheet_note(input_path, in_format, sheet) if input_path != "-" else None
+    if note and not quiet:
+        click.echo(note, err=True)
     frame = _scored_input(
-        _read_input(input_path, in_format, sep, encoding),
+        _read_input(input_path, in_format, sep, encoding, sheet),
         text_col,
         model_path,
         tags,
@@ -254,11 +260,17 @@ def _dumps(document: dict[str, Any]) -> str:
 
 
 def _read_input(
-    input_path: str, in_format: str | None, sep: str | None = None, encoding: str | None = None
+    input_path: str,
+    in_format: str | None,
+    sep: str | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
 ) -> pd.DataFrame:
     """A file by extension (or --format), or '-' for CSV, TSV or JSON Lines on stdin."""
     if input_path != "-":
-        return read_table(input_path, in_format, sep=sep, encoding=encoding)
+        return read_table(input_path, in_format, sep=sep, encoding=encoding, sheet=sheet)
+    if sheet is not None:
+        raise DataError("--sheet is for Excel inputs; stdin is read as CSV, TSV or JSON Lines")
     fmt = in_format or "csv"
     stream = sys.stdin.buffer
     try:

@@ -6,7 +6,13 @@ from collections import Counter
 
 import click
 
-from ._common import friendly_errors, input_format_option, model_option, quiet_option
+from ._common import (
+    friendly_errors,
+    input_format_option,
+    model_option,
+    quiet_option,
+    sheet_option,
+)
 
 
 @click.command()
@@ -37,6 +43,7 @@ from ._common import friendly_errors, input_format_option, model_option, quiet_o
 )
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of --random.")
 @input_format_option
+@sheet_option
 @model_option
 @quiet_option
 @friendly_errors
@@ -50,6 +57,7 @@ def review(
     at_random: bool,
     seed: int,
     in_format: str | None,
+    sheet: str | None,
     model_path: str | None,
     quiet: bool,
 ) -> None:
@@ -76,9 +84,12 @@ def review(
         unique_rows,
         write_review_sheet,
     )
-    from ..tables import read_table
+    from ..tables import read_table, sheet_note
 
-    frame = read_table(input_path, in_format)
+    note = sheet_note(input_path, in_format, sheet)
+    if note and not quiet:
+        click.echo(note, err=True)
+    frame = read_table(input_path, in_format, sheet=sheet)
     probs, texts, ids, id_name, groups = scored_inputs(
         frame, text_cols=list(text_col), id_col=id_col, by=by
     )

@@ -14,6 +14,7 @@ from ._common import (
     input_format_option,
     model_option,
     quiet_option,
+    sheet_option,
     tags_option,
 )
 
@@ -43,6 +44,7 @@ from ._common import (
     help="Output format, when the extension of --output does not tell.",
 )
 @dialect_options
+@sheet_option
 @model_option
 @tags_option
 @click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for all SDGs.")
@@ -76,6 +78,7 @@ def score(
     out_format: str | None,
     sep: str | None,
     encoding: str | None,
+    sheet: str | None,
     model_path: str | None,
     tags: str,
     threshold: float | None,
@@ -94,13 +97,18 @@ def score(
     Examples:
       sdg-align score examples/portfolio.csv --text-col title --text-col description -o scored.csv
       sdg-align score projects.parquet -o scored.parquet --explain --resume
+      sdg-align score cluster.xlsx --sheet Projects -o scored.xlsx
     """
     from ..runtime import configure_threads
     from ..scoring import load_for_scoring, score_file
+    from ..tables import sheet_note
 
     configure_threads(threads)
     sep, encoding = check_dialect_options(sep, encoding)
     _note_dialect(input_path, in_format, sep, encoding, quiet)
+    note = sheet_note(input_path, in_format, sheet)
+    if note and not quiet:
+        click.echo(note, err=True)
     classifier = load_for_scoring(model_path, backend)
     summary = score_file(
         input_path,
@@ -112,6 +120,7 @@ def score(
         out_format=out_format,
         sep=sep,
         encoding=encoding,
+        sheet=sheet,
         threshold=threshold,
         tags=tags,
         explain=explain,
