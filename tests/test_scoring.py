@@ -435,3 +435,29 @@ def test_score_profile_and_review_share_one_default_text_column(tiny_model_dir, 
         "text column(s) not found: text; the input has: id, name, summary, budget" in result.stderr
     )
     assert "scoring" not in result.stderr  # refused before the progress bar starts
+
+
+def test_cli_score_reads_stdin_and_writes_stdout(tiny_model_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    write_table(PORTFOLIO, source)
+    runner = CliRunner()
+    common = ["-m", str(tiny_model_dir), "--text-col", "title", "--text-col", "description"]
+    to_file = runner.invoke(main, ["score", str(source), "-o", str(tmp_path / "o.csv"), *common])
+    assert to_file.exit_code == 0, to_file.output
+    piped = runner.invoke(main, ["score", "-", "-o", "-", *common], input=source.read_text())
+    assert piped.exit_code == 0, piped.output
+    assert piped.stdout == (tmp_path / "o.csv").read_text()  # the scores and nothing else
+    assert "-> stdout" in piped.stderr and not (tmp_path / "-").exists()
+    lines = runner.invoke(
+        main, ["score", "-", "-o", "-", "--output-format", "jsonl", "--quiet", *common],
+        input=source.read_text(),
+    )  # fmt: skip
+    assert [json.loads(line)["id"] for line in lines.stdout.splitlines()] == list(PORTFOLIO["id"])
+    for args, message in [
+        (["-o", "-", "--output-format", "xlsx"], "stdout can be csv, tsv, jsonl; not xlsx"),
+        (["-o", "-", "--json"], "--json prints a run summary on stdout"),
+        (["-o", str(tmp_path / "r.csv"), "--resume"], "stdin cannot be resumed"),
+    ]:
+        source_arg = str(source) if "--resume" not in args else "-"
+        result = runner.invoke(main, ["score", source_arg, *args, *common], input="")
+        assert result.exit_code == 2 and message in result.stderr, result.output

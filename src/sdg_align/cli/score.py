@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
 import click
 
@@ -20,14 +26,15 @@ from ._common import (
 
 
 @click.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option(
     "-o",
     "--output",
     "output_path",
     required=True,
-    type=click.Path(dir_okay=False),
-    help="Output file; its extension picks the format (or --output-format).",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Output file; its extension picks the format (or --output-format). '-': stdout (CSV "
+    "unless --output-format says tsv or jsonl).",
 )
 @click.option(
     "--text-col",
@@ -105,34 +112,41 @@ def score(
 
     configure_threads(threads)
     sep, encoding = check_dialect_options(sep, encoding)
-    _note_dialect(input_path, in_format, sep, encoding, quiet)
-    note = sheet_note(input_path, in_format, sheet)
-    if note and not quiet:
-        click.echo(note, err=True)
-    classifier = load_for_scoring(model_path, backend)
-    summary = score_file(
-        input_path,
-        output_path,
-        classifier,
-        text_cols=list(text_col) or None,
-        id_col=id_col,
-        in_format=in_format,
-        out_format=out_format,
-        sep=sep,
-        encoding=encoding,
-        sheet=sheet,
-        threshold=threshold,
-        tags=tags,
-        explain=explain,
-        resume=resume,
-        chunk_rows=chunk_rows,
-        batch_size=batch_size,
-        progress=not quiet,
-    )
+    if output_path == "-" and as_json:
+        raise click.UsageError(
+            "--json prints a run summary on stdout: write the scores with -o FILE"
+        )
+    with _through_files(input_path, output_path, in_format, out_format, resume) as files:
+        input_file, output_file, in_format, out_format = files
+        _note_dialect(input_file, in_format, sep, encoding, quiet)
+        note = sheet_note(input_file, in_format, sheet)
+        if note and not quiet:
+            click.echo(note, err=True)
+        classifier = load_for_scoring(model_path, backend)
+        summary = score_file(
+            input_file,
+            output_file,
+            classifier,
+            text_cols=list(text_col) or None,
+            id_col=id_col,
+            in_format=in_format,
+            out_format=out_format,
+            sep=sep,
+            encoding=encoding,
+            sheet=sheet,
+            threshold=threshold,
+            tags=tags,
+            explain=explain,
+            resume=resume,
+            chunk_rows=chunk_rows,
+            batch_size=batch_size,
+            progress=not quiet,
+        )
     if not quiet:
         click.echo(
             f"scored {summary.rows} rows in {summary.seconds:.1f}s "
-            f"({summary.rows_per_second:.1f} rows/s) -> {output_path}",
+            f"({summary.rows_per_second:.1f} rows/s) -> "
+            + ("stdout" if output_path == "-" else output_path),
             err=True,
         )
         if summary.resumed_rows:
@@ -164,6 +178,47 @@ def score(
                 indent=2,
             )
         )
+
+
+STREAM_FORMATS = ("csv", "tsv", "jsonl")
+
+
+@contextlib.contextmanager
+def _through_files(
+    input_path: str,
+    output_path: str,
+    in_format: str | None,
+    out_format: str | None,
+    resume: bool,
+) -> Iterator[tuple[str, str, str | None, str | None]]:
+    """Files for '-' (stdin, stdout): scoring reads in chunks and writes atomically, so stdin is
+    saved to a temporary file first and the output is copied to stdout once it is complete."""
+    streams = [
+        name for name, path in (("stdin", input_path), ("stdout", output_path)) if path == "-"
+    ]
+    if streams and resume:
+        raise click.UsageError(f"--resume needs files; {' and '.join(streams)} cannot be resumed")
+    for name, fmt in (("stdin", in_format), ("stdout", out_format)):
+        if name in streams and fmt not in (None, *STREAM_FORMATS):
+            raise click.UsageError(f"{name} can be {', '.join(STREAM_FORMATS)}; not {fmt}")
+    if not streams:
+        yield input_path, output_path, in_format, out_format
+        return
+    with tempfile.TemporaryDirectory(prefix="sdg-align-score-") as folder:
+        if input_path == "-":
+            in_format = in_format or "csv"
+            input_path = str(Path(folder) / f"stdin.{in_format}")
+            with open(input_path, "wb") as handle:
+                shutil.copyfileobj(sys.stdin.buffer, handle)
+        to_stdout = output_path == "-"
+        if to_stdout:
+            out_format = out_format or "csv"
+            output_path = str(Path(folder) / f"scored.{out_format}")
+        yield input_path, output_path, in_format, out_format
+        if to_stdout:
+            with open(output_path, "rb") as handle:
+                shutil.copyfileobj(handle, sys.stdout.buffer)
+            sys.stdout.flush()
 
 
 def _note_dialect(
