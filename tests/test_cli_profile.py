@@ -51,6 +51,22 @@ def run(*args: str, stdin: str | None = None):
     return CliRunner().invoke(main, ["profile", *args], input=stdin, catch_exceptions=False)
 
 
+def test_an_output_file_of_dash_goes_to_stdout(scored_csv, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    as_file = run(str(scored_csv), "--csv", "tidy.csv", "--html", "r.html", "--quiet")
+    assert as_file.exit_code == 0, as_file.output
+    tidy = run(str(scored_csv), "--csv", "-", "--html", "r2.html", "--quiet")
+    assert tidy.exit_code == 0 and tidy.stdout == (tmp_path / "tidy.csv").read_text()
+    html = run(str(scored_csv), "--html", "-", "--quiet")
+    assert html.stdout.startswith("<!doctype html>") and html.stdout.rstrip().endswith("</html>")
+    document = json.loads(run(str(scored_csv), "--json-out", "-", "--quiet").stdout)
+    assert document["overall"]["projects"] > 0
+    assert not (tmp_path / "-").exists()  # no file named '-'
+    both = run(str(scored_csv), "--markdown", "-", "--json")
+    assert both.exit_code == 2
+    assert "only one output can go to stdout; --markdown and --json ask for it" in both.stderr
+
+
 def test_json_goes_to_stdout_alone_and_matches_the_schema(scored_csv):
     jsonschema = pytest.importorskip("jsonschema")
     result = run(str(scored_csv), "--by", "cluster", "--weight-col", "budget_eur",

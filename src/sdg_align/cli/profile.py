@@ -49,24 +49,28 @@ from ._common import (
 @tags_option
 @backend_option
 @click.option("--json", "as_json", is_flag=True, help="Print the profile as JSON on stdout only.")
-@click.option("--json-out", type=click.Path(dir_okay=False), help="Write the JSON profile here.")
+@click.option(
+    "--json-out",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write the JSON profile here ('-': stdout).",
+)
 @click.option(
     "--csv",
     "csv_path",
-    type=click.Path(dir_okay=False),
-    help="Write a tidy CSV: one row per group and SDG.",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write a tidy CSV: one row per group and SDG ('-': stdout).",
 )
 @click.option(
     "--markdown",
     "markdown_path",
-    type=click.Path(dir_okay=False),
-    help="Write the profile as Markdown.",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write the profile as Markdown ('-': stdout).",
 )
 @click.option(
     "--html",
     "html_path",
-    type=click.Path(dir_okay=False),
-    help="Write a self-contained HTML report with charts.",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write a self-contained HTML report with charts ('-': stdout).",
 )
 @click.option("--png-dir", type=click.Path(file_okay=False), help="Write PNG charts for slides.")
 @click.option(
@@ -144,6 +148,21 @@ def profile(
     from ..report import profile_markdown
 
     sep, encoding = check_dialect_options(sep, encoding)
+    to_stdout = [
+        option
+        for option, path in (
+            ("--json-out", json_out),
+            ("--csv", csv_path),
+            ("--markdown", markdown_path),
+            ("--html", html_path),
+        )
+        if path == STDOUT
+    ]
+    if len(to_stdout) + as_json > 1:
+        raise click.UsageError(
+            "only one output can go to stdout; "
+            f"{' and '.join(to_stdout + ['--json'] * as_json)} ask for it"
+        )
     note = sheet_note(input_path, in_format, sheet) if input_path != "-" else None
     if note and not quiet:
         click.echo(note, err=True)
@@ -197,7 +216,7 @@ def profile(
             click.echo(f"wrote {path}", err=True)
     if as_json:
         click.echo(_dumps(document))
-    elif not written:
+    elif not written and not to_stdout:
         click.echo(profile_markdown(document), nl=False)
 
 
@@ -232,27 +251,38 @@ def _write_outputs(
     """Write every output file asked for (atomically); returns what was written."""
     from ..report import profile_markdown, tidy_frame
 
-    written = []
+    written: list[str] = []
     if json_out:
-        write_text(_dumps(document) + "\n", json_out)
-        written.append(json_out)
-    if csv_path:
+        _put(_dumps(document) + "\n", json_out, written)
+    if csv_path == STDOUT:
+        _put(tidy_frame(document).to_csv(index=False), csv_path, written)
+    elif csv_path:
         write_table(tidy_frame(document), csv_path, fmt="csv")
         written.append(csv_path)
     if markdown_path:
-        write_text(profile_markdown(document), markdown_path)
-        written.append(markdown_path)
+        _put(profile_markdown(document), markdown_path, written)
     if html_path:
-        from ..report import write_html
+        from ..report import render_html
 
-        write_html(document, html_path, title=title)
-        written.append(html_path)
+        _put(render_html(document, title=title), html_path, written)
     if png_dir:
         from ..report import write_pngs
 
         pngs = write_pngs(document, png_dir)
         written.append(f"{png_dir} ({len(pngs)} charts)")
     return written
+
+
+STDOUT = "-"
+
+
+def _put(text: str, path: str, written: list[str]) -> None:
+    """Write ``text`` to ``path`` atomically, or to stdout when ``path`` is '-'."""
+    if path == STDOUT:
+        click.echo(text, nl=False)
+    else:
+        write_text(text, path)
+        written.append(path)
 
 
 def _dumps(document: dict[str, Any]) -> str:
