@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from sdg_align.evidence import explain_texts, guess_language, split_sentences
@@ -85,6 +86,32 @@ def test_target_examples_pull_the_labelled_target_up(tiny_model_dir):
     examples = ["ocean fish coral reef", "coral fish ocean", "fish ocean coral project"]
     added = add_target_examples(model, examples, [[unlikely]] * 3)
     assert added == 1 and model.extras["target_example_counts"].sum() == 3
+    assert model.extras["example_vectors"].shape[0] == 3
     model.extras["example_weight"] = 1.0
     after = explain_texts(model, [text], [[14]])[0]["14"]["targets"]
     assert after[0]["target"] == unlikely
+
+
+def test_a_target_scores_by_its_nearest_example_and_older_indexes_still_work(tiny_model_dir):
+    from sdg_align.evidence import _normalise, add_target_examples, explain_texts
+
+    model = SDGClassifier.from_pretrained(tiny_model_dir)
+    text = "ocean fish coral"
+    target = explain_texts(model, [text], [[14]])[0]["14"]["targets"][-1]["target"]
+    examples = [text, "budget office printer", "trade fair stand"]  # one twin, two far off
+    add_target_examples(model, examples, [[target]] * 3)
+    model.extras["example_weight"], model.extras["example_neighbours"] = 1.0, 1
+    shown = explain_texts(model, [text], [[14]])[0]["14"]["targets"]
+    assert shown[0]["target"] == target and shown[0]["score"] == pytest.approx(1.0, abs=0.01)
+    model.extras["example_neighbours"] = 3  # the mean of all three is further away
+    assert explain_texts(model, [text], [[14]])[0]["14"]["targets"][0]["score"] < 0.99
+
+    # a model folder from before: one mean vector per target ("targets_examples")
+    vectors = model.extras.pop("example_vectors").astype(np.float32)
+    pairs = model.extras.pop("example_pairs")
+    means = np.zeros((len(model.extras["target_codes"]), vectors.shape[1]), dtype=np.float32)
+    for row, column in pairs:
+        means[column] += vectors[row]
+    model.extras["targets_examples"] = _normalise(means).astype(np.float16)
+    older = explain_texts(model, [text], [[14]])[0]["14"]["targets"]
+    assert older[0]["target"] == target and older[0]["score"] < 0.99
