@@ -5,9 +5,10 @@
 The examples are the model's own training texts that carry target labels, embedded with its
 encoder. Training stores them (``sdg_align.training.save``); this script redoes that step for a
 model folder trained before the index changed form (December 2026: one vector per example text,
-scored by the nearest examples, instead of one mean vector per target). The training texts are
-found again from the sources the folder's ``training_config.yaml`` names and the hashes of
-``training_texts.json.gz``; the model's weights, thresholds and target titles are untouched.
+scored by the nearest examples, instead of one mean vector per target). The training split is
+assembled again from the folder's recipe exactly as training split it
+(``sdg_align.training.splits_of_saved_model``, which refuses when the data changed since); the
+model's weights, thresholds and target titles are untouched.
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from sdg_align.data import load_source  # noqa: E402
+from sdg_align.errors import DataError  # noqa: E402
 from sdg_align.evidence import add_target_examples  # noqa: E402
 from sdg_align.modeling import load_classifier  # noqa: E402
 from sdg_align.modeling.classifier import save_extras  # noqa: E402
-from sdg_align.trained_texts import TrainedTexts, short_hash  # noqa: E402
-from sdg_align.training import TRAINING_CONFIG_FILE, TrainingConfig  # noqa: E402
+from sdg_align.training import splits_of_saved_model  # noqa: E402
 
 
 def main() -> None:
@@ -33,20 +33,15 @@ def main() -> None:
     )
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "sdg-align-base")
     args = parser.parse_args()
-    record = TrainedTexts.read(args.model)
-    recipe = args.model / TRAINING_CONFIG_FILE
-    if record is None or not recipe.is_file():
-        raise SystemExit(f"{args.model} records no training texts or recipe: retrain it instead")
+    try:
+        train_set, _dev, _test = splits_of_saved_model(args.model)
+    except DataError as exc:
+        sys.exit(f"error: {exc}")
     model = load_classifier(args.model)
     before = int(model.extras["target_example_counts"].sum())
-    texts, labels, seen = [], [], set()
-    for source in TrainingConfig.from_file(recipe).sources:
-        for example in load_source(source).examples:
-            key = short_hash(example.text)
-            if example.targets and key in record.train and key not in seen:
-                seen.add(key)
-                texts.append(example.text)
-                labels.append(list(example.targets))
+    with_targets = [e for e in train_set.examples if e.targets]
+    texts = [e.text for e in with_targets]
+    labels = [list(e.targets) for e in with_targets]
     added = add_target_examples(model, texts, labels)
     after = int(model.extras["target_example_counts"].sum())
     print(

@@ -393,6 +393,8 @@ def _number_kinds(files: list[Path], columns: list[str]) -> dict[str, TextKind]:
     """Which text columns hold only plain numbers in every chunk (see tables.number_kind)."""
     import pyarrow.parquet as pq
 
+    if not columns:
+        return {}
     kinds: dict[str, TextKind] = dict.fromkeys(columns, "empty")
     for f in files:
         frame = pq.read_table(f, columns=[c for c, k in kinds.items() if k is not None])
