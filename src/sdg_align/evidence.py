@@ -133,8 +133,7 @@ def add_target_examples(
         else np.zeros((0, width), dtype=np.float32)
     )
     counts = np.bincount([j for _, j in pairs], minlength=len(codes))
-    for stale in ("targets_examples",):  # the mean-of-examples index of older models
-        classifier.extras.pop(stale, None)
+    classifier.extras.pop("targets_examples", None)  # the mean-of-examples index of older models
     classifier.extras["example_vectors"] = vectors.astype(np.float16)
     classifier.extras["example_pairs"] = np.array(
         [(row_of[i], j) for i, j in pairs], dtype=np.int32
@@ -148,21 +147,14 @@ def add_target_examples(
 def _example_similarity(
     extras: dict[str, Any], document: np.ndarray, wanted: np.ndarray
 ) -> np.ndarray:
-    """Per target in ``wanted``: how close the document is to the target's training examples."""
-    counts = np.asarray(extras["target_example_counts"])
-    if "example_vectors" in extras:  # the mean cosine of the nearest examples
-        neighbours = int(extras.get("example_neighbours", EXAMPLE_NEIGHBOURS))
-        pairs = np.asarray(extras["example_pairs"]).reshape(-1, 2)
-        cosines = extras["example_vectors"].astype(np.float32) @ document[0]
-        out = np.zeros(len(wanted), dtype=np.float32)
-        for n, target in enumerate(wanted):
-            mine = cosines[pairs[pairs[:, 1] == target, 0]]
-            if len(mine) >= MIN_EXAMPLES:
-                out[n] = np.sort(mine)[-neighbours:].mean()
-        return out
-    # older model folders: the cosine to the mean embedding of the target's examples
-    prototypes = extras["targets_examples"].astype(np.float32)[wanted]
-    return (prototypes @ document[0]) * (counts[wanted] >= MIN_EXAMPLES)
+    """Per target in ``wanted`` (each with enough examples): how close the document is to them."""
+    if "example_vectors" not in extras:  # older model folders: the mean embedding of the examples
+        return extras["targets_examples"].astype(np.float32)[wanted] @ document[0]
+    neighbours = int(extras.get("example_neighbours", EXAMPLE_NEIGHBOURS))
+    pairs = np.asarray(extras["example_pairs"]).reshape(-1, 2)
+    cosines = extras["example_vectors"].astype(np.float32) @ document[0]
+    nearest = [np.sort(cosines[pairs[pairs[:, 1] == target, 0]])[-neighbours:] for target in wanted]
+    return np.array([c.mean() for c in nearest], dtype=np.float32)
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:

@@ -39,6 +39,7 @@ from .tables import (
     as_numbers,
     atomic_path,
     check_excel_cells,
+    check_text_columns,
     count_rows,
     default_text_columns,
     detect_format,
@@ -64,16 +65,6 @@ def _cell_text(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text or None
-
-
-def check_text_columns(columns: Sequence[Any], text_cols: Sequence[str]) -> None:
-    """Refuse text columns the table lacks, naming the ones it has."""
-    missing = [c for c in text_cols if c not in columns]
-    if missing:
-        raise DataError(
-            f"text column(s) not found: {', '.join(missing)}; the input has: "
-            f"{', '.join(map(str, columns))}. Use --text-col to choose."
-        )
 
 
 def row_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -260,7 +251,7 @@ def score_file(
 
     input_path, output_path = Path(input_path), Path(output_path)
     out_format = detect_format(output_path, out_format)
-    detect_format(input_path, in_format)
+    in_format = detect_format(input_path, in_format)
     if not input_path.is_file():
         raise DataError(f"input file not found: {input_path}")
     parts = _parts_dir(output_path)
@@ -275,6 +266,13 @@ def score_file(
     if text_cols is None:
         text_cols = default_text_columns(first.columns)
     check_text_columns(list(first.columns), text_cols)  # before the progress bar starts
+    if id_col and id_col not in first.columns:
+        raise DataError(
+            f"id column '{id_col}' (--id-col) not found; the input has: "
+            f"{', '.join(map(str, first.columns))}"
+        )
+    # the input's columns, when its cells were all read as text (typed outputs restore numbers)
+    read_as_text = [str(c) for c in first.columns] if in_format in TEXT_READ_FORMATS else []
     fingerprint = _fingerprint(
         input_path, text_cols, classifier, explain=explain, threshold=threshold, tags=tags
     )
@@ -304,16 +302,8 @@ def score_file(
         "explain": explain,
         "batch_size": batch_size,
     }
-    read_as_text: list[str] = []  # the input's columns, when its cells were all read as text
     try:
         for index, chunk in enumerate(chunks):
-            if index == 0 and detect_format(input_path, in_format) in TEXT_READ_FORMATS:
-                read_as_text = [str(c) for c in chunk.columns]
-            if index == 0 and id_col and id_col not in chunk.columns:
-                raise DataError(
-                    f"id column '{id_col}' (--id-col) not found; the input has: "
-                    f"{', '.join(map(str, chunk.columns))}"
-                )
             summary.rows += len(chunk)
             if index < done_chunks:
                 summary.resumed_rows += len(chunk)

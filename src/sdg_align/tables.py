@@ -156,6 +156,16 @@ def _check(path: Path, fmt: str | None) -> str:
     return fmt
 
 
+def check_text_columns(columns: Sequence[object], text_cols: Sequence[str]) -> None:
+    """Refuse text columns the table lacks, naming the ones it has."""
+    missing = [c for c in text_cols if c not in columns]
+    if missing:
+        raise DataError(
+            f"text column(s) not found: {', '.join(missing)}; the input has: "
+            f"{', '.join(map(str, columns))}. Use --text-col to choose."
+        )
+
+
 def excel_sheets(path: Path) -> list[str]:
     """The sheet names of a workbook, in order (read-only: cheap even for a large workbook)."""
     from openpyxl import load_workbook

@@ -357,7 +357,7 @@ def _score(
 ) -> pd.DataFrame:
     """Score raw project texts with the same function as ``sdg-align score`` (progress on stderr),
     with evidence when the model has an evidence index."""
-    from ..tables import default_text_columns
+    from ..tables import check_text_columns, default_text_columns
 
     found = ", ".join(map(str, frame.columns))
     if not text_cols:
@@ -367,12 +367,7 @@ def _score(
                 f"expected a text column 'text', 'title' or 'description' (or the scored columns "
                 f"of `sdg-align score`); found: {found}. Use --text-col to choose one."
             )
-    missing = [c for c in text_cols if c not in frame.columns]
-    if missing:
-        raise DataError(
-            f"text column(s) not found: {', '.join(missing)}; the input has: {found}. "
-            "Use --text-col to choose."
-        )
+    check_text_columns(list(frame.columns), text_cols)
     from tqdm.auto import tqdm
 
     from ..modeling import load_classifier
