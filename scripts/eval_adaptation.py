@@ -35,6 +35,7 @@ import json
 import random
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,44 @@ def load_domain(name: str) -> LabelledSet:
         return LabelledSet([e for e in labelled.examples if e.lang == lang and e.split == "train"])
     labelled = load_source(name)
     return LabelledSet([e for e in labelled.examples if e.split not in ("test", "eval-only")])
+
+
+def domain_pool(
+    domain: str, general: Iterable[LabelledSet], model: Path
+) -> tuple[LabelledSet, str]:
+    """The domain's training-side texts minus evaluation-only texts, the ``general`` test sets'
+    texts and those the base model trained or tuned on; and a note saying what was dropped."""
+    keys, _missing = evaluation_keys()
+    pool = drop_evaluation_texts(load_domain(domain), keys)
+    test_keys = {k for s in general for t in s.texts() for k in content_keys(t)}
+    pool = LabelledSet(
+        [e for e in pool.examples if not test_keys.intersection(content_keys(e.text))]
+    )
+    record = TrainedTexts.read(model)
+    if record is None:
+        return pool, "the base model records no training texts: check it never saw the domain"
+    kept = [e for e in pool.examples if not record.knows(e.text)]
+    dropped = len(pool) - len(kept)
+    return LabelledSet(
+        kept
+    ), f"{dropped} domain texts the base model trained or tuned on were dropped"
+
+
+def split_holdout(pool: LabelledSet, holdout: int | None) -> tuple[LabelledSet, LabelledSet]:
+    """(held out, candidates): a fixed shuffle; ``holdout`` texts, by default a quarter (>= 50)."""
+    order = list(range(len(pool)))
+    random.Random(0).shuffle(order)
+    holdout_n = holdout or max(50, len(pool) // 4)
+    return (
+        LabelledSet([pool.examples[i] for i in order[:holdout_n]]),
+        LabelledSet([pool.examples[i] for i in order[holdout_n:]]),
+    )
+
+
+def split_tuning(candidates: LabelledSet) -> tuple[LabelledSet, LabelledSet]:
+    """(tuning texts, candidates left): for --tune, measured instead of the held-out part."""
+    tune_n = min(80, len(candidates) // 3)
+    return LabelledSet(candidates.examples[:tune_n]), LabelledSet(candidates.examples[tune_n:])
 
 
 def replay_sources(model: Path, domain: str) -> tuple[list[str], str, bool]:
@@ -152,33 +191,12 @@ def main() -> None:
         print(f"frozen states of {frozen.load(store)} texts from {store}", file=sys.stderr)
 
     # ---- the domain: training-side texts, minus evaluation and test texts and the base's own
-    pool = load_domain(args.domain)
-    keys, _missing = evaluation_keys()
-    pool = drop_evaluation_texts(pool, keys)
     general = {name: load_source(name) for name in args.general}
-    test_keys = {k for s in general.values() for t in s.texts() for k in content_keys(t)}
-    pool = LabelledSet(
-        [e for e in pool.examples if not test_keys.intersection(content_keys(e.text))]
-    )
-    record = TrainedTexts.read(model)
-    if record is not None:
-        kept = [e for e in pool.examples if not record.knows(e.text)]
-        trained_note = (
-            f"{len(pool) - len(kept)} domain texts the base model trained or tuned on were dropped"
-        )
-        pool = LabelledSet(kept)
-    else:
-        trained_note = "the base model records no training texts: check it never saw the domain"
+    pool, trained_note = domain_pool(args.domain, general.values(), model)
     print(f"domain {args.domain}: {len(pool)} training-side texts; {trained_note}", file=sys.stderr)
-    order = list(range(len(pool)))
-    random.Random(0).shuffle(order)
-    holdout_n = args.holdout or max(50, len(pool) // 4)
-    holdout = LabelledSet([pool.examples[i] for i in order[:holdout_n]])
-    candidates = LabelledSet([pool.examples[i] for i in order[holdout_n:]])
+    holdout, candidates = split_holdout(pool, args.holdout)
     if args.tune:  # never look at the held-out part or a test set
-        tune_n = min(80, len(candidates) // 3)
-        domain_eval = LabelledSet(candidates.examples[:tune_n])
-        candidates = LabelledSet(candidates.examples[tune_n:])
+        domain_eval, candidates = split_tuning(candidates)
         corpus = load_source("corpus")
         sets = {
             f"{args.domain} tuning": domain_eval,
@@ -200,7 +218,7 @@ def main() -> None:
         file=sys.stderr,
     )
     replay, replay_from, base_saw_source = replay_sources(model, args.domain)
-    if base_saw_source and record is None:
+    if base_saw_source and TrainedTexts.read(model) is None:
         print(
             f"WARNING: the base model's recipe ({replay_from}) trains on {args.domain.split(':')[0]}"
             " and the model records no training texts, so the domain's texts may be ones it "

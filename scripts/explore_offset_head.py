@@ -34,36 +34,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from eval_adaptation import load_domain  # noqa: E402
+from eval_adaptation import domain_pool, split_holdout, split_tuning  # noqa: E402
 
-from sdg_align.data import (  # noqa: E402
-    LabelledSet,
-    content_keys,
-    drop_evaluation_texts,
-    evaluation_keys,
-    load_source,
-)
+from sdg_align.data import LabelledSet, load_source  # noqa: E402
 from sdg_align.evaluation import multilabel_metrics  # noqa: E402
 from sdg_align.labels import NUM_SDGS  # noqa: E402
 from sdg_align.modeling import load_classifier  # noqa: E402
 
 
-def tuning_split(domain: str) -> tuple[LabelledSet, LabelledSet]:
+def tuning_split(domain: str, model: Path) -> tuple[LabelledSet, LabelledSet]:
     """(measure, pool) exactly as ``eval_adaptation.py --tune`` draws them."""
-    pool = load_domain(domain)
-    keys, _missing = evaluation_keys()
-    pool = drop_evaluation_texts(pool, keys)
     general = [load_source(name) for name in ("corpus-test", "real-test")]
-    test_keys = {k for s in general for t in s.texts() for k in content_keys(t)}
-    pool = LabelledSet(
-        [e for e in pool.examples if not test_keys.intersection(content_keys(e.text))]
-    )
-    order = list(range(len(pool)))
-    random.Random(0).shuffle(order)
-    holdout_n = max(50, len(pool) // 4)
-    candidates = [pool.examples[i] for i in order[holdout_n:]]
-    tune_n = min(80, len(candidates) // 3)
-    return LabelledSet(candidates[:tune_n]), LabelledSet(candidates[tune_n:])
+    pool, _note = domain_pool(domain, general, model)
+    _holdout, candidates = split_holdout(pool, None)
+    return split_tuning(candidates)
 
 
 def fit_offsets(
@@ -105,7 +89,7 @@ def main() -> None:
     if not (args.model / "config.json").is_file():
         raise SystemExit(f"no model at {args.model}: run python scripts/previous_model.py first")
     started = time.time()
-    measure_set, pool = tuning_split(args.domain)
+    measure_set, pool = tuning_split(args.domain, args.model)
     model = load_classifier(args.model)
     texts = measure_set.texts() + pool.texts()
     logits, vectors = model.logits_and_embeddings(texts)
