@@ -208,6 +208,7 @@ def test_train_and_evaluate_end_to_end(runner, tiny_encoder_dir, toy_data_file, 
         (["-d", "/nonexistent.csv"], "neither a file nor a named source"),
         (["-d", "{toy}", "--validation-fraction", "0.95"], "too little"),
         (["-d", "{toy}", "--base-encoder", "no-such-encoder"], "unknown base encoder"),
+        (["-d", "{toy}", "--sheet", "Projects"], "--sheet is for Excel data files"),
     ],
 )
 def test_train_bad_input(runner, toy_data_file, tmp_path, extra, message):
@@ -215,6 +216,39 @@ def test_train_bad_input(runner, toy_data_file, tmp_path, extra, message):
     result = runner.invoke(main, ["train", "-o", str(tmp_path / "m"), "-q", *extra])
     assert result.exit_code in (1, 2)
     assert message in result.output and "Traceback" not in result.output
+
+
+def _workbook_with_a_cover_sheet(toy_data_file, path):
+    """A workbook that opens on a README sheet; the labelled rows are on the second sheet."""
+    import pandas as pd
+
+    rows = pd.read_json(toy_data_file, lines=True).head(30)
+    rows["sdgs"] = rows["sdgs"].map(lambda sdgs: ";".join(map(str, sdgs)))
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"about": ["labelled projects, 2026"]}).to_excel(writer, sheet_name="README")
+        rows[["text", "sdgs"]].to_excel(writer, sheet_name="Projects", index=False)
+    return path
+
+
+def test_evaluate_and_train_read_the_sheet_named(runner, tiny_model_dir, toy_data_file, tmp_path):
+    from sdg_align.training import TrainingConfig, assemble_training_data
+
+    book = _workbook_with_a_cover_sheet(toy_data_file, tmp_path / "labelled.xlsx")
+    first = runner.invoke(main, ["evaluate", str(tiny_model_dir), str(book)])
+    assert first.exit_code == 1 and "expected column(s) text, sdgs" in first.output
+    assert "reading sheet 'README' of labelled.xlsx (the first of 2" in first.output
+    for sheet in ("Projects", "2"):
+        chosen = runner.invoke(
+            main, ["evaluate", str(tiny_model_dir), str(book), "--sheet", sheet, "--json", "-q"]
+        )
+        assert chosen.exit_code == 0, chosen.output
+        assert json.loads(chosen.stdout)[str(book)]["samples"] == 30
+    wrong = runner.invoke(main, ["evaluate", str(tiny_model_dir), str(book), "--sheet", "Data"])
+    assert (
+        wrong.exit_code == 1 and "has no sheet 'Data'; its sheets: README, Projects" in wrong.output
+    )
+    config = TrainingConfig(sources=[str(book)], sheet="Projects")
+    assert assemble_training_data(config, log=lambda _: None).source_counts()["labelled"] == 30
 
 
 @needs_shared

@@ -60,6 +60,7 @@ def replay_sample(
                 name,
                 text_col=recipe.text_col if recipe else config.text_col,
                 sdgs_col=recipe.sdgs_col if recipe else config.sdgs_col,
+                sheet=recipe.sheet if recipe else config.sheet,
             )
         except DataError as exc:
             log(f"replay: source {name} skipped ({exc})")

@@ -7,7 +7,7 @@ import json
 import click
 
 from ..errors import SDGAlignError
-from ._common import backend_option, friendly_errors, tags_option
+from ._common import backend_option, friendly_errors, sheet_option, tags_option
 
 
 @click.command()
@@ -19,6 +19,7 @@ from ._common import backend_option, friendly_errors, tags_option
 @click.option(
     "--sdgs-col", default="sdgs", show_default=True, help="SDG column of a generic table."
 )
+@sheet_option
 @tags_option
 @backend_option
 @click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for all SDGs.")
@@ -30,6 +31,7 @@ def evaluate(
     data: tuple[str, ...],
     text_col: tuple[str, ...],
     sdgs_col: str,
+    sheet: str | None,
     tags: str,
     backend: str,
     threshold: float | None,
@@ -43,17 +45,24 @@ def evaluate(
       sdg-align evaluate models/sdg-align-base oro-gold dpga-test corpus-test
       sdg-align evaluate my-model labelled.csv --text-col description --json
     """
-    from ..data import load_source
+    from ..data import check_sheet, load_source
     from ..evaluation import evaluate as run_evaluation
     from ..evaluation import format_metrics_table
     from ..modeling import load_classifier
+    from ..tables import sheet_note
     from ..trained_texts import seen_warning
 
+    check_sheet(data, sheet)
     classifier = load_classifier(model_path, backend)
     results, failed = {}, []
     for name in data:
         try:
-            labelled = load_source(name, text_col=list(text_col) or "text", sdgs_col=sdgs_col)
+            note = sheet_note(name, None, sheet)
+            if note and not quiet:
+                click.echo(note, err=True)
+            labelled = load_source(
+                name, text_col=list(text_col) or "text", sdgs_col=sdgs_col, sheet=sheet
+            )
         except SDGAlignError as exc:  # evaluate the other sets, then fail
             failed.append(name)
             click.echo(f"error: {name}: {exc}", err=True)

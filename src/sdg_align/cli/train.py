@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ._common import friendly_errors
+from ._common import friendly_errors, sheet_option
 
 # Flags that map one to one onto TrainingConfig fields; None means "not given: keep the recipe's".
 _FIELD_FLAGS = (
@@ -28,6 +28,7 @@ _FIELD_FLAGS = (
     "seed",
     "device",
     "sdgs_col",
+    "sheet",
     "small_data_limit",
     "cv_folds",
     "replay_examples",
@@ -198,6 +199,7 @@ def _absolute_files(names: list[str]) -> list[str]:
 )
 @click.option("--text-col", multiple=True, help="Text column(s) of generic tables (default: text).")
 @click.option("--sdgs-col", default=None, help="SDG column of generic tables (default: sdgs).")
+@sheet_option
 @click.option(
     "--evaluate",
     "evaluate_sets",
@@ -227,8 +229,10 @@ def train(
       sdg-align train -d our_projects.csv --text-col description --init-model default -o ours
       sdg-align train -d to_label.xlsx --init-model default -o ours   # a filled review sheet
     """
+    from ..data import check_sheet
     from ..evaluation import format_comparison, format_metrics_table
     from ..runtime import torch_device
+    from ..tables import sheet_note
     from ..training import (
         TrainingConfig,
         assemble_training_data,
@@ -256,6 +260,7 @@ def train(
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     config.sources = _absolute_files(config.sources)
+    check_sheet(config.sources, config.sheet)
     if config.replay_sources:
         config.replay_sources = _absolute_files(config.replay_sources)
     if config.init_model and config.init_model != "default":
@@ -267,6 +272,10 @@ def train(
         if not quiet:
             click.echo(message, err=True)
 
+    for name in config.sources:
+        note = sheet_note(name, None, config.sheet)
+        if note:
+            log(note)
     labelled = assemble_training_data(config, log=log)
     result = run_training(labelled, config, progress=not quiet, log=log)
     comparisons = compare_with_base(result, log=log)

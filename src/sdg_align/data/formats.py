@@ -28,10 +28,14 @@ def load_generic(
     lang_col: str | None = "lang",
     source: str | None = None,
     fmt: str | None = None,
+    sheet: str | None = None,
 ) -> LabelledSet:
-    """A table with a text column (or several, joined) and an SDG column like ``7;13`` or a list."""
+    """A table with a text column (or several, joined) and an SDG column like ``7;13`` or a list.
+
+    ``sheet`` picks an Excel workbook's sheet by name or number (default: the first).
+    """
     path = Path(path)
-    frame = read_table(path, fmt)
+    frame = read_table(path, fmt, sheet=sheet)
     text_cols = [text_col] if isinstance(text_col, str) else list(text_col)
     per_sdg = sdg_columns(frame.columns) if sdgs_col not in frame.columns else {}
     missing = [c for c in text_cols if c not in frame.columns]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import DataError
-from ..tables import read_table
+from ..tables import detect_format, read_table
 from .annotations import apply_annotations, read_annotations
 from .formats import load_generic, load_osdg, looks_like_osdg
 from .types import Example, LabelledSet, clean_cell, join_parts, parse_or_report, parse_sdgs
@@ -393,9 +393,16 @@ EVALUATION_SOURCES = (
 
 
 def load_source(
-    name_or_path: str, *, text_col: str | Sequence[str] = "text", sdgs_col: str = "sdgs"
+    name_or_path: str,
+    *,
+    text_col: str | Sequence[str] = "text",
+    sdgs_col: str = "sdgs",
+    sheet: str | None = None,
 ) -> LabelledSet:
-    """Load a named source (``corpus``, ``aurora``, ..., ``oro-gold``) or a file by path."""
+    """Load a named source (``corpus``, ``aurora``, ..., ``oro-gold``) or a file by path.
+
+    ``sheet`` applies to Excel files only (other sources ignore it; see :func:`check_sheet`).
+    """
     if name_or_path in SOURCES:
         source = SOURCES[name_or_path]
         labelled = source.load()
@@ -415,5 +422,20 @@ def load_source(
     elif path.name.startswith("dpga") and path.suffix == ".csv":
         labelled = load_dpga(path, source=path.stem)
     else:
-        labelled = load_generic(path, text_col=text_col, sdgs_col=sdgs_col)
+        labelled = load_generic(
+            path, text_col=text_col, sdgs_col=sdgs_col, sheet=sheet if _is_excel(path) else None
+        )
     return as_eval_only(labelled) if eval_only else labelled
+
+
+def _is_excel(path: Path) -> bool:
+    try:
+        return detect_format(path) == "xlsx"
+    except DataError:
+        return False
+
+
+def check_sheet(names: Sequence[str], sheet: str | None) -> None:
+    """Refuse ``--sheet`` when none of the data is an Excel file (it would be ignored silently)."""
+    if sheet is not None and not any(n not in SOURCES and _is_excel(Path(n)) for n in names):
+        raise DataError(f"--sheet is for Excel data files; none of {', '.join(names)} is one")

@@ -30,7 +30,9 @@ def assemble_training_data(config: TrainingConfig, *, log: Progress = stderr_log
     """Load the recipe's sources, weigh them, drop evaluation texts and merge duplicates."""
     labelled = LabelledSet()
     for name in config.sources:
-        part = load_source(name, text_col=config.text_col, sdgs_col=config.sdgs_col)
+        part = load_source(
+            name, text_col=config.text_col, sdgs_col=config.sdgs_col, sheet=config.sheet
+        )
         weight = config.source_weights.get(name, 1.0)
         if weight != 1.0 or config.implied_negative_weight is not None:
             part.examples = [

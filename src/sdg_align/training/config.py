@@ -37,6 +37,7 @@ class TrainingConfig:
     disputed_source_labels: str = "negative"
     text_col: list[str] = field(default_factory=lambda: ["text"])  # for file sources
     sdgs_col: str = "sdgs"
+    sheet: str | None = None  # the sheet of Excel file sources, by name or number (default: first)
     # --- model
     base_encoder: str = "multilingual-e5-small"
     init_model: str | None = None  # continue from an existing sdg-align model folder
