@@ -220,6 +220,24 @@ def test_bad_corrections_sheets_give_one_line_errors(scored_csv, tmp_path, cells
     assert len(result.output.strip().splitlines()) == 1
 
 
+def test_review_reads_a_scored_table_from_stdin(scored_csv, tiny_model_dir, tmp_path):
+    """`score ... -o - | review - -o sheet.xlsx` picks what the file would give."""
+    args = ["--n", "10", "--model", str(tiny_model_dir), "--text-col", "description", "-q"]
+    runner = CliRunner()
+    from_file = runner.invoke(
+        main, ["review", str(scored_csv), "-o", str(tmp_path / "a.csv"), *args]
+    )
+    piped = runner.invoke(
+        main, ["review", "-", "-o", str(tmp_path / "b.csv"), *args], input=scored_csv.read_bytes()
+    )
+    assert from_file.exit_code == 0 and piped.exit_code == 0, piped.output
+    assert (tmp_path / "a.csv").read_text() == (tmp_path / "b.csv").read_text()
+    refused = runner.invoke(
+        main, ["review", "-", "-o", str(tmp_path / "c.csv"), "--sheet", "1", *args], input=""
+    )
+    assert refused.exit_code == 1 and "--sheet is for Excel inputs" in refused.output
+
+
 def test_review_refuses_an_unscored_table(tmp_path):
     raw = tmp_path / "raw.csv"
     pd.DataFrame({"text": ["a"]}).to_csv(raw, index=False)

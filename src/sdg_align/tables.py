@@ -15,6 +15,7 @@ import contextlib
 import csv
 import io
 import os
+import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -237,6 +238,32 @@ def read_table(
         if fmt == "parquet":
             return pd.read_parquet(path)
         return pd.read_excel(path, sheet_name=sheet_name or 0, dtype=str, keep_default_na=False)
+
+
+def read_input(
+    path: str,
+    fmt: str | None = None,
+    *,
+    sep: str | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+) -> pd.DataFrame:
+    """A table by path (see :func:`read_table`), or ``-``: CSV, TSV or JSON Lines on stdin."""
+    if path != "-":
+        return read_table(path, fmt, sep=sep, encoding=encoding, sheet=sheet)
+    if sheet is not None:
+        raise DataError("--sheet is for Excel inputs; stdin is read as CSV, TSV or JSON Lines")
+    fmt = fmt or "csv"
+    if fmt not in ("csv", "tsv", "jsonl"):
+        raise DataError(f"stdin can be csv, tsv or jsonl, not {fmt}; pass a file instead")
+    stream = sys.stdin.buffer
+    try:
+        if fmt == "jsonl":
+            return pd.read_json(stream, lines=True, dtype=False)
+        sep = sep or ("," if fmt == "csv" else "\t")
+        return pd.read_csv(stream, sep=sep, dtype=str, keep_default_na=False, encoding=encoding)
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise DataError(f"cannot read stdin as {fmt}: {str(exc).strip().splitlines()[0]}") from exc
 
 
 def iter_table_chunks(

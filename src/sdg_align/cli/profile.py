@@ -11,7 +11,7 @@ import click
 import pandas as pd
 
 from ..errors import DataError
-from ..tables import read_table, sheet_note, write_table, write_text
+from ..tables import read_input, sheet_note, write_table, write_text
 from ._common import (
     backend_option,
     check_dialect_options,
@@ -167,7 +167,7 @@ def profile(
     if note and not quiet:
         click.echo(note, err=True)
     frame = _scored_input(
-        _read_input(input_path, in_format, sep, encoding, sheet),
+        read_input(input_path, in_format, sep=sep, encoding=encoding, sheet=sheet),
         text_col,
         model_path,
         tags,
@@ -287,31 +287,6 @@ def _put(text: str, path: str, written: list[str]) -> None:
 
 def _dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
-
-
-def _read_input(
-    input_path: str,
-    in_format: str | None,
-    sep: str | None = None,
-    encoding: str | None = None,
-    sheet: str | None = None,
-) -> pd.DataFrame:
-    """A file by extension (or --format), or '-' for CSV, TSV or JSON Lines on stdin."""
-    if input_path != "-":
-        return read_table(input_path, in_format, sep=sep, encoding=encoding, sheet=sheet)
-    if sheet is not None:
-        raise DataError("--sheet is for Excel inputs; stdin is read as CSV, TSV or JSON Lines")
-    fmt = in_format or "csv"
-    stream = sys.stdin.buffer
-    try:
-        if fmt in ("csv", "tsv"):
-            sep = "," if fmt == "csv" else "\t"
-            return pd.read_csv(stream, sep=sep, dtype=str, keep_default_na=False)
-        if fmt == "jsonl":
-            return pd.read_json(stream, lines=True, dtype=False)
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"cannot read stdin as {fmt}: {str(exc).strip().splitlines()[0]}") from exc
-    raise click.UsageError(f"stdin can be csv, tsv or jsonl, not {fmt}; pass a file instead")
 
 
 def _read_json(path: str) -> Any:

@@ -63,7 +63,8 @@ def review(
 ) -> None:
     """Pick the projects of SCORED whose labels would teach the model most; write a sheet.
 
-    SCORED is the output of `sdg-align score` with the same --model. The picks are the projects
+    SCORED is the output of `sdg-align score` with the same --model (a file, or - for stdin:
+    CSV, or --format tsv/jsonl). The picks are the projects
     whose probabilities sit nearest the model's thresholds, spread over the 17 SDGs and over the
     groups of --by. Fill in the sheet (instructions inside), then give it to `sdg-align train -d`
     or `sdg-align profile --corrections`.
@@ -72,6 +73,7 @@ def review(
     Examples:
       sdg-align review scored.csv -o to_label.xlsx --n 50 --by cluster
       sdg-align review scored.csv -o audit.xlsx --n 50 --random    # a random audit
+      sdg-align score projects.csv -o - | sdg-align review - -o to_label.xlsx
       sdg-align train -d to_label.xlsx --init-model default -o models/ours
       sdg-align profile scored.csv --corrections to_label.xlsx --html report.html
     """
@@ -84,12 +86,12 @@ def review(
         unique_rows,
         write_review_sheet,
     )
-    from ..tables import read_table, sheet_note
+    from ..tables import read_input, sheet_note
 
     note = sheet_note(input_path, in_format, sheet)
     if note and not quiet:
         click.echo(note, err=True)
-    frame = read_table(input_path, in_format, sheet=sheet)
+    frame = read_input(input_path, in_format, sheet=sheet)
     probs, texts, ids, id_name, groups = scored_inputs(
         frame, text_cols=list(text_col), id_col=id_col, by=by
     )
