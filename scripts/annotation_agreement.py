@@ -1,16 +1,22 @@
 """Agreement between the two independent annotation passes, and with the sources' own labels.
 
-    python scripts/annotation_agreement.py
+    python scripts/annotation_agreement.py                  # real texts
+    python scripts/annotation_agreement.py --set contrast   # the contrast test set
 
 Reads ``training_data/annotations/agreement/pass{1,2}.jsonl`` (the real-test texts, annotated twice
 under guide v2 by annotators who never saw each other's labels) and the final annotation files. Prints
 Cohen's kappa per SDG, micro-F1 between the passes (pass 1 as reference), exact set agreement and
 primary-goal agreement, per source as well; and how often each source's own label is among our
 final labels. Writes results/annotation_agreement.json.
+
+With ``--set contrast`` it compares ``contrast_pass{1,2}.jsonl``: the labels the writers of the
+contrast test set gave (before adjudication) and a second pass by annotators who saw only the guide
+and the texts; writes results/annotation_agreement_contrast.json.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections import defaultdict
@@ -60,15 +66,19 @@ def pair_figures(first: list[dict], second: list[dict]) -> dict:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--set", dest="which", choices=["real", "contrast"], default="real")
+    args = parser.parse_args()
     folder = ANNOTATIONS_DIR / "agreement"
+    prefix = "" if args.which == "real" else f"{args.which}_"
     first = [
         json.loads(line)
-        for line in (folder / "pass1.jsonl").read_text().splitlines()
+        for line in (folder / f"{prefix}pass1.jsonl").read_text().splitlines()
         if line.strip()
     ]
     second = [
         json.loads(line)
-        for line in (folder / "pass2.jsonl").read_text().splitlines()
+        for line in (folder / f"{prefix}pass2.jsonl").read_text().splitlines()
         if line.strip()
     ]
     assert [(r["source"], r["source_id"]) for r in first] == [
@@ -102,7 +112,7 @@ def main() -> None:
     }
     # How often is each source's own label among our final labels?
     inclusion = {}
-    for source in ("aurora", "dpga", "swisstext", "zora"):
+    for source in ("aurora", "dpga", "swisstext", "zora") if args.which == "real" else ():
         path = ANNOTATIONS_DIR / f"{source}.jsonl"
         records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
         labelled = [r for r in records if r.get("source_label")]
@@ -154,7 +164,11 @@ def main() -> None:
             )
         )
     print("SDGs below kappa 0.6:", result["below_bar"] or "none")
-    out = ROOT / "results" / "annotation_agreement.json"
+    out = (
+        ROOT
+        / "results"
+        / f"annotation_agreement{'' if args.which == 'real' else '_' + args.which}.json"
+    )
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {out}", file=sys.stderr)
 

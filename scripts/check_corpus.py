@@ -16,7 +16,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from sdg_align.corpus import CORPUS, LOCK, PARALLEL, check_annotations, check_corpus  # noqa: E402
+from sdg_align.corpus import (  # noqa: E402
+    CONTRAST,
+    CORPUS,
+    LOCK,
+    PARALLEL,
+    check_annotations,
+    check_corpus,
+)
 from sdg_align.corpus.check import CORPUS_MINIMUMS  # noqa: E402
 from sdg_align.data import ANNOTATIONS_DIR, shared_data_dir  # noqa: E402
 
@@ -35,6 +42,7 @@ def main() -> None:
     parser.add_argument("--path", type=Path, default=CORPUS)
     parser.add_argument("--lock", type=Path, default=LOCK)
     parser.add_argument("--parallel", type=Path, default=PARALLEL)
+    parser.add_argument("--contrast", type=Path, default=CONTRAST)
     parser.add_argument("--annotations", type=Path, default=ANNOTATIONS_DIR)
     parser.add_argument("--embeddings", action="store_true", help="check stories with e5 (slow)")
     args = parser.parse_args()
@@ -44,6 +52,7 @@ def main() -> None:
         args.path,
         args.lock,
         parallel_path=args.parallel,
+        contrast_path=args.contrast,
         minimums=CORPUS_MINIMUMS,
         embed=e5_embedder() if args.embeddings else None,
     )
@@ -56,7 +65,10 @@ def main() -> None:
     if problems:
         print(f"{len(problems)} problem(s)", file=sys.stderr)
         raise SystemExit(1)
-    print(f"{args.path}, {args.parallel.name} and the annotation files: valid", file=sys.stderr)
+    print(
+        f"{args.path}, {args.parallel.name}, {args.contrast.name} and the annotation files: valid",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

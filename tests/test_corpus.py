@@ -9,8 +9,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sdg_align.corpus import CORPUS, LOCK, PARALLEL, check_annotations, check_corpus
-from sdg_align.corpus.check import CORPUS_MINIMUMS, Minimums, check_scenarios, shortcut_aucs
+from sdg_align.corpus import (
+    CONTRAST,
+    CORPUS,
+    LOCK,
+    PARALLEL,
+    check_annotations,
+    check_corpus,
+    read_records,
+)
+from sdg_align.corpus.check import (
+    CORPUS_MINIMUMS,
+    Minimums,
+    check_contrast,
+    check_scenarios,
+    shortcut_aucs,
+)
 from sdg_align.corpus.stats import readme_block, stats_markdown
 from sdg_align.data import ANNOTATIONS_DIR
 
@@ -29,7 +43,9 @@ def _write(records: list[dict], path: Path) -> Path:
 
 
 def test_committed_corpus_is_valid():
-    problems = check_corpus(CORPUS, LOCK, parallel_path=PARALLEL, minimums=CORPUS_MINIMUMS)
+    problems = check_corpus(
+        CORPUS, LOCK, parallel_path=PARALLEL, contrast_path=CONTRAST, minimums=CORPUS_MINIMUMS
+    )
     assert problems == []
 
 
@@ -85,6 +101,57 @@ def test_checker_fails_on_a_broken_copy(tmp_path, breakage, message):
     )
     problems = check_corpus(path, lock, parallel_path=PARALLEL, minimums=Minimums())
     assert any(message in p for p in problems), problems
+
+
+def _contrast() -> list[dict]:
+    return [json.loads(line) for line in CONTRAST.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        ("negative_with_sdgs", "a positive needs SDGs, a negative none"),
+        ("edit_keeps_label", "an edit must flip its original's label"),
+        ("edit_of_nothing", "neither written nor an edit"),
+        ("other_language", "its texts differ in lang"),
+        ("not_test", "every record must be in the test split"),
+    ],
+)
+def test_checker_fails_on_a_broken_contrast_set(tmp_path, breakage, message):
+    contrast = _contrast()
+    negative = next(r for r in contrast if r["contrast"] == "written" and not r["sdgs"])
+    edit = next(r for r in contrast if r["contrast"] == "edited")
+    if breakage == "negative_with_sdgs":
+        negative["sdgs"], negative["primary"] = [8], 8
+    elif breakage == "edit_keeps_label":
+        edit["kind"] = "positive" if edit["kind"] == "hard_negative" else "hard_negative"
+        edit["sdgs"], edit["primary"], edit["targets"] = (
+            ([8], 8, ["8.3"]) if edit["kind"] == "positive" else ([], None, [])
+        )
+    elif breakage == "edit_of_nothing":
+        edit["edited_from"] = "ct-9999"
+    elif breakage == "other_language":
+        edit["lang"] = "sv" if edit["lang"] != "sv" else "pl"
+    elif breakage == "not_test":
+        negative["split"] = "train"
+    records, _ = read_records(_write(contrast, tmp_path / "contrast.jsonl"))
+    problems = check_contrast(records)
+    assert any(message in p for p in problems), problems
+
+
+def test_checker_finds_a_contrast_text_copied_into_the_corpus(tmp_path):
+    records = _records()
+    records.append({**records[0], "id": "cp-9999", "text": _contrast()[0]["text"]})
+    lock = tmp_path / "copy.splits.tsv"
+    lock.write_text(LOCK.read_text() + "cp-9999\ttrain\n")
+    problems = check_corpus(
+        _write(records, tmp_path / "copy.jsonl"),
+        lock,
+        parallel_path=PARALLEL,
+        contrast_path=CONTRAST,
+        minimums=Minimums(),
+    )
+    assert any("cp-9999 and ct-0001: duplicate" in p for p in problems), problems
 
 
 def test_story_check_with_an_embedder_finds_paraphrases_in_two_splits():

@@ -7,10 +7,11 @@
 """
 
 from .check import check_annotations, check_corpus
-from .records import CORPUS, LOCK, PARALLEL, read_lock, read_records
+from .records import CONTRAST, CORPUS, LOCK, PARALLEL, read_lock, read_records
 from .stats import stats_markdown
 
 __all__ = [
+    "CONTRAST",
     "CORPUS",
     "LOCK",
     "PARALLEL",

@@ -1,4 +1,4 @@
-"""Every rule the corpus, the parallel test set and the annotation files must satisfy.
+"""Every rule the corpus, the parallel and contrast test sets and the annotation files must satisfy.
 
 :func:`check_corpus` returns one line per problem (an empty list means valid). It checks the schema
 of every record, labels and targets, duplicates and near-duplicates, that no record changed split
@@ -50,13 +50,13 @@ class Minimums:
     v2_negatives: int = 0  # of them negatives of a length matched to the positives
 
 
-def check_schema(records: list[dict]) -> list[str]:
+def check_schema(records: list[dict], id_prefix: str = "cp") -> list[str]:
     valid_targets = {t.code: t.sdg for t in targets()}
     problems = []
     for r in records:
         where = f"line {r['_line']} ({r.get('id', '?')})"
-        if not isinstance(r.get("id"), str) or not re.fullmatch(r"cp-\d{4,}", r["id"]):
-            problems.append(f"{where}: id must look like cp-0001")
+        if not isinstance(r.get("id"), str) or not re.fullmatch(rf"{id_prefix}-\d{{4,}}", r["id"]):
+            problems.append(f"{where}: id must look like {id_prefix}-0001")
         text = r.get("text")
         if not isinstance(text, str) or not text.strip():
             problems.append(f"{where}: empty or missing text")
@@ -102,7 +102,10 @@ def check_schema(records: list[dict]) -> list[str]:
     return problems
 
 
-def check_duplicates(records: list[dict]) -> list[str]:
+def check_duplicates(
+    records: list[dict], same_story: Callable[[dict, dict], bool] | None = None
+) -> list[str]:
+    """Duplicates and near-duplicates, except between records ``same_story`` allows to be close."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     texts = [normalise_text(str(r.get("text", ""))) for r in records]
@@ -113,6 +116,8 @@ def check_duplicates(records: list[dict]) -> list[str]:
     problems = []
     for i, j, value in zip(similarity.row, similarity.col, similarity.data, strict=True):
         if i < j and value >= NEAR_DUPLICATE:
+            if same_story is not None and same_story(records[i], records[j]):
+                continue
             kind = "duplicate" if texts[i] == texts[j] else f"near-duplicate (cosine {value:.2f})"
             problems.append(f"{records[i].get('id')} and {records[j].get('id')}: {kind}")
     return problems
@@ -270,11 +275,55 @@ def check_parallel(parallel: list[dict]) -> list[str]:
     return problems
 
 
+def check_contrast(contrast: list[dict]) -> list[str]:
+    """The contrast test set: per pair a written positive and negative, and minimal edits of them.
+
+    An edited record (``contrast: edited``) copies the pair's record named by ``edited_from`` with
+    the SDG label flipped: an edited negative comes from the positive, an edited positive from
+    the negative.
+    """
+    problems = [f"contrast {p}" for p in check_schema(contrast, id_prefix="ct")]
+    pairs: dict[str, list[dict]] = defaultdict(list)
+    for r in contrast:
+        pairs[str(r.get("pair"))].append(r)
+    for pair, members in sorted(pairs.items()):
+        written = sorted(
+            (m for m in members if m.get("contrast") == "written"),
+            key=lambda m: m.get("kind") != "positive",
+        )
+        if [m.get("kind") for m in written] != ["positive", "hard_negative"]:
+            problems.append(f"contrast {pair}: needs one written positive and one hard_negative")
+            continue
+        for field in ("lang", "sector", "form", "scenario"):
+            if len({m.get(field) for m in members}) > 1:
+                problems.append(f"contrast {pair}: its texts differ in {field}")
+        by_id = {m.get("id"): m for m in written}
+        for m in members:
+            if bool(m.get("sdgs")) != (m.get("kind") == "positive"):
+                problems.append(f"contrast {m.get('id')}: a positive needs SDGs, a negative none")
+            if m.get("contrast") == "written":
+                continue
+            source = by_id.get(m.get("edited_from"))
+            if m.get("contrast") != "edited" or source is None:
+                problems.append(
+                    f"contrast {m.get('id')}: neither written nor an edit of a written text of {pair}"
+                )
+            elif source.get("kind") == m.get("kind") or source.get("text") == m.get("text"):
+                problems.append(f"contrast {m.get('id')}: an edit must flip its original's label")
+    problems += [
+        f"contrast {r.get('id')}: every record must be in the test split"
+        for r in contrast
+        if r.get("split") != "test"
+    ]
+    return problems
+
+
 def check_corpus(
     path: Path,
     lock_path: Path,
     *,
     parallel_path: Path | None = None,
+    contrast_path: Path | None = None,
     minimums: Minimums = Minimums(),
     embed: Embedder | None = None,
 ) -> list[str]:
@@ -285,8 +334,16 @@ def check_corpus(
         parallel, parse_problems = read_records(parallel_path)
         problems += [f"{parallel_path.name}: {p}" for p in parse_problems]
         problems += check_parallel(parallel)
+    contrast: list[dict] = []
+    if contrast_path is not None and contrast_path.is_file():
+        contrast, parse_problems = read_records(contrast_path)
+        problems += [f"{contrast_path.name}: {p}" for p in parse_problems]
+        problems += check_contrast(contrast)
     problems += check_schema(records)
-    problems += check_duplicates(records)
+    # a contrast text must not be trained on; an edit is meant to be close to its original
+    problems += check_duplicates(
+        records + contrast, same_story=lambda a, b: "pair" in a and a.get("pair") == b.get("pair")
+    )
     problems += check_splits(records, read_lock(lock_path))
     problems += check_scenarios(records, embed)
     problems += check_counts(records, parallel, minimums)

@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..labels import GOALS
-from .records import CORPUS, FORMS, LANGS, PARALLEL, SPLITS, read_records, word_count
+from .records import CONTRAST, CORPUS, FORMS, LANGS, PARALLEL, SPLITS, read_records, word_count
 
 BEGIN, END = "<!-- corpus-stats:begin -->", "<!-- corpus-stats:end -->"
 
@@ -16,7 +16,9 @@ def _table(header: list[str], rows: list[list[object]]) -> list[str]:
     return lines + ["| " + " | ".join(map(str, row)) + " |" for row in rows]
 
 
-def stats_markdown(path: Path = CORPUS, parallel_path: Path = PARALLEL) -> str:
+def stats_markdown(
+    path: Path = CORPUS, parallel_path: Path = PARALLEL, contrast_path: Path = CONTRAST
+) -> str:
     records, _ = read_records(path)
     lines = [f"{len(records)} texts.", ""]
     rows: list[list[object]] = []
@@ -92,7 +94,27 @@ def stats_markdown(path: Path = CORPUS, parallel_path: Path = PARALLEL) -> str:
             f"Parallel test set (`parallel_test.jsonl`): {len(groups)} texts in "
             f"{len(langs)} languages ({', '.join(langs)}), {len(parallel)} records.",
         ]
+    if contrast_path.is_file():
+        contrast, _ = read_records(contrast_path)
+        written = [r for r in contrast if r.get("contrast") == "written" and r["sdgs"]]
+        edits = Counter(r["kind"] for r in contrast if r.get("contrast") == "edited")
+        per_lang = Counter(r["lang"] for r in written)
+        primaries = Counter(r["primary"] for r in written)
+        lines += [
+            "",
+            f"Contrast test set (`contrast_test.jsonl`): {len(written)} written pairs "
+            f"({', '.join(f'{lang} {n}' for lang, n in sorted(per_lang.items()))}), "
+            f"{edits['hard_negative']} edited negatives and {edits['positive']} edited positives; "
+            f"median {_median_words(contrast)} words; written positives' primary SDG: "
+            + ", ".join(f"{sdg} ({n})" for sdg, n in sorted(primaries.items()))
+            + ".",
+        ]
     return "\n".join(lines) + "\n"
+
+
+def _median_words(records: list[dict]) -> int:
+    counts = sorted(word_count(r["text"]) for r in records)
+    return counts[len(counts) // 2]
 
 
 def readme_block(readme: Path) -> str:

@@ -26,6 +26,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[3]
 TRAINING_DATA = PROJECT_ROOT / "training_data"
 CORPUS_FILE = TRAINING_DATA / "cluster_projects.jsonl"
 PARALLEL_FILE = TRAINING_DATA / "parallel_test.jsonl"
+CONTRAST_FILE = TRAINING_DATA / "contrast_test.jsonl"
 ANNOTATIONS_DIR = TRAINING_DATA / "annotations"
 # Loss weight of the goals a single-goal research label leaves unnamed (see Example).
 IMPLIED = 0.5
@@ -221,6 +222,11 @@ def load_parallel(path: Path = PARALLEL_FILE) -> LabelledSet:
     return load_generic(require(path), source="parallel-test")
 
 
+def load_contrast(path: Path = CONTRAST_FILE) -> LabelledSet:
+    """Minimal pairs: a text that advances an SDG and one in the same words that does not."""
+    return load_generic(require(path), source="contrast-test")
+
+
 def load_snsf_weak(base: Path) -> LabelledSet:
     from ..weak_labels import QuerySystems, weak_label
 
@@ -341,6 +347,11 @@ def _registry() -> dict[str, Source]:
         ),
         Source("parallel-test", "the parallel test set in nine languages", load_parallel),
         Source(
+            "contrast-test",
+            "minimal pairs: a project that advances an SDG and one in the same words that does not",
+            load_contrast,
+        ),
+        Source(
             "multilingual-test",
             "the corpus test split and the parallel test set together, for per-language figures",
             lambda: _combined(held_out(load_corpus()), load_parallel()),
@@ -388,6 +399,7 @@ EVALUATION_SOURCES = (
     "real-test",
     "parallel-test",
     "multilingual-test",
+    "contrast-test",
     *EVALUATION_ONLY,
 )
 
