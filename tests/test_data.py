@@ -132,6 +132,25 @@ def test_duplicates_merge_and_disputed_labels_become_unknown():
     assert any("conflicts swisstext vs zora: 1" in line for line in merged.problems)
 
 
+def test_a_minimal_edit_is_not_folded_into_its_original():
+    """Contrast texts of one group end alike but are different texts with opposite labels."""
+    from sdg_align.data import Example, merge_duplicates
+
+    ending = " The consortium reports to the cluster board every quarter." * 10
+    labelled = LabelledSet(
+        [
+            Example(
+                "The CRM places long-term unemployed people." + ending, (8,), "contrast", group="g"
+            ),
+            Example("The CRM manages sales leads." + ending, (), "contrast", group="g"),
+            Example("Another source, another title." + ending, (8,), "other", group="g"),
+        ]
+    )
+    merged, report = merge_duplicates(labelled)
+    assert [e.sdgs for e in merged.examples] == [(8,), ()]  # the third is a copy of the first
+    assert report.duplicates == 1
+
+
 def test_evaluation_texts_are_dropped_by_content():
     from sdg_align.data import Example, content_keys, drop_evaluation_texts
 

@@ -62,13 +62,38 @@ def _merge(group: list[Example]) -> tuple[Example, set[int]]:
     return merged, disputed_sdgs
 
 
+def _told_apart(example: Example, group: list[Example]) -> bool:
+    """True when the example's own source keeps it apart from the group's texts.
+
+    A source that tells one story in several texts of one group (the contrast pairs: a text and a
+    minimal edit of it with the opposite label) means them as different texts, even when they end
+    alike; folding them would make exactly the words that differ "disputed".
+    """
+    return example.group is not None and any(
+        other.source == example.source and other.group == example.group for other in group
+    )
+
+
 def merge_duplicates(labelled: LabelledSet) -> tuple[LabelledSet, MergeReport]:
-    """Fold copies of the same text (by content keys) into one example; report conflicts."""
+    """Fold copies of the same text (by content keys) into one example; report conflicts.
+
+    Two texts are copies when they are the same after normalising, or when they share their last
+    300 characters (the same abstract under another title), except :func:`_told_apart` texts.
+    """
     owner: dict[str, int] = {}
     groups: list[list[Example]] = []
     for example in labelled.examples:
         keys = content_keys(example.text)
-        index = next((owner[k] for k in keys if k in owner), None)
+        index = owner.get(keys[0])
+        if index is None:  # the same text under another title, unless its own set tells it apart
+            index = next(
+                (
+                    owner[k]
+                    for k in keys[1:]
+                    if k in owner and not _told_apart(example, groups[owner[k]])
+                ),
+                None,
+            )
         if index is None:
             index = len(groups)
             groups.append([])
