@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from sdg_align.corpus import (  # noqa: E402
     CONTRAST,
+    CONTRAST_TRAIN,
     CORPUS,
     LOCK,
     PARALLEL,
@@ -43,6 +44,7 @@ def main() -> None:
     parser.add_argument("--lock", type=Path, default=LOCK)
     parser.add_argument("--parallel", type=Path, default=PARALLEL)
     parser.add_argument("--contrast", type=Path, default=CONTRAST)
+    parser.add_argument("--contrast-train", type=Path, default=CONTRAST_TRAIN)
     parser.add_argument("--annotations", type=Path, default=ANNOTATIONS_DIR)
     parser.add_argument("--embeddings", action="store_true", help="check stories with e5 (slow)")
     args = parser.parse_args()
@@ -53,6 +55,7 @@ def main() -> None:
         args.lock,
         parallel_path=args.parallel,
         contrast_path=args.contrast,
+        contrast_train_path=args.contrast_train,
         minimums=CORPUS_MINIMUMS,
         embed=e5_embedder() if args.embeddings else None,
     )
@@ -66,7 +69,8 @@ def main() -> None:
         print(f"{len(problems)} problem(s)", file=sys.stderr)
         raise SystemExit(1)
     print(
-        f"{args.path}, {args.parallel.name}, {args.contrast.name} and the annotation files: valid",
+        f"{args.path}, {args.parallel.name}, {args.contrast.name}, {args.contrast_train.name} "
+        "and the annotation files: valid",
         file=sys.stderr,
     )
 

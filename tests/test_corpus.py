@@ -11,6 +11,7 @@ import pytest
 
 from sdg_align.corpus import (
     CONTRAST,
+    CONTRAST_TRAIN,
     CORPUS,
     LOCK,
     PARALLEL,
@@ -44,7 +45,12 @@ def _write(records: list[dict], path: Path) -> Path:
 
 def test_committed_corpus_is_valid():
     problems = check_corpus(
-        CORPUS, LOCK, parallel_path=PARALLEL, contrast_path=CONTRAST, minimums=CORPUS_MINIMUMS
+        CORPUS,
+        LOCK,
+        parallel_path=PARALLEL,
+        contrast_path=CONTRAST,
+        contrast_train_path=CONTRAST_TRAIN,
+        minimums=CORPUS_MINIMUMS,
     )
     assert problems == []
 
@@ -137,6 +143,16 @@ def test_checker_fails_on_a_broken_contrast_set(tmp_path, breakage, message):
     records, _ = read_records(_write(contrast, tmp_path / "contrast.jsonl"))
     problems = check_contrast(records)
     assert any(message in p for p in problems), problems
+
+
+def test_contrast_training_set_keeps_each_item_in_one_split_and_out_of_test(tmp_path):
+    rows = [json.loads(line) for line in CONTRAST_TRAIN.read_text(encoding="utf-8").splitlines()]
+    rows[0]["split"] = "dev" if rows[0]["split"] == "train" else "train"
+    rows[-1]["split"] = "test"
+    records, _ = read_records(_write(rows, tmp_path / "train.jsonl"))
+    problems = check_contrast(records, id_prefix="cx", splits=("train", "dev"))
+    assert any("its texts differ in split" in p for p in problems), problems
+    assert any("must be in the train or dev split" in p for p in problems), problems
 
 
 def test_checker_finds_a_contrast_text_copied_into_the_corpus(tmp_path):

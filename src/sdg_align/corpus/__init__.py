@@ -7,11 +7,12 @@
 """
 
 from .check import check_annotations, check_corpus
-from .records import CONTRAST, CORPUS, LOCK, PARALLEL, read_lock, read_records
+from .records import CONTRAST, CONTRAST_TRAIN, CORPUS, LOCK, PARALLEL, read_lock, read_records
 from .stats import stats_markdown
 
 __all__ = [
     "CONTRAST",
+    "CONTRAST_TRAIN",
     "CORPUS",
     "LOCK",
     "PARALLEL",

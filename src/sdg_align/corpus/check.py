@@ -275,14 +275,17 @@ def check_parallel(parallel: list[dict]) -> list[str]:
     return problems
 
 
-def check_contrast(contrast: list[dict]) -> list[str]:
-    """The contrast test set: per pair a written positive and negative, and minimal edits of them.
+def check_contrast(
+    contrast: list[dict], *, id_prefix: str = "ct", splits: tuple[str, ...] = ("test",)
+) -> list[str]:
+    """A contrast set: per pair a written positive and negative, and minimal edits of them.
 
     An edited record (``contrast: edited``) copies the pair's record named by ``edited_from`` with
     the SDG label flipped: an edited negative comes from the positive, an edited positive from
-    the negative.
+    the negative. The test set (``ct-`` ids) lies wholly in the test split; the training set
+    (``cx-`` ids) in train and dev, one split per pair.
     """
-    problems = [f"contrast {p}" for p in check_schema(contrast, id_prefix="ct")]
+    problems = [f"contrast {p}" for p in check_schema(contrast, id_prefix=id_prefix)]
     pairs: dict[str, list[dict]] = defaultdict(list)
     for r in contrast:
         pairs[str(r.get("pair"))].append(r)
@@ -294,7 +297,7 @@ def check_contrast(contrast: list[dict]) -> list[str]:
         if [m.get("kind") for m in written] != ["positive", "hard_negative"]:
             problems.append(f"contrast {pair}: needs one written positive and one hard_negative")
             continue
-        for field in ("lang", "sector", "form", "scenario"):
+        for field in ("lang", "sector", "form", "scenario", "split"):
             if len({m.get(field) for m in members}) > 1:
                 problems.append(f"contrast {pair}: its texts differ in {field}")
         by_id = {m.get("id"): m for m in written}
@@ -311,9 +314,9 @@ def check_contrast(contrast: list[dict]) -> list[str]:
             elif source.get("kind") == m.get("kind") or source.get("text") == m.get("text"):
                 problems.append(f"contrast {m.get('id')}: an edit must flip its original's label")
     problems += [
-        f"contrast {r.get('id')}: every record must be in the test split"
+        f"contrast {r.get('id')}: every record must be in the {' or '.join(splits)} split"
         for r in contrast
-        if r.get("split") != "test"
+        if r.get("split") not in splits
     ]
     return problems
 
@@ -324,6 +327,7 @@ def check_corpus(
     *,
     parallel_path: Path | None = None,
     contrast_path: Path | None = None,
+    contrast_train_path: Path | None = None,
     minimums: Minimums = Minimums(),
     embed: Embedder | None = None,
 ) -> list[str]:
@@ -339,8 +343,14 @@ def check_corpus(
         contrast, parse_problems = read_records(contrast_path)
         problems += [f"{contrast_path.name}: {p}" for p in parse_problems]
         problems += check_contrast(contrast)
+    if contrast_train_path is not None and contrast_train_path.is_file():
+        contrast_train, parse_problems = read_records(contrast_train_path)
+        problems += [f"{contrast_train_path.name}: {p}" for p in parse_problems]
+        problems += check_contrast(contrast_train, id_prefix="cx", splits=("train", "dev"))
+        contrast += contrast_train
     problems += check_schema(records)
-    # a contrast text must not be trained on; an edit is meant to be close to its original
+    # no text twice across the corpus and the contrast sets (a contrast test text must not be
+    # trained on); an edit is meant to be close to its original
     problems += check_duplicates(
         records + contrast, same_story=lambda a, b: "pair" in a and a.get("pair") == b.get("pair")
     )

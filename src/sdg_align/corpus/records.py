@@ -11,6 +11,7 @@ CORPUS = TRAINING_DATA / "cluster_projects.jsonl"
 LOCK = TRAINING_DATA / "cluster_projects.splits.tsv"
 PARALLEL = TRAINING_DATA / "parallel_test.jsonl"
 CONTRAST = TRAINING_DATA / "contrast_test.jsonl"
+CONTRAST_TRAIN = TRAINING_DATA / "contrast_train.jsonl"
 REAL_TEST_LOCK = TRAINING_DATA / "annotations" / "real_test.tsv"
 
 LANGS = ("en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv")

@@ -6,7 +6,17 @@ from collections import Counter
 from pathlib import Path
 
 from ..labels import GOALS
-from .records import CONTRAST, CORPUS, FORMS, LANGS, PARALLEL, SPLITS, read_records, word_count
+from .records import (
+    CONTRAST,
+    CONTRAST_TRAIN,
+    CORPUS,
+    FORMS,
+    LANGS,
+    PARALLEL,
+    SPLITS,
+    read_records,
+    word_count,
+)
 
 BEGIN, END = "<!-- corpus-stats:begin -->", "<!-- corpus-stats:end -->"
 
@@ -17,7 +27,10 @@ def _table(header: list[str], rows: list[list[object]]) -> list[str]:
 
 
 def stats_markdown(
-    path: Path = CORPUS, parallel_path: Path = PARALLEL, contrast_path: Path = CONTRAST
+    path: Path = CORPUS,
+    parallel_path: Path = PARALLEL,
+    contrast_path: Path = CONTRAST,
+    contrast_train_path: Path = CONTRAST_TRAIN,
 ) -> str:
     records, _ = read_records(path)
     lines = [f"{len(records)} texts.", ""]
@@ -94,22 +107,31 @@ def stats_markdown(
             f"Parallel test set (`parallel_test.jsonl`): {len(groups)} texts in "
             f"{len(langs)} languages ({', '.join(langs)}), {len(parallel)} records.",
         ]
-    if contrast_path.is_file():
-        contrast, _ = read_records(contrast_path)
-        written = [r for r in contrast if r.get("contrast") == "written" and r["sdgs"]]
-        edits = Counter(r["kind"] for r in contrast if r.get("contrast") == "edited")
-        per_lang = Counter(r["lang"] for r in written)
-        primaries = Counter(r["primary"] for r in written)
-        lines += [
-            "",
-            f"Contrast test set (`contrast_test.jsonl`): {len(written)} written pairs "
-            f"({', '.join(f'{lang} {n}' for lang, n in sorted(per_lang.items()))}), "
-            f"{edits['hard_negative']} edited negatives and {edits['positive']} edited positives; "
-            f"median {_median_words(contrast)} words; written positives' primary SDG: "
-            + ", ".join(f"{sdg} ({n})" for sdg, n in sorted(primaries.items()))
-            + ".",
-        ]
+    for name, file in (
+        ("Contrast test set", contrast_path),
+        ("Contrast training set", contrast_train_path),
+    ):
+        if file.is_file():
+            lines += ["", _contrast_line(name, file)]
     return "\n".join(lines) + "\n"
+
+
+def _contrast_line(name: str, path: Path) -> str:
+    contrast, _ = read_records(path)
+    written = [r for r in contrast if r.get("contrast") == "written" and r["sdgs"]]
+    edits = Counter(r["kind"] for r in contrast if r.get("contrast") == "edited")
+    per_lang = Counter(r["lang"] for r in written)
+    primaries = Counter(r["primary"] for r in written)
+    splits = Counter(r["split"] for r in contrast)
+    return (
+        f"{name} (`{path.name}`): {len(written)} written pairs "
+        f"({', '.join(f'{lang} {n}' for lang, n in sorted(per_lang.items()))}), "
+        f"{edits['hard_negative']} edited negatives and {edits['positive']} edited positives; "
+        f"{', '.join(f'{split} {n}' for split, n in sorted(splits.items()))}; "
+        f"median {_median_words(contrast)} words; written positives' primary SDG: "
+        + ", ".join(f"{sdg} ({n})" for sdg, n in sorted(primaries.items()))
+        + "."
+    )
 
 
 def _median_words(records: list[dict]) -> int:

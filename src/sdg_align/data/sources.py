@@ -27,6 +27,7 @@ TRAINING_DATA = PROJECT_ROOT / "training_data"
 CORPUS_FILE = TRAINING_DATA / "cluster_projects.jsonl"
 PARALLEL_FILE = TRAINING_DATA / "parallel_test.jsonl"
 CONTRAST_FILE = TRAINING_DATA / "contrast_test.jsonl"
+CONTRAST_TRAIN_FILE = TRAINING_DATA / "contrast_train.jsonl"
 ANNOTATIONS_DIR = TRAINING_DATA / "annotations"
 # Loss weight of the goals a single-goal research label leaves unnamed (see Example).
 IMPLIED = 0.5
@@ -325,6 +326,11 @@ def _registry() -> dict[str, Source]:
                 "snsf",
                 keep_unannotated=False,
             ),
+        ),
+        Source(
+            "contrast",
+            "contrast pairs and minimal edits written for training (train and dev splits)",
+            lambda: load_generic(require(CONTRAST_TRAIN_FILE), source="contrast"),
         ),
         Source(
             "sdg-reference",
