@@ -67,7 +67,9 @@ def pair_figures(first: list[dict], second: list[dict]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--set", dest="which", choices=["real", "contrast", "contrast_train"], default="real")
+    parser.add_argument(
+        "--set", dest="which", choices=["real", "contrast", "contrast_train"], default="real"
+    )
     args = parser.parse_args()
     folder = ANNOTATIONS_DIR / "agreement"
     prefix = "" if args.which == "real" else f"{args.which}_"
