@@ -46,9 +46,28 @@ PART_BYTES = 15 * 2**20
 
 
 def parse_variant(text: str) -> tuple[str, dict]:
-    """``NAME[:key=value,...]`` as a name and recipe settings (each value read as TOML)."""
+    """``NAME[:key=value,...]`` as a name and recipe settings (each value read as TOML).
+
+    Settings are split at commas outside brackets and quotes, so a list can be given whole:
+    ``contrast:sources=["corpus","contrast"],seed=1``.
+    """
     name, _, settings = text.partition(":")
-    overrides = tomllib.loads("\n".join(settings.split(","))) if settings else {}
+    lines, depth, quote, current = [], 0, "", ""
+    for char in settings:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            lines.append(current)
+            current = ""
+            continue
+        current += char
+    overrides = tomllib.loads("\n".join([*lines, current])) if settings else {}
     return name, overrides
 
 
