@@ -413,7 +413,6 @@ def test_row_numbers_count_input_rows_even_after_excluded_ones(four):
         (["$1,200", "1,234.56", "2.5k", "3 Mrd."], [1200, 1234.56, 2500, 3e9]),
         (["CHF 1'200", "EUR 2.500.000", "1.5e6", "0"], [1200, 2_500_000, 1.5e6, 0]),
         (["80.000", "1.200", "5", "7"], [80_000, 1200, 5, 7]),  # one mark, 3 digits: groups
-        (["1,200", "1,5", "5", "7"], [1.2, 1.5, 5, 7]),  # ...unless the column writes decimals so
         ([100, 250.5, 0, 3], [100, 250.5, 0, 3]),  # numbers stay numbers
     ],
 )  # fmt: skip
@@ -422,6 +421,16 @@ def test_weights_read_as_european_spreadsheets_write_them(four, cells, expected)
     profile = build_profile(four, columns=ProfileColumns(weight_col="budget"))
     assert profile.overall.total_weight == pytest.approx(sum(expected))
     assert profile.overall.weight_missing == 0 and profile.warnings == []
+
+
+@pytest.mark.parametrize("cell", ["300,000", "$300,000"])
+def test_three_digits_read_as_decimals_by_the_column_are_warned_about(four, cell):
+    four["budget"] = [cell, "1,5", "5", "7"]  # the column writes decimals with a comma
+    profile = build_profile(four, columns=ProfileColumns(weight_col="budget"))
+    assert profile.overall.total_weight == pytest.approx(300 + 1.5 + 5 + 7)
+    (warning,) = profile.warnings
+    assert "1 cell(s) with one mark before three digits were read as decimals" in warning
+    assert f"'{cell}' in row 1 (P1)" in warning and f"'{cell}' is 300;" in warning
 
 
 def test_blank_and_unreadable_weights_are_skipped_and_counted(four):

@@ -352,6 +352,15 @@ def read_weights(
             f"--weight-col '{column}': {count} of {len(series)} scored rows are not a number of "
             f"at least 0 ({rows.where(weights.bad, series)}); {effect}"
         )
+    if weights.ambiguous.any():
+        example = series[weights.ambiguous].iloc[0]
+        value = weights.values[weights.ambiguous][0]
+        found.append(
+            f"--weight-col '{column}': {int(weights.ambiguous.sum())} cell(s) with one mark before "
+            f"three digits were read as decimals, because the column writes decimals that way "
+            f"({rows.where(weights.ambiguous, series)}): '{example}' is {value:g}; if they mean "
+            "thousands, write them without the mark"
+        )
     return np.where(known, weights.values, 0.0), known
 
 

@@ -57,6 +57,9 @@ class Weights:
     values: np.ndarray
     blank: np.ndarray  # bool
     bad: np.ndarray  # bool: not blank, but not a number of at least 0
+    # bool: one mark before three digits ('300,000') read as a decimal mark because the rest of
+    # the column writes decimals with it; worth a warning, since it may mean thousands
+    ambiguous: np.ndarray
 
 
 def parse_weights(series: pd.Series) -> Weights:
@@ -65,13 +68,14 @@ def parse_weights(series: pd.Series) -> Weights:
         values = series.to_numpy(dtype=float)
         blank = np.isnan(values)
         bad = ~blank & ~(np.isfinite(values) & (values >= 0))
-        return Weights(np.where(blank | bad, np.nan, values), blank, bad)
+        return Weights(np.where(blank | bad, np.nan, values), blank, bad, np.zeros_like(blank))
     cells = [_prepare(v) for v in series.tolist()]
     decimal = _column_decimal_mark([c for c in cells if c])
     values = np.array([_read(c, decimal) if c else np.nan for c in cells], dtype=float)
     blank = np.array([not c for c in cells], dtype=bool)
     bad = ~blank & ~(np.isfinite(values) & (values >= 0))
-    return Weights(np.where(bad, np.nan, values), blank, bad)
+    ambiguous = np.array([bool(c) and _read_as_decimal_by_column(c, decimal) for c in cells])
+    return Weights(np.where(bad, np.nan, values), blank, bad, ambiguous & ~bad)
 
 
 def _prepare(value: object) -> str:
@@ -117,6 +121,16 @@ def _column_decimal_mark(cells: list[str]) -> str | None:
     if not votes or (len(votes) == 2 and votes["."] == votes[","]):
         return None
     return votes.most_common(1)[0][0]
+
+
+def _read_as_decimal_by_column(cell: str, column_decimal: str | None) -> bool:
+    """Whether the cell's one mark before three digits is read as the column's decimal mark."""
+    split = _split(cell)
+    if split is None or column_decimal is None:
+        return False
+    number = split[0]
+    marks = [ch for ch in number if ch in ".,"]
+    return marks == [column_decimal] and _decimal_mark_of(number) is None
 
 
 def _scientific(cell: str) -> float:
