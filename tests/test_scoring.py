@@ -461,3 +461,60 @@ def test_cli_score_reads_stdin_and_writes_stdout(tiny_model_dir, tmp_path):
         source_arg = str(source) if "--resume" not in args else "-"
         result = runner.invoke(main, ["score", source_arg, *args, *common], input="")
         assert result.exit_code == 2 and message in result.stderr, result.output
+
+
+def _score(tiny_model_dir, source, out, *extra):
+    return CliRunner().invoke(
+        main,
+        ["score", str(source), "-o", str(out), "-m", str(tiny_model_dir), *extra],
+    )
+
+
+def test_score_refuses_to_write_over_its_own_input(tiny_model_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    write_table(PORTFOLIO, source)
+    before = source.read_bytes()
+    result = _score(tiny_model_dir, source, tmp_path / "." / "in.csv", "-q")
+    assert result.exit_code == 1 and "the output is the input file itself" in result.output
+    assert source.read_bytes() == before
+
+
+def test_a_users_own_column_named_like_an_output_column_is_not_overwritten(
+    tiny_model_dir, tmp_path
+):
+    source = tmp_path / "in.csv"
+    write_table(PORTFOLIO.assign(error=["typo in budget", "", "", "", "", ""]), source)
+    result = _score(tiny_model_dir, source, tmp_path / "o.csv", "-q")
+    assert result.exit_code == 1, result.output
+    assert "the input already has column(s) error, which score writes" in result.output
+    assert not (tmp_path / "o.csv").exists()
+    with pytest.raises(DataError, match="column.s. evidence, which score writes"):
+        score_frame(PORTFOLIO.assign(evidence="x"), SDGClassifier.from_pretrained(tiny_model_dir),
+                    text_cols=["title"], explain=True)  # fmt: skip
+
+
+def test_a_scored_file_scored_again_gets_its_score_columns_replaced(tiny_model_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    write_table(PORTFOLIO, source)
+    first, again = tmp_path / "scored.csv", tmp_path / "again.csv"
+    assert _score(tiny_model_dir, source, first, "--explain", "-q").exit_code == 0
+    result = _score(tiny_model_dir, first, again)
+    assert result.exit_code == 0, result.output
+    assert "the input was scored before: its columns sdgs, primary_sdg" in result.stderr
+    rescored, scored = read_table(again), read_table(first)
+    assert list(rescored.columns) == [c for c in scored.columns if c != "evidence"]
+    pd.testing.assert_frame_equal(rescored, scored.drop(columns="evidence"))
+
+
+def test_format_hints_name_the_commands_own_option(tiny_model_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    write_table(PORTFOLIO, source)
+    result = _score(tiny_model_dir, source, tmp_path / "o.foo", "-q")
+    assert result.exit_code == 1 and "or pass --output-format" in result.output
+    labelled = tmp_path / "labelled.dat"
+    labelled.write_text("text,sdgs\nwater pumps,6\n")
+    for args in (["evaluate", str(tiny_model_dir), str(labelled)],
+                 ["train", "-d", str(labelled), "-o", str(tmp_path / "m")]):  # fmt: skip
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1 and "cannot tell the format" in result.output, result.output
+        assert "--format" not in result.output

@@ -55,6 +55,28 @@ if TYPE_CHECKING:
 
 PROBABILITY_COLUMNS = [f"p_sdg{n}" for n in SDG_NUMBERS]
 OUTPUT_COLUMNS = ["sdgs", "primary_sdg", *PROBABILITY_COLUMNS, "windows", "error"]
+EVIDENCE_COLUMN = "evidence"
+
+
+def columns_to_replace(columns: Sequence[Any], explain: bool = False) -> list[str]:
+    """The input's columns that scoring would write; refuses to overwrite a user's own.
+
+    An input scored before (it has ``sdgs`` and every probability column) is being scored again:
+    its score columns, evidence included, are replaced. Anywhere else a column named like an output
+    column (a user's own ``error`` or ``windows``) is the user's data, and scoring stops.
+    """
+    names = [str(c) for c in columns]
+    ours = [*OUTPUT_COLUMNS, EVIDENCE_COLUMN]
+    if all(c in names for c in ("sdgs", *PROBABILITY_COLUMNS)):
+        return [c for c in ours if c in names]
+    clashes = [c for c in (ours if explain else OUTPUT_COLUMNS) if c in names]
+    if clashes:
+        raise DataError(
+            f"the input already has column(s) {', '.join(clashes)}, which score writes; every input "
+            "column is kept, so rename yours first (it is not a scored file: that would have sdgs "
+            "and p_sdg1 ... p_sdg17, and scoring it again replaces them)"
+        )
+    return []
 
 
 def _cell_text(value: Any) -> str | None:
@@ -113,7 +135,11 @@ def score_frame(
     explain: bool = False,
     batch_size: int = 16,
 ) -> pd.DataFrame:
-    """Score one batch: the input columns unchanged, plus the output contract's columns."""
+    """Score one batch: the input columns unchanged, plus the output contract's columns.
+
+    A batch scored before gets new score columns (see :func:`columns_to_replace`).
+    """
+    frame = frame.drop(columns=columns_to_replace(frame.columns, explain))
     texts, errors = row_texts(frame, text_cols)
     good = [i for i, e in enumerate(errors) if not e]
     probs = np.full((len(frame), len(SDG_NUMBERS)), np.nan)
@@ -143,7 +169,7 @@ def score_frame(
             found = explain_texts(classifier, [texts[i] for i in good], [selected[i] for i in good])
             for i, block in zip(good, found, strict=True):
                 evidence[i] = block
-        out["evidence"] = [json.dumps(e, ensure_ascii=False) if e else "" for e in evidence]
+        out[EVIDENCE_COLUMN] = [json.dumps(e, ensure_ascii=False) if e else "" for e in evidence]
     return out
 
 
@@ -178,6 +204,7 @@ class ScoreSummary:
     seconds: float = 0.0
     resumed_rows: int = 0
     failures: list[str] = field(default_factory=list)  # "row N: why", the first 50
+    replaced_columns: list[str] = field(default_factory=list)  # an input scored before
 
     @property
     def rows_per_second(self) -> float:
@@ -250,10 +277,15 @@ def score_file(
     from tqdm.auto import tqdm
 
     input_path, output_path = Path(input_path), Path(output_path)
-    out_format = detect_format(output_path, out_format)
+    out_format = detect_format(output_path, out_format, option="--output-format")
     in_format = detect_format(input_path, in_format)
     if not input_path.is_file():
         raise DataError(f"input file not found: {input_path}")
+    if output_path.resolve() == input_path.resolve():
+        raise DataError(
+            f"the output is the input file itself ({output_path}); scoring would replace your "
+            "projects with the scored copy: write to another file"
+        )
     parts = _parts_dir(output_path)
     classifier.cut(tags, threshold)  # an unknown operating point fails before any work
     chunks = iter_table_chunks(
@@ -266,6 +298,7 @@ def score_file(
     if text_cols is None:
         text_cols = default_text_columns(first.columns)
     check_text_columns(list(first.columns), text_cols)  # before the progress bar starts
+    replaced = columns_to_replace(first.columns, explain)
     if id_col and id_col not in first.columns:
         raise DataError(
             f"id column '{id_col}' (--id-col) not found; the input has: "
@@ -285,7 +318,7 @@ def score_file(
         if progress
         else None
     )
-    summary = ScoreSummary()
+    summary = ScoreSummary(replaced_columns=replaced)
     started = time.time()
     bar = tqdm(
         total=total,

@@ -61,8 +61,12 @@ def default_text_columns(columns: Sequence[object]) -> list[str]:
     return [c for c in PROJECT_TEXT_COLUMNS if c in names] or ["text"]
 
 
-def detect_format(path: str | Path, fmt: str | None = None) -> str:
-    """The table format for ``path``: ``fmt`` when given, else from the extension."""
+def detect_format(path: str | Path, fmt: str | None = None, option: str | None = "--format") -> str:
+    """The table format for ``path``: ``fmt`` when given, else from the extension.
+
+    ``option`` is the command's option that names a format, suggested when the extension does not
+    tell (None where the command has none: the labelled files of train and evaluate).
+    """
     if fmt:
         fmt = fmt.lower()
         if fmt not in FORMATS:
@@ -72,7 +76,8 @@ def detect_format(path: str | Path, fmt: str | None = None) -> str:
     if suffix not in _EXTENSIONS:
         raise DataError(
             f"cannot tell the format of '{path}' from its extension '{suffix}'; "
-            f"use one of {', '.join(sorted(_EXTENSIONS))} or pass --format"
+            f"use one of {', '.join(sorted(_EXTENSIONS))}"
+            + (f" or pass {option}" if option else "")
         )
     return _EXTENSIONS[suffix]
 
@@ -201,9 +206,11 @@ def choose_sheet(path: Path, fmt: str, sheet: str | None) -> str | None:
 def sheet_note(path: str | Path, fmt: str | None, sheet: str | None) -> str | None:
     """A line for stderr when a workbook has several sheets and none was chosen."""
     path = Path(path)
-    if sheet is not None or not path.is_file() or detect_format(path, fmt) != "xlsx":
+    if sheet is not None or not path.is_file():
         return None
-    try:
+    try:  # an unknown extension is reported by the reader, with the command's own option
+        if detect_format(path, fmt) != "xlsx":
+            return None
         names = excel_sheets(path)
     except Exception:  # the reader itself reports an unreadable workbook
         return None

@@ -149,6 +149,12 @@ def score(
             + ("stdout" if output_path == "-" else output_path),
             err=True,
         )
+        if summary.replaced_columns:
+            click.echo(
+                "the input was scored before: its columns "
+                f"{', '.join(summary.replaced_columns)} were replaced by this run's",
+                err=True,
+            )
         if summary.resumed_rows:
             click.echo(f"resumed: {summary.resumed_rows} rows were already done", err=True)
         if summary.long_texts:

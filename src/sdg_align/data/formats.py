@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import DataError
 from ..labels import SDG_NUMBERS
-from ..tables import read_table
+from ..tables import detect_format, read_table
 from .types import Example, LabelledSet, clean_cell, join_parts, parse_or_report
 
 
@@ -35,7 +35,7 @@ def load_generic(
     ``sheet`` picks an Excel workbook's sheet by name or number (default: the first).
     """
     path = Path(path)
-    frame = read_table(path, fmt, sheet=sheet)
+    frame = read_table(path, detect_format(path, fmt, option=None), sheet=sheet)
     text_cols = [text_col] if isinstance(text_col, str) else list(text_col)
     per_sdg = sdg_columns(frame.columns) if sdgs_col not in frame.columns else {}
     missing = [c for c in text_cols if c not in frame.columns]
