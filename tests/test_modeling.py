@@ -124,3 +124,13 @@ def test_quantized_model_agrees_with_float(tiny_model_dir):
     np.testing.assert_allclose(
         model.quantized().predict_proba(texts), model.predict_proba(texts), atol=0.1
     )
+
+
+def test_predict_refuses_a_blank_text_instead_of_returning_the_prior(tiny_model_dir):
+    from sdg_align.errors import DataError
+
+    model = SDGClassifier.from_pretrained(tiny_model_dir)
+    with pytest.raises(DataError, match="the text is empty"):
+        model.predict("  ")
+    with pytest.raises(DataError, match="text 1 .0-based. is empty"):
+        model.predict(["solar panels", ""])

@@ -227,3 +227,13 @@ def test_tidy_table_has_prevalence_beside_share():
     assert columns[columns.index("share_ci_high") + 1] == "prevalence"
     assert {"prevalence_ci_low", "prevalence_2020", "prevalence_slope"} <= set(columns)
     assert tidy["prevalence"].between(0, 1).all()
+
+
+def test_every_report_function_takes_a_profile_or_its_document(tmp_path):
+    from sdg_align.report import profile_markdown, tidy_frame
+
+    profile = build_profile(hostile_frame())
+    document = json.loads(json.dumps(profile.to_dict()))
+    assert profile_markdown(profile) == profile_markdown(document)
+    pd.testing.assert_frame_equal(tidy_frame(profile), tidy_frame(document))
+    assert render_html(profile) and write_pngs(profile, tmp_path)

@@ -18,6 +18,7 @@ from typing import Any, Protocol, overload
 
 import numpy as np
 
+from ..errors import DataError
 from ..labels import NUM_SDGS, SDG_NUMBERS
 from ..pooling import pool_texts
 from .config import WEIGHTS_FILE, ModelConfig, Prediction
@@ -281,6 +282,10 @@ class Classifier:
         """The SDGs each text advances; a single string gives a single :class:`Prediction`."""
         single = isinstance(texts, str)
         batch = [texts] if isinstance(texts, str) else list(texts)
+        blank = [i for i, text in enumerate(batch) if not str(text).strip()]
+        if blank:  # a blank text would still get probabilities: the model's prior, not a reading
+            where = "the text is" if single else f"text {blank[0]} (0-based) is"
+            raise DataError(f"{where} empty: nothing to classify")
         logits, counts = self.window_logits(batch, batch_size=batch_size, progress=progress)
         probs = self.calibrate(logits)
         predictions = [

@@ -72,7 +72,7 @@ class ModelConfig:
             known = ", ".join(["balanced", *[k for k in self.operating_points if k != "balanced"]])
             raise ModelError(
                 f"this model has no '{tags}' operating point (it has: {known}); retrain it with "
-                "this version of sdg-align or use --threshold"
+                "this version of sdg-align, or give one threshold (--threshold; threshold= in Python)"
             )
         return self.operating_points[tags]
 

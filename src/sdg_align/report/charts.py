@@ -24,6 +24,7 @@ from matplotlib.ticker import PercentFormatter
 from ..labels import GOALS, NUM_SDGS
 from ..profile.figures import Profile
 from ..tables import atomic_path
+from .format import as_document
 
 
 def _style() -> AbstractContextManager[None]:
@@ -296,7 +297,7 @@ def svg(fig: Figure) -> Markup:
 
 def write_pngs(profile: Profile | Mapping[str, Any], directory: str | Path) -> list[Path]:
     """Save each chart as a PNG (200 dpi) for slides; returns the files written."""
-    document = profile.to_dict() if isinstance(profile, Profile) else profile
+    document = as_document(profile)
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     written = []

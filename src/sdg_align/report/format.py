@@ -7,6 +7,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..labels import GOALS
+from ..profile.figures import Profile
+
+
+def as_document(profile: Profile | Mapping[str, Any]) -> Mapping[str, Any]:
+    """Every report function takes a :class:`Profile` or its document (``to_dict()``, or the JSON)."""
+    return profile.to_dict() if isinstance(profile, Profile) else profile
 
 
 def pct(value: float | None, digits: int = 0) -> str:

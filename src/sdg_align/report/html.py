@@ -19,7 +19,15 @@ from ..labels import GOALS
 from ..profile.figures import FIGURES, VIEWS, Profile
 from ..tables import write_text
 from .charts import build_charts, slug, svg
-from .format import change_class, correction_sentence, estimate, number, pct, points
+from .format import (
+    as_document,
+    change_class,
+    correction_sentence,
+    estimate,
+    number,
+    pct,
+    points,
+)
 
 GLANCE_FROM = 0.005  # an SDG is in a group's summary table from this corrected prevalence
 
@@ -50,7 +58,7 @@ def render_html(
     profile: Profile | Mapping[str, Any], *, title: str = "SDG acceleration profile"
 ) -> str:
     """The whole report as one HTML string; it links to nothing outside itself."""
-    document = profile.to_dict() if isinstance(profile, Profile) else profile
+    document = as_document(profile)
     charts = {name: svg(fig) for name, fig in build_charts(document).items()}
     groups = [document["overall"], *document["groups"]]
     keys = [f"{i:02d}-{slug(g['name'])}" for i, g in enumerate(groups)]

@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..labels import GOALS
+from ..profile.figures import Profile
 from .format import (
+    as_document,
     correction_sentence,
     estimate,
     md_escape,
@@ -18,8 +20,9 @@ from .format import (
 )
 
 
-def profile_markdown(document: Mapping[str, Any]) -> str:
+def profile_markdown(profile: Profile | Mapping[str, Any]) -> str:
     """The profile as a Markdown report (tables per group; figures defined in docs/profile.md)."""
+    document = as_document(profile)
     settings = document["settings"]
     source = document["input"]
     lines = [

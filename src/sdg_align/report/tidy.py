@@ -7,6 +7,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..profile.figures import Profile
+from .format import as_document
+
 TIDY_FIGURES = (
     "projects",
     "share",
@@ -39,8 +42,9 @@ TREND_FIGURES = (
 )
 
 
-def tidy_frame(document: Mapping[str, Any]) -> pd.DataFrame:
-    """One row per group and SDG from a profile document (``Profile.to_dict()`` or its JSON)."""
+def tidy_frame(profile: Profile | Mapping[str, Any]) -> pd.DataFrame:
+    """One row per group and SDG from a profile (a ``Profile``, its ``to_dict()`` or its JSON)."""
+    document = as_document(profile)
     rows = []
     changes = _comparison_index(document.get("comparison"))
     for group in [document["overall"], *document["groups"]]:
