@@ -383,7 +383,7 @@ def test_compare_rejects_documents_that_are_not_profiles(four):
         (lambda f: f, {"by": "nope"}, r"by column 'nope' not found; the input has: project_id, cluster.*--by"),  # noqa: E501
         (lambda f: f, {"weight_col": "budget_eur"}, r"--weight-col column 'budget_eur' not found.*budget.*Use --weight-col"),  # noqa: E501
         (lambda f: f.assign(budget=["n/a", "", "", "x"]), {"weight_col": "budget"}, r"--weight-col column 'budget' holds no number we can read; found 'n/a' in row 1 \(P1\), '' in row 2 \(P2\)"),  # noqa: E501
-        (lambda f: f.assign(year=["2020", "soon", "2021-02-30x", "2021"]), {"time_col": "year"}, r"--time-col column 'year' must hold a year .* 'soon' in row 2 \(P2\), '2021-02-30x' in row 3"),  # noqa: E501
+        (lambda f: f.assign(year=["", "soon", "2021-02-30x", "?"]), {"time_col": "year"}, r"--time-col column 'year' holds no year .* '' in row 1 \(P1\), 'soon' in row 2 \(P2\), '2021-02-30x' in row 3"),  # noqa: E501
         (lambda f: f.assign(sdgs=["7;x", "7", "", "3"]), {}, r"column 'sdgs' must hold SDG numbers .* '7;x' in row 1"),  # noqa: E501
         (lambda f: f.assign(sdgs=["7;18", "7", "", "3"]), {}, r"'7;18' in row 1"),
         (lambda f: f.assign(p_sdg5=["0.1", "1.5", "0", "0"]), {}, r"column 'p_sdg5' must hold numbers between 0 and 1.*'1.5' in row 2"),  # noqa: E501
@@ -431,6 +431,26 @@ def test_three_digits_read_as_decimals_by_the_column_are_warned_about(four, cell
     (warning,) = profile.warnings
     assert "1 cell(s) with one mark before three digits were read as decimals" in warning
     assert f"'{cell}' in row 1 (P1)" in warning and f"'{cell}' is 300;" in warning
+
+
+def test_undated_projects_count_everywhere_but_in_the_trends(four):
+    four["year"] = ["2020.0", "", "soon", "2021"]  # 2020.0: a year as spreadsheets export it
+    profile = build_profile(four, columns=ProfileColumns(time_col="year"))
+    overall = profile.to_dict()["overall"]
+    assert overall["projects"] == 4
+    assert overall["periods"] == [{"period": 2020, "projects": 1}, {"period": 2021, "projects": 1}]
+    blank, bad = [w for w in profile.warnings if "--time-col 'year'" in w]
+    assert "1 of 4 scored rows have no value ('' in row 2 (P2))" in blank
+    assert "1 of 4 scored rows are not a year or a date ('soon' in row 3 (P3))" in bad
+    assert "every figure except the trends" in bad
+    four["cluster"] = ["a", "b", "b", "a"]  # group b has no dated project: no trend, no error
+    by = build_profile(four, columns=ProfileColumns(by="cluster", time_col="year")).to_dict()
+    group_b = next(g for g in by["groups"] if g["name"] == "b")
+    assert group_b["periods"] == [] and all(s["trend"] is None for s in group_b["sdgs"])
+    from sdg_align.report import profile_markdown, render_html, tidy_frame
+
+    assert "Projects per period" in render_html(by) and "## b" in profile_markdown(by)
+    assert len(tidy_frame(by)) == 17 * 3
 
 
 def test_blank_and_unreadable_weights_are_skipped_and_counted(four):

@@ -37,7 +37,7 @@ from .figures import (
     Profile,
     SDGFigures,
 )
-from .inputs import Partners, ProfileColumns, ProfileInput, Projects, read_input
+from .inputs import NO_PERIOD, Partners, ProfileColumns, ProfileInput, Projects, read_input
 from .intervals import share_interval
 from .prevalence import METHOD, MIN_AUDIT, Audit, anchors, estimate_prevalence
 from .projects import listed_projects, top_projects
@@ -241,19 +241,19 @@ def _sdg_figures(
     allocated = split.sum(axis=0)
     ci_low, ci_high = share_interval(counts, n)
     labelled = data.labelled[members] if data.labelled is not None else None
-    trends = (
-        period_trends(
-            data.periods[members],
-            tags,
-            probs,
+    trends = None
+    dated = data.periods[members] != NO_PERIOD if data.periods is not None else None
+    if data.periods is not None and dated is not None and dated.any():
+        # undated projects count in every figure but the trends
+        trends = period_trends(
+            data.periods[members][dated],
+            tags[dated],
+            probs[dated],
             rates=options.rates,
             rng=options.prevalence_rng,
             draws=options.bootstrap,
-            labelled=labelled,
+            labelled=labelled[dated] if labelled is not None else None,
         )
-        if data.periods is not None
-        else None
-    )
     prevalence = _prevalence(tags, probs, labelled, _audit(data, members), options)
     primary = data.primary[members]
     weights = data.weights[members] if data.weights is not None else None
@@ -432,7 +432,7 @@ def _cooccurrence(tags: np.ndarray) -> list[dict[str, Any]]:
 
 
 def _period_counts(periods: np.ndarray) -> list[dict[str, int]]:
-    values, counts = np.unique(periods, return_counts=True)
+    values, counts = np.unique(periods[periods != NO_PERIOD], return_counts=True)
     return [{"period": int(v), "projects": int(c)} for v, c in zip(values, counts, strict=True)]
 
 

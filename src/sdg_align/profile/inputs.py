@@ -168,25 +168,38 @@ def parse_primary(series: pd.Series, rows: RowNames) -> np.ndarray:
     return np.where(empty, 0, np.nan_to_num(values)).astype(int)
 
 
-def parse_periods(series: pd.Series, column: str, rows: RowNames) -> np.ndarray:
-    """Years (2021) or dates (2021-03-15, read as their year) as ints."""
+NO_PERIOD = 0  # a project whose time cell is blank or unreadable: in every figure but the trends
+
+
+def parse_periods(
+    series: pd.Series, column: str, rows: RowNames, found: list[str] | None = None
+) -> np.ndarray:
+    """Years (2021, or 2021.0 as spreadsheets export them) or dates (2021-03-15, read as their year)
+    as ints; :data:`NO_PERIOD` where a cell is blank or unreadable, counted in ``found``."""
     text = text_cells(series).str.strip()
     years = pd.Series(np.nan, index=text.index)
-    is_year = text.str.fullmatch(r"\d{4}")
-    years[is_year] = text[is_year].astype(int)
+    is_year = text.str.fullmatch(r"\d{4}(?:\.0+)?")
+    years[is_year] = text[is_year].str.slice(0, 4).astype(int)
     rest = ~is_year & (text != "")
     if rest.any():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             dates = pd.to_datetime(text[rest], errors="coerce", format="mixed")
         years[rest] = dates.dt.year
-    bad = years.isna().to_numpy()
-    if bad.any():
+    missing = years.isna().to_numpy()
+    if missing.all():
         raise DataError(
-            f"--time-col column '{column}' must hold a year (2021) or a date (2021-03-15) in "
-            "every row; found " + rows.where(bad, series)
+            f"--time-col column '{column}' holds no year (2021) or date (2021-03-15) we can read; "
+            "found " + rows.where(missing, series)
         )
-    return years.to_numpy(dtype=int)
+    blank = (text == "").to_numpy()
+    for kind, where in (("have no value", blank), ("are not a year or a date", missing & ~blank)):
+        if where.any() and found is not None:
+            found.append(
+                f"--time-col '{column}': {int(where.sum())} of {len(series)} scored rows {kind} "
+                f"({rows.where(where, series)}); they count in every figure except the trends"
+            )
+    return years.fillna(NO_PERIOD).to_numpy(dtype=int)
 
 
 @dataclass
@@ -403,7 +416,7 @@ def _parse_projects(
         groups=group_labels(kept[columns.by]) if columns.by else None,
         weights=weights,
         weight_known=known,
-        periods=parse_periods(kept[time_col], time_col, where) if time_col else None,
+        periods=parse_periods(kept[time_col], time_col, where, found) if time_col else None,
         partners=parse_partners(kept[columns.partners_col]) if columns.partners_col else None,
         labelled=yes_column(kept, CORRECTED_COLUMN),
         audited=yes_column(kept, AUDIT_COLUMN),
