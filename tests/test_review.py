@@ -209,6 +209,10 @@ def _sheet(tmp_path, **cells) -> str:
         ({"reviewed": ["", ""]}, "no row is marked"),
         ({"SDG_7": ["perhaps", ""]}, "holds 'perhaps'"),
         ({"project_id": ["NOPE", "P01"]}, "not in the table"),
+        (
+            {"project_id": ["P01", "P01"], "reviewed": ["yes", "yes"]},
+            "row 3: project 'P01' appears twice (also row 2, both reviewed); keep one row",
+        ),
     ],
 )
 def test_bad_corrections_sheets_give_one_line_errors(scored_csv, tmp_path, cells, message):
@@ -236,6 +240,21 @@ def test_review_reads_a_scored_table_from_stdin(scored_csv, tiny_model_dir, tmp_
         main, ["review", "-", "-o", str(tmp_path / "c.csv"), "--sheet", "1", *args], input=""
     )
     assert refused.exit_code == 1 and "--sheet is for Excel inputs" in refused.output
+
+
+def test_review_refuses_an_id_column_that_repeats_ids(scored_csv, tiny_model_dir, tmp_path):
+    """Duplicate ids would make a sheet that profile --corrections cannot match."""
+    frame = pd.read_csv(scored_csv, dtype=str, keep_default_na=False)
+    frame.loc[5, "project_id"] = frame.loc[3, "project_id"]
+    frame.loc[7, "project_id"] = ""
+    frame.to_csv(tmp_path / "dup.csv", index=False)
+    out = tmp_path / "sheet.csv"
+    result = CliRunner().invoke(
+        main, ["review", str(tmp_path / "dup.csv"), "-o", str(out), "-m", str(tiny_model_dir)]
+    )
+    assert result.exit_code == 1 and not out.exists()
+    expected = "column 'project_id' does not name each project once ('P03' in rows 4, 6; no id in"
+    assert f"{expected} row 8)" in result.output and "--id-col" in result.output
 
 
 def test_review_refuses_an_unscored_table(tmp_path):

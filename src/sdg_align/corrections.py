@@ -87,6 +87,7 @@ class Corrections:
             )
         key = id_col if id_col and id_col in frame.columns else str(frame.columns[0])
         labels: dict[str, tuple[int, ...]] = {}
+        first_row: dict[str, int] = {}
         at_random: set[str] = set()
         ignored = random_skipped = 0
         for number, row in enumerate(frame.to_dict("records"), start=2):  # row 1: the header
@@ -97,7 +98,11 @@ class Corrections:
                 continue
             identifier = str(row[key]).strip()
             if identifier in labels:
-                raise DataError(f"{path} row {number}: project '{identifier}' appears twice")
+                raise DataError(
+                    f"{path} row {number}: project '{identifier}' appears twice (also row "
+                    f"{first_row[identifier]}, both reviewed); keep one row per project"
+                )
+            first_row[identifier] = number
             try:
                 labels[identifier] = sdgs_from_columns(row, columns)
             except ValueError as exc:

@@ -259,6 +259,7 @@ def scored_inputs(
         ids, id_name = [str(i) for i in range(1, len(frame) + 1)], "row"
     else:
         ids, id_name = [_cell(v) for v in frame[id_col]], id_col
+        _check_unique_ids(ids, id_col)
     probs = (
         frame[PROBABILITY_COLUMNS]
         .apply(pd.to_numeric, errors="coerce")
@@ -266,6 +267,25 @@ def scored_inputs(
     )
     groups = [_cell(v) for v in frame[by]] if by else None
     return probs, texts, ids, id_name, groups
+
+
+def _check_unique_ids(ids: Sequence[str], id_col: str) -> None:
+    """The filled sheet's labels find their projects by id, so each id must name one project."""
+    rows_of: dict[str, list[int]] = {}
+    for number, identifier in enumerate(ids, start=1):
+        rows_of.setdefault(identifier, []).append(number)
+    blank = rows_of.get("", [])
+    repeated = {i: rows for i, rows in rows_of.items() if i and len(rows) > 1}
+    if not blank and not repeated:
+        return
+    found = [f"'{i}' in rows {', '.join(map(str, rows[:3]))}" for i, rows in repeated.items()][:3]
+    if blank:
+        found.append(f"no id in row {', '.join(map(str, blank[:3]))}")
+    raise DataError(
+        f"column '{id_col}' does not name each project once ({'; '.join(found)}); the labels of "
+        "the filled sheet are matched to projects by it: choose a column with one value per "
+        "project with --id-col"
+    )
 
 
 def _cell(value: object) -> str:
