@@ -518,3 +518,19 @@ def test_format_hints_name_the_commands_own_option(tiny_model_dir, tmp_path):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 1 and "cannot tell the format" in result.output, result.output
         assert "--format" not in result.output
+
+
+def test_evaluate_and_train_read_title_and_description_like_score(tiny_model_dir, tmp_path):
+    """A labelled portfolio with title and description needs no --text-col in any command."""
+    from sdg_align.data import load_source
+
+    labelled = tmp_path / "labelled.csv"
+    PORTFOLIO.assign(sdgs=["7", "14", "", "4", "3", ""]).to_csv(labelled, index=False)
+    loaded = load_source(str(labelled))
+    assert [e.text for e in loaded.examples][:2] == [
+        "Solar. wind battery grid",
+        "Ocean. fish coral",
+    ]
+    result = CliRunner().invoke(main, ["evaluate", str(tiny_model_dir), str(labelled), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[str(labelled)]["samples"] == 5  # row 3 has no text

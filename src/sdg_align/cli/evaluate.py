@@ -14,7 +14,9 @@ from ._common import backend_option, friendly_errors, sheet_option, tags_option
 @click.argument("model_path", metavar="MODEL")
 @click.argument("data", nargs=-1, required=True)
 @click.option(
-    "--text-col", multiple=True, help="Text column(s) of a generic table (default: text)."
+    "--text-col",
+    multiple=True,
+    help="Text column(s) of a generic table (default: text, else title and description).",
 )
 @click.option(
     "--sdgs-col", default="sdgs", show_default=True, help="SDG column of a generic table."
@@ -60,9 +62,7 @@ def evaluate(
             note = sheet_note(name, None, sheet)
             if note and not quiet:
                 click.echo(note, err=True)
-            labelled = load_source(
-                name, text_col=list(text_col) or "text", sdgs_col=sdgs_col, sheet=sheet
-            )
+            labelled = load_source(name, text_col=list(text_col), sdgs_col=sdgs_col, sheet=sheet)
         except SDGAlignError as exc:  # evaluate the other sets, then fail
             failed.append(name)
             click.echo(f"error: {name}: {exc}", err=True)

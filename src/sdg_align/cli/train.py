@@ -197,7 +197,11 @@ def _absolute_files(names: list[str]) -> list[str]:
     type=float,
     help="Learning rate of the head when adapting (default 1e-3).",
 )
-@click.option("--text-col", multiple=True, help="Text column(s) of generic tables (default: text).")
+@click.option(
+    "--text-col",
+    multiple=True,
+    help="Text column(s) of generic tables (default: text, else title and description).",
+)
 @click.option("--sdgs-col", default=None, help="SDG column of generic tables (default: sdgs).")
 @sheet_option
 @click.option(

@@ -15,14 +15,14 @@ from typing import Any
 
 from ..errors import DataError
 from ..labels import SDG_NUMBERS
-from ..tables import detect_format, read_table
+from ..tables import default_text_columns, detect_format, read_table
 from .types import Example, LabelledSet, clean_cell, join_parts, parse_or_report
 
 
 def load_generic(
     path: str | Path,
     *,
-    text_col: str | Sequence[str] = "text",
+    text_col: str | Sequence[str] | None = None,
     sdgs_col: str = "sdgs",
     split_col: str | None = "split",
     lang_col: str | None = "lang",
@@ -32,11 +32,15 @@ def load_generic(
 ) -> LabelledSet:
     """A table with a text column (or several, joined) and an SDG column like ``7;13`` or a list.
 
-    ``sheet`` picks an Excel workbook's sheet by name or number (default: the first).
+    ``sheet`` picks an Excel workbook's sheet by name or number (default: the first). Without
+    ``text_col``: ``text``, else ``title`` and ``description`` joined, as ``score`` reads them.
     """
     path = Path(path)
     frame = read_table(path, detect_format(path, fmt, option=None), sheet=sheet)
-    text_cols = [text_col] if isinstance(text_col, str) else list(text_col)
+    if not text_col:
+        text_cols = default_text_columns(frame.columns)
+    else:
+        text_cols = [text_col] if isinstance(text_col, str) else list(text_col)
     per_sdg = sdg_columns(frame.columns) if sdgs_col not in frame.columns else {}
     missing = [c for c in text_cols if c not in frame.columns]
     if sdgs_col not in frame.columns and not per_sdg:

@@ -413,7 +413,7 @@ EVALUATION_SOURCES = (
 def load_source(
     name_or_path: str,
     *,
-    text_col: str | Sequence[str] = "text",
+    text_col: str | Sequence[str] | None = None,
     sdgs_col: str = "sdgs",
     sheet: str | None = None,
 ) -> LabelledSet:

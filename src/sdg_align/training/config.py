@@ -35,7 +35,8 @@ class TrainingConfig:
     # rejects: "negative" trains our word as certain; "unknown" trains neither word (no loss, no
     # validation count), because the two conventions disagree about it.
     disputed_source_labels: str = "negative"
-    text_col: list[str] = field(default_factory=lambda: ["text"])  # for file sources
+    # text column(s) of file sources; empty: text, else title and description (as score reads)
+    text_col: list[str] = field(default_factory=list)
     sdgs_col: str = "sdgs"
     sheet: str | None = None  # the sheet of Excel file sources, by name or number (default: first)
     # --- model
