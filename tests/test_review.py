@@ -313,3 +313,20 @@ def test_a_random_review_is_an_audit_the_profile_knows(scored_csv, rated_model_d
         "30 of these projects were labelled after a random pick, fewer than the 50"
         in (document["overall"]["note"])
     )
+
+
+def test_review_reads_a_semicolon_csv_and_names_its_options(scored_csv, tiny_model_dir, tmp_path):
+    frame = pd.read_csv(scored_csv, dtype=str, keep_default_na=False)
+    european = tmp_path / "scored_semicolon.csv"
+    frame.to_csv(european, index=False, sep=";", encoding="cp1252")
+    args = ["-m", str(tiny_model_dir), "--n", "5", "--text-col", "description", "-q"]
+    result = CliRunner().invoke(
+        main,
+        ["review", str(european), "-o", str(tmp_path / "s.csv"), "--sep", ";",
+         "--encoding", "cp1252", *args],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(
+        main, ["review", str(scored_csv), "-o", str(tmp_path / "t.csv"), "--by", "nope", *args]
+    )
+    assert result.exit_code == 1 and "--by column 'nope' not found" in result.output

@@ -432,9 +432,18 @@ def test_score_profile_and_review_share_one_default_text_column(tiny_model_dir, 
     )
     assert result.exit_code == 1
     assert (
-        "text column(s) not found: text; the input has: id, name, summary, budget" in result.stderr
+        "expected a text column 'text', or 'title' and 'description'; the input has: id, name, "
+        "summary, budget. Use --text-col to choose" in result.stderr
     )
     assert "scoring" not in result.stderr  # refused before the progress bar starts
+    workbook = tmp_path / "two.xlsx"
+    with pd.ExcelWriter(workbook) as writer:
+        PORTFOLIO[["id"]].to_excel(writer, sheet_name="notes", index=False)
+        PORTFOLIO.to_excel(writer, sheet_name="projects", index=False)
+    result = runner.invoke(
+        main, ["score", str(workbook), "-o", str(out), "-m", str(tiny_model_dir)]
+    )
+    assert result.exit_code == 1 and "(or --sheet: another sheet of the workbook)" in result.stderr
 
 
 def test_cli_score_reads_stdin_and_writes_stdout(tiny_model_dir, tmp_path):

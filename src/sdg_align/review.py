@@ -247,9 +247,9 @@ def scored_inputs(
             f"text column(s) not found: {', '.join(absent)}; the table has: {found}. "
             "Use --text-col to choose."
         )
-    for column in (id_col, by):
+    for option, column in (("--id-col", id_col), ("--by", by)):
         if column and column not in frame.columns:
-            raise DataError(f"column '{column}' not found; the table has: {found}")
+            raise DataError(f"{option} column '{column}' not found; the table has: {found}")
     if id_col is None:
         id_col = next((c for c in ("project_id", "id") if c in frame.columns), None)
     from .data import join_parts

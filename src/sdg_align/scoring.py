@@ -46,6 +46,7 @@ from .tables import (
     iter_table_chunks,
     merge_kinds,
     number_kind,
+    sheet_count,
 )
 
 PROGRESS_STEP = 256  # rows scored between progress updates
@@ -297,6 +298,16 @@ def score_file(
     chunks = itertools.chain([first], chunks)
     if text_cols is None:
         text_cols = default_text_columns(first.columns)
+        if not set(text_cols) <= set(map(str, first.columns)):
+            raise DataError(
+                "expected a text column 'text', or 'title' and 'description'; the input has: "
+                f"{', '.join(map(str, first.columns))}. Use --text-col to choose"
+                + (
+                    " (or --sheet: another sheet of the workbook)"
+                    if sheet is None and sheet_count(input_path, in_format) > 1
+                    else ""
+                )
+            )
     check_text_columns(list(first.columns), text_cols)  # before the progress bar starts
     replaced = columns_to_replace(first.columns, explain)
     if id_col and id_col not in first.columns:

@@ -203,6 +203,16 @@ def choose_sheet(path: Path, fmt: str, sheet: str | None) -> str | None:
     raise DataError(f"{path.name} has no sheet {sheet!r}; its sheets: {', '.join(names)}")
 
 
+def sheet_count(path: str | Path, fmt: str | None = None) -> int:
+    """How many sheets a workbook has (1 for any other table, or an unreadable workbook)."""
+    try:
+        if detect_format(path, fmt) != "xlsx":
+            return 1
+        return len(excel_sheets(Path(path)))
+    except Exception:  # the reader itself reports an unreadable file
+        return 1
+
+
 def sheet_note(path: str | Path, fmt: str | None, sheet: str | None) -> str | None:
     """A line for stderr when a workbook has several sheets and none was chosen."""
     path = Path(path)

@@ -7,6 +7,8 @@ from collections import Counter
 import click
 
 from ._common import (
+    check_dialect_options,
+    dialect_options,
     friendly_errors,
     input_format_option,
     model_option,
@@ -25,7 +27,14 @@ from ._common import (
     type=click.Path(dir_okay=False),
     help="The sheet to fill in: .xlsx (with an instructions sheet), or .csv/.tsv/.jsonl/.parquet.",
 )
-@click.option("--n", "count", default=50, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--n",
+    "count",
+    default=50,
+    show_default=True,
+    type=click.IntRange(1),
+    help="How many projects to pick for the sheet.",
+)
 @click.option("--by", help="Column to spread the picks over (e.g. cluster).")
 @click.option("--id-col", help="Column naming each project (default: project_id, else id).")
 @click.option(
@@ -43,6 +52,7 @@ from ._common import (
 )
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of --random.")
 @input_format_option
+@dialect_options
 @sheet_option
 @model_option
 @quiet_option
@@ -57,6 +67,8 @@ def review(
     at_random: bool,
     seed: int,
     in_format: str | None,
+    sep: str | None,
+    encoding: str | None,
     sheet: str | None,
     model_path: str | None,
     quiet: bool,
@@ -88,10 +100,11 @@ def review(
     )
     from ..tables import read_input, sheet_note
 
+    sep, encoding = check_dialect_options(sep, encoding)
     note = sheet_note(input_path, in_format, sheet)
     if note and not quiet:
         click.echo(note, err=True)
-    frame = read_input(input_path, in_format, sheet=sheet)
+    frame = read_input(input_path, in_format, sep=sep, encoding=encoding, sheet=sheet)
     probs, texts, ids, id_name, groups = scored_inputs(
         frame, text_cols=list(text_col), id_col=id_col, by=by
     )
