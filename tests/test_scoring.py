@@ -543,3 +543,25 @@ def test_evaluate_and_train_read_title_and_description_like_score(tiny_model_dir
     result = CliRunner().invoke(main, ["evaluate", str(tiny_model_dir), str(labelled), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)[str(labelled)]["samples"] == 5  # row 3 has no text
+
+
+def test_nested_json_lines_values_stay_json(model, tmp_path):
+    """A JSON Lines input's objects and arrays come back as they were, never as Python repr."""
+    source = tmp_path / "in.jsonl"
+    rows = [
+        {"id": 1, "text": "solar battery grid", "meta": {"budget": 100, "tags": ["a"]}, "p": ["X"]},
+        {"id": 2, "text": {"en": "fish coral"}, "meta": None, "p": []},
+        {"id": 3, "text": "school training", "meta": "plain", "p": None},
+    ]
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "out.jsonl"
+    score_file(source, out, model, progress=False, chunk_rows=2)
+    back = [json.loads(line) for line in out.read_text().splitlines()]
+    for row, original in zip(back, rows, strict=True):
+        assert {k: row[k] for k in original} == original
+    assert back[1]["error"] == "a text cell holds a JSON object or list, not text"
+    assert back[0]["error"] == "" and back[2]["error"] == ""
+    csv_out = tmp_path / "out.csv"
+    score_file(source, csv_out, model, progress=False)
+    written = pd.read_csv(csv_out, dtype=str, keep_default_na=False)
+    assert written["meta"].tolist() == ['{"budget": 100, "tags": ["a"]}', "", "plain"]

@@ -96,6 +96,10 @@ def row_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> tuple[list[str],
     texts, errors = [], []
     columns = [frame[c].tolist() for c in text_cols]
     for values in zip(*columns, strict=True):
+        if any(isinstance(v, NESTED) for v in values):
+            texts.append("")
+            errors.append("a text cell holds a JSON object or list, not text")
+            continue
         parts = [_cell_text(v) for v in values]
         joined = ". ".join(p.rstrip(".") for p in parts if p)
         if not joined:
@@ -413,12 +417,34 @@ def _note_failures(
     summary.long_texts += int((scored["windows"].fillna(0) > 1).sum())
 
 
+NESTED = (dict, list, tuple)  # JSON objects and arrays of a JSON Lines input
+
+
+def _plain_cell(value: Any) -> str | None:
+    """A cell as stored in a part: text, JSON text for a nested value, None when missing."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, NESTED):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def _nested_file(part: Path) -> Path:
+    """Beside each part: per column, the rows whose cells were JSON objects or arrays."""
+    return part.with_name(part.name.replace(".parquet", ".nested.json"))
+
+
 def _write_part(frame: pd.DataFrame, path: Path) -> None:
     """One finished chunk; written under a temporary name so a half chunk never counts as done."""
     frame = frame.copy()
+    nested: dict[str, list[int]] = {}
     for column in frame.columns:
         if frame[column].dtype == object:
-            frame[column] = frame[column].map(lambda v: None if v is None else str(v))
+            rows = np.flatnonzero(frame[column].map(lambda v: isinstance(v, NESTED)).to_numpy())
+            if len(rows):
+                nested[str(column)] = rows.tolist()
+            frame[column] = frame[column].map(_plain_cell)
+    _nested_file(path).write_text(json.dumps(nested))
     with atomic_path(path) as tmp:
         frame.to_parquet(tmp, index=False)
 
@@ -453,6 +479,13 @@ def _assemble(parts: Path, output: Path, fmt: str, read_as_text: list[str]) -> N
         frame = pq.read_table(f).to_pandas()
         for column, kind in kinds.items():
             frame[column] = as_numbers(frame[column], kind)
+        if fmt == "jsonl":  # a nested input value stays nested; elsewhere it is JSON text
+            sidecar = _nested_file(f)
+            cells = json.loads(sidecar.read_text()) if sidecar.is_file() else {}
+            for column, rows in cells.items():
+                values = frame[column].astype(object)
+                values.iloc[rows] = [json.loads(v) for v in values.iloc[rows]]
+                frame[column] = values
         return frame
 
     with atomic_path(output) as tmp:
