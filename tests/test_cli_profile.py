@@ -343,3 +343,16 @@ def test_text_col_on_scored_input_is_ignored_with_a_warning(scored_csv):
     assert result.exit_code == 0
     assert "--text-col is ignored" in result.stderr
     json.loads(result.stdout)
+
+
+def test_a_scored_file_saved_by_a_european_spreadsheet_gives_the_same_profile(scored_csv, tmp_path):
+    """Excel in German or French saves semicolons and decimal commas: 0,83 is 0.83."""
+    frame = pd.read_csv(scored_csv, dtype=str, keep_default_na=False)
+    probability = [c for c in frame.columns if c.startswith("p_sdg")]
+    frame[probability] = frame[probability].apply(lambda c: c.str.replace(".", ",", regex=False))
+    european = tmp_path / "scored_de.csv"
+    frame.to_csv(european, sep=";", index=False)
+    plain = run(str(scored_csv), "--csv", "-", "--quiet")
+    comma = run(str(european), "--csv", "-", "--quiet")
+    assert comma.exit_code == 0, comma.output
+    assert comma.stdout == plain.stdout

@@ -317,6 +317,8 @@ def test_a_random_review_is_an_audit_the_profile_knows(scored_csv, rated_model_d
 
 def test_review_reads_a_semicolon_csv_and_names_its_options(scored_csv, tiny_model_dir, tmp_path):
     frame = pd.read_csv(scored_csv, dtype=str, keep_default_na=False)
+    probability = [c for c in frame.columns if c.startswith("p_sdg")]
+    frame[probability] = frame[probability].apply(lambda c: c.str.replace(".", ",", regex=False))
     european = tmp_path / "scored_semicolon.csv"
     frame.to_csv(european, index=False, sep=";", encoding="cp1252")
     args = ["-m", str(tiny_model_dir), "--n", "5", "--text-col", "description", "-q"]
@@ -326,6 +328,13 @@ def test_review_reads_a_semicolon_csv_and_names_its_options(scored_csv, tiny_mod
          "--encoding", "cp1252", *args],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
+    plain = CliRunner().invoke(
+        main, ["review", str(scored_csv), "-o", str(tmp_path / "u.csv"), *args]
+    )
+    assert (
+        plain.exit_code == 0
+        and (tmp_path / "s.csv").read_text() == (tmp_path / "u.csv").read_text()
+    )
     result = CliRunner().invoke(
         main, ["review", str(scored_csv), "-o", str(tmp_path / "t.csv"), "--by", "nope", *args]
     )

@@ -28,7 +28,13 @@ import pandas as pd
 
 from .errors import DataError
 from .labels import GOALS, NUM_SDGS, SDG_NUMBERS
-from .tables import atomic_path, default_text_columns, detect_format, write_table
+from .tables import (
+    atomic_path,
+    decimal_numbers,
+    default_text_columns,
+    detect_format,
+    write_table,
+)
 
 SDG_COLUMNS = [f"SDG {n}" for n in SDG_NUMBERS]
 REVIEWED_COLUMN = "reviewed"
@@ -260,11 +266,7 @@ def scored_inputs(
     else:
         ids, id_name = [_cell(v) for v in frame[id_col]], id_col
         _check_unique_ids(ids, id_col)
-    probs = (
-        frame[PROBABILITY_COLUMNS]
-        .apply(pd.to_numeric, errors="coerce")
-        .to_numpy(dtype=float, copy=True)
-    )
+    probs = np.column_stack([decimal_numbers(frame[c]) for c in PROBABILITY_COLUMNS])
     groups = [_cell(v) for v in frame[by]] if by else None
     return probs, texts, ids, id_name, groups
 

@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import DataError
@@ -201,6 +202,17 @@ def choose_sheet(path: Path, fmt: str, sheet: str | None) -> str | None:
     if sheet.isdigit() and 1 <= int(sheet) <= len(names):
         return names[int(sheet) - 1]
     raise DataError(f"{path.name} has no sheet {sheet!r}; its sheets: {', '.join(names)}")
+
+
+def decimal_numbers(series: pd.Series) -> np.ndarray:
+    """Numbers of a column, NaN where a cell is not one; a decimal comma (``0,83``, as a German or
+    French spreadsheet saves a scored file) reads as a decimal point."""
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series):
+        return series.to_numpy(dtype=float)
+    text = series.astype(str).str.strip()
+    comma_only = text.str.fullmatch(r"[-+]?\d*,\d+")
+    text = text.where(~comma_only, text.str.replace(",", ".", regex=False))
+    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
 
 
 def sheet_count(path: str | Path, fmt: str | None = None) -> int:

@@ -19,6 +19,7 @@ import pandas as pd
 from ..corrections import AUDIT_COLUMN, CORRECTED_COLUMN, MODEL_PROBABILITY_COLUMNS
 from ..errors import DataError
 from ..labels import NUM_SDGS
+from ..tables import decimal_numbers
 from .figures import BLANK_GROUP, MAX_LISTED_ERRORS, PROB_COLS, SCORED_COLS
 from .weights import parse_weights
 
@@ -138,18 +139,16 @@ def parse_tags(series: pd.Series, rows: RowNames) -> np.ndarray:
 def parse_numbers(
     series: pd.Series, column: str, rows: RowNames, *, low: float, high: float
 ) -> np.ndarray:
-    """Numbers in [low, high]; empty or other cells raise an error naming the rows."""
-    if pd.api.types.is_numeric_dtype(series.dtype):
-        array = series.to_numpy(dtype=float)
-    else:
-        array = pd.to_numeric(series.astype(str).str.strip(), errors="coerce").to_numpy(float)
+    """Numbers in [low, high] (0.83 or 0,83); empty or other cells raise an error naming the rows."""
+    array = decimal_numbers(series)
     bad = ~np.isfinite(array) | (array < low) | (array > high)
     if bad.any():
         limits = f"between {low:g} and {high:g}" if math.isfinite(high) else f"of at least {low:g}"
         raise DataError(
             f"column '{column}' must hold numbers {limits} in every scored row; found "
             + rows.where(bad, series)
-            + ". Fix those cells (plain numbers like 125000, no currency signs) or drop the rows."
+            + ". Fix those cells (numbers like 0.83, as `sdg-align score` writes them) or drop "
+            "the rows."
         )
     return array
 
