@@ -355,7 +355,7 @@ def test_adaptation_keeps_the_base_model_unless_a_gain_is_convincing(
     monkeypatch.setattr(protocol, "paired_macro_f1_gain", judged(0.8))
     doubted, messages = adapt_with(0.9)
     assert doubted["adaptation"]["chosen"] == 0 and doubted["adaptation"]["epochs_chosen"] == 0
-    assert any("below the confidence of 0.9" in m for m in messages)
+    assert any("is not sure at the confidence of 0.9" in m for m in messages)
     assert any("nothing beat the base model convincingly" in m for m in messages)
     taking_any, _ = adapt_with(0.0)  # 0: any gain, however small, as before the gate
     assert taking_any["adaptation"]["chosen"] > 0

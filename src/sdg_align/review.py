@@ -32,7 +32,7 @@ from .tables import (
     atomic_path,
     decimal_numbers,
     default_text_columns,
-    detect_format,
+    output_format,
     write_table,
 )
 
@@ -192,16 +192,16 @@ def review_frame(
                 f"(threshold {pick.threshold:.2f})"
             )
         for k, column in enumerate(SDG_COLUMNS):
-            row[column] = 1 if p[k] >= cut[k] else None
+            row[column] = 1 if p[k] >= cut[k] else None  # Int64 below: "1", never "1.0"
         row[REVIEWED_COLUMN] = ""
         row[NOTES_COLUMN] = ""
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).astype(dict.fromkeys(SDG_COLUMNS, "Int64"))
 
 
 def write_review_sheet(frame: pd.DataFrame, path: str | Path) -> None:
     """Write the sheet atomically; an Excel file gets readable columns and an instructions sheet."""
-    if detect_format(path) != "xlsx":
+    if output_format(path) != "xlsx":
         write_table(frame, path)
         return
     from openpyxl.styles import Alignment, Font

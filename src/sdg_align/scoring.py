@@ -46,6 +46,7 @@ from .tables import (
     iter_table_chunks,
     merge_kinds,
     number_kind,
+    output_format,
     sheet_count,
 )
 
@@ -282,7 +283,7 @@ def score_file(
     from tqdm.auto import tqdm
 
     input_path, output_path = Path(input_path), Path(output_path)
-    out_format = detect_format(output_path, out_format, option="--output-format")
+    out_format = output_format(output_path, out_format, option="--output-format")
     in_format = detect_format(input_path, in_format)
     if not input_path.is_file():
         raise DataError(f"input file not found: {input_path}")

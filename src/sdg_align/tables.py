@@ -83,6 +83,15 @@ def detect_format(path: str | Path, fmt: str | None = None, option: str | None =
     return _EXTENSIONS[suffix]
 
 
+def output_format(path: str | Path, fmt: str | None = None, option: str | None = "--format") -> str:
+    """:func:`detect_format` for a file to write: an old ``.xls`` name would hold an .xlsx workbook
+    that Excel warns about, so it is refused."""
+    found = detect_format(path, fmt, option)
+    if found == "xlsx" and Path(path).suffix.lower() == ".xls":
+        raise DataError(f"cannot write the old Excel format .xls ({path}); name the file .xlsx")
+    return found
+
+
 @dataclass(frozen=True)
 class Dialect:
     """How a delimited text file is written: what was detected (or given)."""
@@ -460,7 +469,7 @@ def as_numbers(values: pd.Series, kind: TextKind) -> pd.Series:
 
 def write_table(frame: pd.DataFrame, path: str | Path, fmt: str | None = None) -> None:
     """Write ``frame`` atomically in the format of ``path`` (or ``fmt``)."""
-    fmt = detect_format(path, fmt)
+    fmt = output_format(path, fmt)
     if fmt == "xlsx":
         check_excel_cells(frame, path)
     with atomic_path(path) as tmp:

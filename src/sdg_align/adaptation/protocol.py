@@ -192,7 +192,10 @@ def adapt(
             if not acceptable(current)
             else ""
             if convincing(current)
-            else f" (below the confidence of {config.adapt_min_confidence:g} asked for)"
+            else (
+                " (its gain over the base model is not sure at the confidence of "
+                f"{config.adapt_min_confidence:g} asked for)"
+            )
         )
         log(f"epoch {epoch}: {current.describe()}{verdict}")
         if acceptable(current) and convincing(current) and current.user_f1 > best.user_f1 + 1e-4:

@@ -111,12 +111,14 @@ def _absolute_files(names: list[str]) -> list[str]:
 @click.option(
     "--trainable-layers",
     type=click.IntRange(0),
-    help="Top encoder layers to fine-tune (default 2; 0 = head only).",
+    help="Top encoder layers to fine-tune (default 2; 0 = head only; the default model's recipe, "
+    "training_data/recipes/sdg-align-base.toml, uses 8 on a GPU).",
 )
 @click.option(
     "--pooling",
     type=click.Choice(["mean", "max", "mean-max", "noisy-or"]),
-    help="How a long text's windows are combined, in training and inference (default mean).",
+    help="How a long text's windows are combined, in training and inference (default mean; the "
+    "default model's recipe uses noisy-or).",
 )
 @click.option(
     "--max-windows",
