@@ -85,6 +85,24 @@ def test_classify_top_k_marks_tags_and_threshold(runner, tiny_model_dir):
     assert "no SDG reaches its threshold" in none.output and "threshold 1.00" in none.output
 
 
+@pytest.mark.parametrize("command", ["classify", "score", "evaluate"])
+def test_tags_beside_threshold_is_refused_not_ignored(runner, tiny_model_dir, command):
+    """--threshold replaces the operating point, so a --tags given with it would be dropped."""
+    first = {"classify": ["solar"], "score": ["x.csv", "-o", "y.csv"], "evaluate": ["x.csv"]}
+    args = [command, *first[command], "--tags", "broad", "--threshold", "0.3"]
+    if command == "evaluate":
+        args.insert(1, str(tiny_model_dir))
+    else:
+        args += ["-m", str(tiny_model_dir)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2
+    assert "--tags and --threshold" in result.output and "Traceback" not in result.output
+    alone = runner.invoke(
+        main, ["classify", "solar", "-m", str(tiny_model_dir), "--threshold", "1"]
+    )
+    assert alone.exit_code == 0, alone.output  # the default --tags does not count as given
+
+
 def test_classify_explain_json(runner, tiny_model_dir):
     result = runner.invoke(
         main,

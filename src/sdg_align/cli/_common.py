@@ -87,6 +87,29 @@ def tags_option(func: F) -> F:
     )(func)
 
 
+def threshold_option(func: F) -> F:
+    """``--threshold``: one cut for all SDGs, instead of an operating point's per-SDG cuts."""
+    return click.option(
+        "--threshold",
+        type=click.FloatRange(0, 1),
+        help="One threshold for all SDGs (instead of --tags).",
+    )(func)
+
+
+def check_tags_or_threshold(threshold: float | None) -> None:
+    """Refuse ``--tags`` beside ``--threshold``: the threshold wins, so the choice would be lost."""
+    from click.core import ParameterSource
+
+    context = click.get_current_context()
+    if threshold is not None and context.get_parameter_source("tags") in (
+        ParameterSource.COMMANDLINE,
+        ParameterSource.ENVIRONMENT,
+    ):
+        raise click.UsageError(
+            "--tags and --threshold both choose the tags' thresholds: give one of them"
+        )
+
+
 def backend_option(func: F) -> F:
     """``--backend``: how the network runs (see sdg_align.modeling.backends)."""
     return click.option(

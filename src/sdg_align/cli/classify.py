@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import DataError
-from ._common import backend_option, friendly_errors, model_option, quiet_option, tags_option
+from ._common import (
+    backend_option,
+    check_tags_or_threshold,
+    friendly_errors,
+    model_option,
+    quiet_option,
+    tags_option,
+    threshold_option,
+)
 
 if TYPE_CHECKING:
     from ..modeling import Prediction
@@ -73,7 +81,7 @@ def _texts(content: str, source: str, lines: bool) -> list[tuple[int | None, str
 @model_option
 @tags_option
 @backend_option
-@click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for all SDGs.")
+@threshold_option
 @click.option(
     "--top-k",
     type=click.IntRange(1, 17),
@@ -105,6 +113,7 @@ def classify(
       cat projects.txt | sdg-align classify --lines --json
       cat project.txt | sdg-align classify -     # '-' (or no TEXT): read stdin
     """
+    check_tags_or_threshold(threshold)
     content, source = _read_input(text, file)
     pairs = _texts(content, source, lines)
     from ..modeling import load_classifier

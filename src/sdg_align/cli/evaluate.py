@@ -7,7 +7,14 @@ import json
 import click
 
 from ..errors import SDGAlignError
-from ._common import backend_option, friendly_errors, sheet_option, tags_option
+from ._common import (
+    backend_option,
+    check_tags_or_threshold,
+    friendly_errors,
+    sheet_option,
+    tags_option,
+    threshold_option,
+)
 
 
 @click.command()
@@ -24,7 +31,7 @@ from ._common import backend_option, friendly_errors, sheet_option, tags_option
 @sheet_option
 @tags_option
 @backend_option
-@click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for all SDGs.")
+@threshold_option
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages on stderr.")
 @friendly_errors
@@ -54,6 +61,7 @@ def evaluate(
     from ..tables import sheet_note
     from ..trained_texts import seen_warning
 
+    check_tags_or_threshold(threshold)
     check_sheet(data, sheet)
     classifier = load_classifier(model_path, backend)
     results, failed = {}, []

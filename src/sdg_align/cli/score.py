@@ -15,6 +15,7 @@ import click
 from ._common import (
     backend_option,
     check_dialect_options,
+    check_tags_or_threshold,
     dialect_options,
     friendly_errors,
     input_format_option,
@@ -22,6 +23,7 @@ from ._common import (
     quiet_option,
     sheet_option,
     tags_option,
+    threshold_option,
 )
 
 
@@ -54,7 +56,7 @@ from ._common import (
 @sheet_option
 @model_option
 @tags_option
-@click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for all SDGs.")
+@threshold_option
 @click.option("--explain", is_flag=True, help="Add an evidence column (targets and sentences).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its last chunk.")
 @backend_option
@@ -110,6 +112,7 @@ def score(
     from ..scoring import load_for_scoring, score_file
     from ..tables import sheet_note
 
+    check_tags_or_threshold(threshold)
     configure_threads(threads)
     sep, encoding = check_dialect_options(sep, encoding)
     if output_path == "-" and as_json:
