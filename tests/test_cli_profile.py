@@ -298,7 +298,8 @@ def fake_model(monkeypatch, tmp_path_factory):
                         types.SimpleNamespace(load_classifier=load_classifier,
                                               default_model_path=lambda: models))  # fmt: skip
     monkeypatch.setitem(sys.modules, "sdg_align.scoring",
-                        types.SimpleNamespace(score_rows=score_rows))  # fmt: skip
+                        types.SimpleNamespace(score_rows=score_rows,
+                                              short_texts_warning=lambda *_: None))  # fmt: skip
     return calls
 
 

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from sdg_align.cli import main
+from sdg_align.data.types import join_parts
 from sdg_align.errors import DataError, Interrupted
 from sdg_align.modeling import SDGClassifier
 from sdg_align.scoring import OUTPUT_COLUMNS, PROBABILITY_COLUMNS, score_file, score_frame
@@ -50,6 +51,19 @@ def test_score_frame_adds_the_contract_columns(model):
         assert (row["primary_sdg"] if sdgs else None) == (sdgs[0] if sdgs else None) or pd.isna(
             row["primary_sdg"]
         )
+
+
+def test_score_reads_a_text_as_classify_and_training_do(model):
+    """A cell's final period stays (it was cut, and tags moved by up to 0.29 against classify)."""
+    frame = pd.DataFrame(
+        {"title": ["Solar.", "Ocean", ""], "text": ["wind battery grid.", "fish coral.", "Reef."]}
+    )
+    one = score_frame(frame, model, text_cols=["text"])[PROBABILITY_COLUMNS].to_numpy()
+    np.testing.assert_allclose(one, model.predict_proba(list(frame["text"])), atol=1e-4)
+    joined = score_frame(frame, model, text_cols=["title", "text"])[PROBABILITY_COLUMNS]
+    expected = ["Solar. wind battery grid.", "Ocean. fish coral.", "Reef."]
+    assert [join_parts(*row) for row in frame[["title", "text"]].to_numpy()] == expected
+    np.testing.assert_allclose(joined.to_numpy(), model.predict_proba(expected), atol=1e-4)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl", ".parquet", ".xlsx"])
@@ -153,6 +167,31 @@ def test_cli_score_reports_bad_rows_and_keeps_stdout_clean(tiny_model_dir, tmp_p
     summary = json.loads(result.stdout)
     assert summary["rows"] == 6 and summary["failed"] == 2
     assert len(pd.read_parquet(out)) == 6
+
+
+def test_short_texts_are_warned_about_even_when_quiet(tiny_model_dir, tmp_path):
+    """'TBD' gets confident tags (it reads as tuberculosis): a failed or placeholder row must show."""
+    source = tmp_path / "in.csv"
+    rows = ["TBD", "Solar pumps replace diesel irrigation in forty farms", "", "Project 12"]
+    rows.append(
+        "该集群与三所职业学校合作，为电池技术人员建立再培训学院。"
+    )  # one "word", a full sentence
+    pd.DataFrame({"id": ["a", "b", "c", "d", "e"], "text": rows}).to_csv(source, index=False)
+    args = ["score", str(source), "-o", str(tmp_path / "o.csv"), "-m", str(tiny_model_dir)]
+    result = CliRunner().invoke(main, [*args, "--id-col", "id", "-q", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["short_texts"] == 2
+    assert "2 texts have fewer than 5 words (rows a, d)" in result.stderr
+    assert "1 row could not be scored" in result.stderr and "row c: empty text" in result.stderr
+    classified = CliRunner().invoke(
+        main, ["classify", "--lines", "-q", "-m", str(tiny_model_dir)], input="TBD\n" + rows[1]
+    )
+    assert "1 text has fewer than 5 words (line 1): its tags" in classified.stderr
+    profiled = CliRunner().invoke(
+        main, ["profile", str(source), "-q", "-m", str(tiny_model_dir), "--json-out", "-"]
+    )
+    assert profiled.exit_code == 0, profiled.output
+    assert "2 texts have fewer than 5 words (rows 1, 4)" in profiled.stderr
 
 
 @pytest.mark.parametrize(

@@ -30,9 +30,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .data.types import join_texts
 from .errors import DataError, Interrupted
 from .labels import SDG_NUMBERS
-from .modeling.windows import MAX_TEXT_CHARS, too_long_message
+from .modeling.windows import (
+    MAX_TEXT_CHARS,
+    is_short_text,
+    short_texts_message,
+    too_long_message,
+)
 from .tables import (
     TEXT_READ_FORMATS,
     TextKind,
@@ -102,7 +108,7 @@ def row_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> tuple[list[str],
             errors.append("a text cell holds a JSON object or list, not text")
             continue
         parts = [_cell_text(v) for v in values]
-        joined = ". ".join(p.rstrip(".") for p in parts if p)
+        joined = join_texts([p for p in parts if p])
         if not joined:
             texts.append("")
             errors.append("empty text")
@@ -116,6 +122,17 @@ def row_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> tuple[list[str],
             texts.append(joined)
             errors.append("")
     return texts, errors
+
+
+def short_texts_warning(frame: pd.DataFrame, text_cols: Sequence[str]) -> str | None:
+    """The warning for rows too short to judge (see ``is_short_text``), by data row from 1."""
+    texts, errors = row_texts(frame, text_cols)
+    rows = [
+        str(i + 1)
+        for i, (text, error) in enumerate(zip(texts, errors, strict=True))
+        if not error and is_short_text(text)
+    ]
+    return short_texts_message(len(rows), rows[:10]) if rows else None
 
 
 def tags_from_probabilities(probs: np.ndarray, thresholds: Sequence[float]) -> list[list[int]]:
@@ -207,6 +224,8 @@ class ScoreSummary:
     rows: int = 0
     failed: int = 0
     long_texts: int = 0
+    short_texts: int = 0
+    short_rows: list[str] = field(default_factory=list)  # their row labels, the first 10
     seconds: float = 0.0
     resumed_rows: int = 0
     failures: list[str] = field(default_factory=list)  # "row N: why", the first 50
@@ -359,7 +378,9 @@ def score_file(
                 bar.update(len(chunk))
                 continue
             scored = score_rows(chunk, classifier, on_progress=bar.update, **options)
-            _note_failures(summary, scored, chunk, id_col, first_row=index * chunk_rows)
+            _note_failures(
+                summary, scored, chunk, id_col, first_row=index * chunk_rows, text_cols=text_cols
+            )
             if out_format == "xlsx":
                 check_excel_cells(scored, output_path)  # fail at once, not after the last chunk
             _write_part(scored, parts / f"chunk-{index:06d}.parquet")
@@ -408,13 +429,20 @@ def _note_failures(
     chunk: pd.DataFrame,
     id_col: str | None,
     first_row: int,
+    text_cols: Sequence[str],
 ) -> None:
-    for offset, error in enumerate(scored["error"]):
+    """Count the rows that failed, were read in several windows, or are too short to judge."""
+    texts, _errors = row_texts(chunk, text_cols)
+    for offset, (error, text) in enumerate(zip(scored["error"], texts, strict=True)):
+        label = chunk[id_col].iloc[offset] if id_col else first_row + offset + 1
         if error:
             summary.failed += 1
             if len(summary.failures) < 50:
-                label = chunk[id_col].iloc[offset] if id_col else first_row + offset + 1
                 summary.failures.append(f"row {label}: {error}")
+        elif is_short_text(text):
+            summary.short_texts += 1
+            if len(summary.short_rows) < 10:
+                summary.short_rows.append(str(label))
     summary.long_texts += int((scored["windows"].fillna(0) > 1).sum())
 
 

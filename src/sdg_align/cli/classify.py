@@ -124,6 +124,7 @@ def classify(
         bodies, threshold=threshold, tags=tags, progress=not quiet and not as_json
     )
     cut = classifier.cut(tags, threshold)
+    _warn_short_texts(pairs)  # a warning, not progress: --quiet keeps it
     evidence = None
     if explain:
         from ..evidence import explain_texts
@@ -144,6 +145,15 @@ def classify(
         _print_prediction(prediction, cut, top_k, evidence[i] if evidence else None)
     if evidence is not None and not classifier.config.multilingual:
         click.echo("(evidence is English-only: this model's encoder is not multilingual)", err=True)
+
+
+def _warn_short_texts(pairs: list[tuple[int | None, str]]) -> None:
+    from ..modeling.windows import is_short_text, short_texts_message
+
+    short = [number for number, body in pairs if is_short_text(body)]
+    if short:
+        lines = [str(n) for n in short if n is not None][:10]
+        click.echo(f"warning: {short_texts_message(len(short), lines, 'line')}", err=True)
 
 
 def _most_likely(prediction: Prediction) -> int:

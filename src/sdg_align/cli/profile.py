@@ -346,14 +346,14 @@ def _score(
     from tqdm.auto import tqdm
 
     from ..modeling import load_classifier
-    from ..scoring import score_rows
+    from ..scoring import score_rows, short_texts_warning
 
     classifier = load_classifier(model_path, backend)
     explain = "target_codes" in classifier.extras
     if not explain:
         click.echo("warning: no evidence in the report: this model has no evidence index", err=True)
     with tqdm(total=len(frame), desc="scoring", unit="row", disable=quiet, file=sys.stderr) as bar:
-        return score_rows(
+        scored = score_rows(
             frame,
             classifier,
             on_progress=bar.update,
@@ -361,3 +361,7 @@ def _score(
             tags=tags,
             explain=explain,
         ).reset_index(drop=True)
+    short = short_texts_warning(frame, text_cols)
+    if short:
+        click.echo(f"warning: {short}", err=True)
+    return scored

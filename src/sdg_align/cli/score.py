@@ -108,6 +108,7 @@ def score(
       sdg-align score projects.parquet -o scored.parquet --explain --resume
       sdg-align score cluster.xlsx --sheet Projects -o scored.xlsx
     """
+    from ..modeling.windows import short_texts_message
     from ..runtime import configure_threads
     from ..scoring import load_for_scoring, score_file
     from ..tables import sheet_note
@@ -147,7 +148,7 @@ def score(
         )
     if not quiet:
         click.echo(
-            f"scored {summary.rows} rows in {summary.seconds:.1f}s "
+            f"scored {_rows(summary.rows)} in {summary.seconds:.1f}s "
             f"({summary.rows_per_second:.1f} rows/s) -> "
             + ("stdout" if output_path == "-" else output_path),
             err=True,
@@ -159,19 +160,25 @@ def score(
                 err=True,
             )
         if summary.resumed_rows:
-            click.echo(f"resumed: {summary.resumed_rows} rows were already done", err=True)
+            click.echo(
+                f"resumed: {_rows(summary.resumed_rows)} "
+                f"{'was' if summary.resumed_rows == 1 else 'were'} already done",
+                err=True,
+            )
         if summary.long_texts:
             click.echo(
                 f"{summary.long_texts} long {'text was' if summary.long_texts == 1 else 'texts were'}"
                 " read in several windows",
                 err=True,
             )
-        if summary.failed:
-            click.echo(
-                f"{summary.failed} rows could not be scored (see the error column):", err=True
-            )
-            for failure in summary.failures[:10]:
-                click.echo(f"  {failure}", err=True)
+    # Warnings show even with --quiet (it silences progress): a failed row must not pass unseen.
+    if summary.short_texts:
+        message = short_texts_message(summary.short_texts, summary.short_rows)
+        click.echo(f"warning: {message}", err=True)
+    if summary.failed:
+        click.echo(f"{_rows(summary.failed)} could not be scored (see the error column):", err=True)
+        for failure in summary.failures[:10]:
+            click.echo(f"  {failure}", err=True)
     if as_json:
         click.echo(
             json.dumps(
@@ -180,6 +187,7 @@ def score(
                     "failed": summary.failed,
                     "failures": summary.failures,
                     "long_texts": summary.long_texts,
+                    "short_texts": summary.short_texts,
                     "seconds": round(summary.seconds, 3),
                     "rows_per_second": round(summary.rows_per_second, 2),
                     "output": output_path,
@@ -187,6 +195,10 @@ def score(
                 indent=2,
             )
         )
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row{'' if count == 1 else 's'}"
 
 
 STREAM_FORMATS = ("csv", "tsv", "jsonl")

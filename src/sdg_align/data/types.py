@@ -223,11 +223,11 @@ def clean_cell(value: Any) -> str:
 
 def join_parts(*parts: Any) -> str:
     """Title and body joined the way every loader joins them: "Title. Body"."""
-    cleaned = [p for p in (clean_cell(p) for p in parts) if p]
-    if not cleaned:
+    return join_texts([p for p in (clean_cell(p) for p in parts) if p])
+
+
+def join_texts(parts: list[str]) -> str:
+    """Texts joined by ". "; the last keeps its own ending, so one text is left as it is."""
+    if not parts:
         return ""
-    return (
-        ". ".join(p.rstrip(".") for p in cleaned[:-1])
-        + (". " if len(cleaned) > 1 else "")
-        + cleaned[-1]
-    )
+    return "".join(p.rstrip(".") + ". " for p in parts[:-1]) + parts[-1]

@@ -6,6 +6,7 @@ Nothing here needs torch: inference on ONNX Runtime uses the same windows as tra
 from __future__ import annotations
 
 import gzip
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,29 @@ def too_long_message(length: int) -> str:
     return (
         f"text of {length:,} characters is longer than the limit of {MAX_TEXT_CHARS:,} "
         "(about 100 pages); split it into sections"
+    )
+
+
+SHORT_TEXT_WORDS = 5  # fewer words: a title fragment, or a placeholder such as "TBD"
+SHORT_TEXT_CHARS = 25  # and this few characters: Chinese or Japanese write a sentence as one "word"
+
+
+def is_short_text(text: str) -> bool:
+    """Too little to judge: tags then rest on a word or two (e.g. "TBD" reads as tuberculosis)."""
+    stripped = text.strip()
+    return len(stripped) < SHORT_TEXT_CHARS and len(re.findall(r"\w+", stripped)) < SHORT_TEXT_WORDS
+
+
+def short_texts_message(count: int, places: Sequence[str] = (), unit: str = "row") -> str:
+    """The one warning for short texts; ``places`` names the first of them (rows or lines)."""
+    texts, their = ("1 text has", "its") if count == 1 else (f"{count:,} texts have", "their")
+    where = ""
+    if places:
+        more = ", ..." if count > len(places) else ""
+        where = f" ({unit}{'' if count == 1 else 's'} {', '.join(places)}{more})"
+    return (
+        f"{texts} fewer than {SHORT_TEXT_WORDS} words{where}: {their} tags rest on a word or two; "
+        "check they are not placeholders such as 'TBD'"
     )
 
 
