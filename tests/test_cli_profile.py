@@ -357,3 +357,25 @@ def test_a_scored_file_saved_by_a_european_spreadsheet_gives_the_same_profile(sc
     comma = run(str(european), "--csv", "-", "--quiet")
     assert comma.exit_code == 0, comma.output
     assert comma.stdout == plain.stdout
+
+
+@pytest.mark.parametrize(
+    ("outputs", "message"),
+    [
+        (["--csv", "{input}"], "--csv names the input file itself"),
+        (["--html", "{input}"], "--html names the input file itself"),
+        (["--json-out", "{old}"], "--json-out names the --compare file itself"),
+        (["--csv", "{out}", "--markdown", "{out}"], "--csv and --markdown name the same file"),
+    ],
+)
+def test_outputs_never_overwrite_an_input(scored_csv, tmp_path, outputs, message):
+    """profile --csv scored.csv replaced the projects with the profile's table, exit 0."""
+    old = tmp_path / "old.json"
+    assert run(str(scored_csv), "--json-out", str(old), "-q").exit_code == 0
+    before = scored_csv.read_bytes(), old.read_bytes()
+    paths = {"input": str(scored_csv), "old": str(old), "out": str(tmp_path / "p.csv")}
+    args = [a.format(**paths) for a in outputs]
+    result = run(str(scored_csv), *args, "--compare", str(old), "-q")
+    assert result.exit_code == 1 and message in result.stderr
+    assert (scored_csv.read_bytes(), old.read_bytes()) == before
+    assert not (tmp_path / "p.csv").exists()

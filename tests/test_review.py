@@ -339,3 +339,11 @@ def test_review_reads_a_semicolon_csv_and_names_its_options(scored_csv, tiny_mod
         main, ["review", str(scored_csv), "-o", str(tmp_path / "t.csv"), "--by", "nope", *args]
     )
     assert result.exit_code == 1 and "--by column 'nope' not found" in result.output
+
+
+def test_review_refuses_to_write_over_its_input(scored_csv, tiny_model_dir):
+    before = scored_csv.read_bytes()
+    args = ["review", str(scored_csv), "-o", str(scored_csv), "-m", str(tiny_model_dir), "-q"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and "-o names the input file itself" in result.stderr
+    assert scored_csv.read_bytes() == before

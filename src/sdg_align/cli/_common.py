@@ -110,6 +110,35 @@ def check_tags_or_threshold(threshold: float | None) -> None:
         )
 
 
+def check_outputs_spare_inputs(
+    outputs: dict[str, str | None], inputs: dict[str, str | None]
+) -> None:
+    """Refuse an output file that is one of the inputs, or another output: nothing is lost.
+
+    Keys name the options (``--csv``); ``-`` (stdin or stdout) and unset options are skipped.
+    """
+    from pathlib import Path
+
+    from ..errors import DataError
+
+    def resolved(paths: dict[str, str | None]) -> list[tuple[str, Path]]:
+        return [
+            (name, Path(path).resolve()) for name, path in paths.items() if path and path != "-"
+        ]
+
+    seen: dict[Path, str] = {}
+    for name, path in resolved(outputs):
+        for what, source in resolved(inputs):
+            if path == source:
+                raise DataError(
+                    f"{name} names the {what} file itself ({outputs[name]}); writing it would "
+                    "replace what was read: write to another file"
+                )
+        if path in seen:
+            raise DataError(f"{seen[path]} and {name} name the same file ({outputs[name]})")
+        seen[path] = name
+
+
 def backend_option(func: F) -> F:
     """``--backend``: how the network runs (see sdg_align.modeling.backends)."""
     return click.option(

@@ -15,6 +15,7 @@ from ..tables import read_input, sheet_note, write_table, write_text
 from ._common import (
     backend_option,
     check_dialect_options,
+    check_outputs_spare_inputs,
     dialect_options,
     friendly_errors,
     input_format_option,
@@ -163,6 +164,15 @@ def profile(
             "only one output can go to stdout; "
             f"{' and '.join(to_stdout + ['--json'] * as_json)} ask for it"
         )
+    check_outputs_spare_inputs(
+        {
+            "--json-out": json_out,
+            "--csv": csv_path,
+            "--markdown": markdown_path,
+            "--html": html_path,
+        },
+        {"input": input_path, "--compare": compare_path, "--corrections": corrections},
+    )
     note = sheet_note(input_path, in_format, sheet) if input_path != "-" else None
     if note and not quiet:
         click.echo(note, err=True)

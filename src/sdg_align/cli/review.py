@@ -8,6 +8,7 @@ import click
 
 from ._common import (
     check_dialect_options,
+    check_outputs_spare_inputs,
     dialect_options,
     friendly_errors,
     input_format_option,
@@ -101,6 +102,7 @@ def review(
     from ..tables import read_input, sheet_note
 
     sep, encoding = check_dialect_options(sep, encoding)
+    check_outputs_spare_inputs({"-o": output_path}, {"input": input_path})
     note = sheet_note(input_path, in_format, sheet)
     if note and not quiet:
         click.echo(note, err=True)
