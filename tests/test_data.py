@@ -211,3 +211,12 @@ def test_single_goal_research_labels_imply_soft_negatives():
     assert mask[2] == 1.0
     assert mask[0] == 0.5 and mask.sum() == 1.0 + 16 * 0.5
     assert Example("x", (3,), "osdg", known=(3,)).known_mask().sum() == 1.0
+
+
+def test_a_missing_reference_folder_is_a_data_error(tmp_path, monkeypatch):
+    """Adapting a model replays sdg-reference: without the shared data it was a traceback."""
+    from sdg_align.data import load_source
+
+    monkeypatch.setenv("SDG_ALIGN_DATA", str(tmp_path))
+    with pytest.raises(DataError, match="data folder not found: .*sdg-reference"):
+        load_source("sdg-reference")

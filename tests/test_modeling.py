@@ -134,3 +134,12 @@ def test_predict_refuses_a_blank_text_instead_of_returning_the_prior(tiny_model_
         model.predict("  ")
     with pytest.raises(DataError, match="text 1 .0-based. is empty"):
         model.predict(["solar panels", ""])
+
+
+def test_default_names_the_bundled_model_wherever_the_user_stands(tmp_path, monkeypatch):
+    from sdg_align.modeling.config import default_model_path, resolve_model_path
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "default").mkdir()
+    assert resolve_model_path("default") == default_model_path()
+    assert resolve_model_path("./default") == tmp_path / "default"

@@ -47,7 +47,8 @@ def model_option(func: F) -> F:
         "model_path",
         type=click.Path(path_type=str),
         default=lambda: os.environ.get(MODEL_ENV),
-        help="Model directory (default: $SDG_ALIGN_MODEL, else the bundled default model).",
+        help="Model directory, or 'default' for the bundled model (default: $SDG_ALIGN_MODEL, "
+        "else the bundled model).",
     )(func)
 
 

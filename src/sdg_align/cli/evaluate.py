@@ -47,11 +47,12 @@ def evaluate(
     as_json: bool,
     quiet: bool,
 ) -> None:
-    """Evaluate MODEL on DATA: files, or named sets such as oro-gold, dpga-test, corpus-test.
+    """Evaluate MODEL (a model folder, or default) on DATA: files, or named sets such as
+    oro-gold, dpga-test, corpus-test.
 
     \b
     Examples:
-      sdg-align evaluate models/sdg-align-base oro-gold dpga-test corpus-test
+      sdg-align evaluate default oro-gold dpga-test corpus-test
       sdg-align evaluate my-model labelled.csv --text-col description --json
     """
     from ..data import check_sheet, load_source

@@ -40,11 +40,12 @@ def shared_data_dir() -> Path:
     return PROJECT_ROOT.parent / "shared" / "data"
 
 
-def require(path: Path) -> Path:
-    if not path.is_file():
+def require(path: Path, *, folder: bool = False) -> Path:
+    """``path`` if the data is there, else an error that says where to get it."""
+    if not (path.is_dir() if folder else path.is_file()):
         raise DataError(
-            f"data file not found: {path}. See training_data/README.md for how to obtain it, "
-            f"or point ${DATA_ENV} at the folder that holds it."
+            f"data {'folder' if folder else 'file'} not found: {path}. See training_data/README.md "
+            f"for how to obtain it, or point ${DATA_ENV} at the folder that holds it."
         )
     return path
 
@@ -204,7 +205,7 @@ def load_reference_titles(folder: Path) -> LabelledSet:
     from ..labels import load_reference
 
     result = LabelledSet()
-    for lang in sorted(p.name for p in folder.iterdir() if p.is_dir()):
+    for lang in sorted(p.name for p in require(folder, folder=True).iterdir() if p.is_dir()):
         for key, title in load_reference(folder, lang).items():
             sdg = int(key.split(".")[0])
             result.examples.append(

@@ -115,9 +115,18 @@ def default_model_path() -> Path:
     )
 
 
+DEFAULT_MODEL_ALIAS = "default"  # names the bundled model anywhere a model folder is asked for
+
+
 def resolve_model_path(path: str | Path | None) -> Path:
-    """A model folder given by the user (relative to where they stand), or the default."""
-    return Path(path).expanduser().resolve() if path is not None else default_model_path()
+    """A model folder given by the user (relative to where they stand), or the default.
+
+    ``"default"`` is the bundled model wherever the user stands (``./default`` for a folder of
+    that name): a pip user has no checkout path to name it by.
+    """
+    if path is None or str(path) == DEFAULT_MODEL_ALIAS:
+        return default_model_path()
+    return Path(path).expanduser().resolve()
 
 
 def read_model_config(path: str | Path | None = None) -> ModelConfig:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
-from ..modeling import default_model_path, resolve_model_path
+from ..modeling import resolve_model_path
 from ..pooling import POOLINGS
 from ..runtime import check_device
 
@@ -176,6 +176,4 @@ def resolve_init_model(init_model: str | None) -> Path:
     """``init_model`` as a folder: "default" is the bundled default model."""
     if init_model is None:
         raise ValueError("no init_model to continue from")
-    if init_model == DEFAULT_INIT:
-        return default_model_path()
-    return resolve_model_path(init_model)
+    return resolve_model_path(init_model)  # "default" is the bundled model there too
