@@ -368,6 +368,18 @@ def test_compare_profiles_reports_changes(four):
     assert "## Changes since the previous profile" in profile_markdown(document)
 
 
+def test_compare_warns_when_the_profiles_count_other_operating_points(four):
+    """A broad profile against a balanced one showed 'newly absent' SDGs that had not changed."""
+    broad = build_profile(four, tags="broad")
+    assert broad.to_dict()["settings"]["tags"] == "broad"
+    warnings = compare_profiles(build_profile(four, tags="balanced"), broad)["warnings"]
+    assert any("'broad' tags and this one the 'balanced' tags" in w for w in warnings)
+    older = broad.to_dict()
+    del older["settings"]["tags"]  # a profile of schema 1.3 does not say: no warning
+    assert compare_profiles(build_profile(four, tags="balanced"), older)["warnings"] == []
+    assert compare_profiles(build_profile(four, tags="broad"), broad)["warnings"] == []
+
+
 def test_compare_rejects_documents_that_are_not_profiles(four):
     with pytest.raises(DataError, match="not a profile"):
         compare_profiles(build_profile(four), {"rows": 3}, old_name="old.json")

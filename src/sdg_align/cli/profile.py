@@ -200,7 +200,7 @@ def profile(
     )
     rates, missing = error_rates_for_model(model_path, tags)
     result = build_profile(
-        frame, columns=columns, bootstrap=bootstrap, seed=seed, error_rates=rates
+        frame, columns=columns, bootstrap=bootstrap, seed=seed, error_rates=rates, tags=tags
     )
     if missing:
         result.warnings.insert(0, missing)

@@ -54,6 +54,13 @@ def compare_profiles(
         for key in ("by", "weight_col", "time_col")
         if current["settings"].get(key) != previous["settings"].get(key)
     ]
+    tags_before, tags_now = previous["settings"].get("tags"), current["settings"].get("tags")
+    if tags_before and tags_now and tags_before != tags_now:  # profiles before 1.4 do not say
+        notes.append(
+            f"the previous profile counted the '{tags_before}' tags and this one the '{tags_now}' "
+            "tags (--tags): shares and gaps change with the operating point alone; compare with "
+            "care"
+        )
     if bool(current["settings"].get("prevalence")) != bool(previous["settings"].get("prevalence")):
         notes.append(
             "only one of the two profiles is corrected for the model's errors, so prevalence "

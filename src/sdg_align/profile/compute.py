@@ -62,13 +62,15 @@ def build_profile(
     seed: int = 0,
     top_projects: int = 3,
     error_rates: ErrorRates | None = None,
+    tags: str | None = None,
 ) -> Profile:
     """Profile a scored table: the whole input, and each value of ``columns.by`` when given.
 
     ``columns.id_col`` and ``columns.title_col`` name projects in errors and in the top-projects
     tables; they default to ``project_id``/``id`` and ``title`` when present. With the model's
     ``error_rates`` (of the operating point the tags were made with) every group and SDG also gets
-    its error-corrected ``prevalence``, and trends follow it.
+    its error-corrected ``prevalence``, and trends follow it. ``tags`` names that operating point
+    in the settings, so that ``--compare`` can tell when two profiles count different tags.
     """
     if bootstrap < 0:
         raise DataError(f"bootstrap must be 0 (off) or a number of resamples; got {bootstrap}")
@@ -89,6 +91,7 @@ def build_profile(
         "breadth_share": BREADTH_SHARE,
         "small_group": SMALL_GROUP,
         "top_projects": top_projects,
+        "tags": tags,
         "prevalence": (
             {
                 "method": METHOD,
