@@ -269,6 +269,19 @@ def test_partner_counts_and_bare_names():
     assert collab["share_multi_partner"] == 0.5 and collab["share_international"] is None
 
 
+def test_a_count_column_with_an_n_a_stays_counts_and_says_so():
+    """One 'n/a' turned a column of counts into a list of names: '3' read as one partner."""
+    counts = scored([{"n": v, "probs": {}} for v in ("3", "2", "n/a", "", "2.0")])
+    profile = build_profile(counts, columns=ProfileColumns(partners_col="n")).to_dict()
+    collab = profile["overall"]["collaboration"]
+    assert collab["source"] == "count" and collab["share_multi_partner"] == 0.6
+    assert collab["mean_partners"] == pytest.approx(7 / 5)
+    assert any("'n/a' in row 3" in w and "count as no partner" in w for w in profile["warnings"])
+    names = scored([{"p": v, "probs": {}} for v in ("2", "Acme (DE, sme); Uni", "n/a")])
+    listed = build_profile(names, columns=ProfileColumns(partners_col="p")).to_dict()
+    assert listed["overall"]["collaboration"]["source"] == "list"
+
+
 def test_error_rows_are_left_out_and_counted(four):
     four.loc[1, "error"] = "empty text"
     for k in range(1, 18):

@@ -209,17 +209,32 @@ class Partners:
     public_private: np.ndarray | None
 
 
-def parse_partners(series: pd.Series) -> Partners:
-    """A count per project, or a '; '-separated list of 'Name (CC, type)' entries."""
+def parse_partners(
+    series: pd.Series,
+    column: str = "partners",
+    rows: RowNames | None = None,
+    found: list[str] | None = None,
+) -> Partners:
+    """A count per project, or a '; '-separated list of 'Name (CC, type)' entries.
+
+    A column of counts stays one when some cells hold no count ('n/a', '?'): those count as no
+    partner, as blank cells do, and are named in ``found``; one 'n/a' made it a list of names.
+    """
     text = text_cells(series).str.strip().reset_index(drop=True)
-    filled = text[text != ""]
-    as_number = pd.to_numeric(filled, errors="coerce")
-    if (
-        as_number.notna().all()
-        and bool((as_number % 1 == 0).all())
-        and bool((as_number >= 0).all())
-    ):
-        counts = pd.to_numeric(text.replace("", "0")).to_numpy(dtype=int)
+    as_number = pd.to_numeric(text, errors="coerce")
+    is_count = as_number.notna() & (as_number % 1 == 0) & (as_number >= 0)
+    filled = text != ""
+    odd = filled & ~is_count
+    looks_listed = text[odd].str.contains(r"[;()]", regex=True).any()
+    mostly_counts = not filled.any() or is_count[filled].mean() >= 0.5
+    if mostly_counts and not looks_listed:
+        if odd.any() and found is not None:
+            quoted = rows.where(odd.to_numpy(), series) if rows is not None else ""
+            found.append(
+                f"--partners-col '{column}': {int(odd.sum())} of {len(text)} scored rows hold no "
+                f"number of partners ({quoted}); they count as no partner, as blank cells do"
+            )
+        counts = as_number.where(is_count, 0).fillna(0).to_numpy(dtype=int)
         return Partners("count", counts, None, None)
     items = text.str.split(";").explode().str.strip()
     items = items[items.notna() & (items != "")]
@@ -416,7 +431,11 @@ def _parse_projects(
         weights=weights,
         weight_known=known,
         periods=parse_periods(kept[time_col], time_col, where, found) if time_col else None,
-        partners=parse_partners(kept[columns.partners_col]) if columns.partners_col else None,
+        partners=(
+            parse_partners(kept[columns.partners_col], columns.partners_col, where, found)
+            if columns.partners_col
+            else None
+        ),
         labelled=yes_column(kept, CORRECTED_COLUMN),
         audited=yes_column(kept, AUDIT_COLUMN),
         model_probs=model_probabilities(kept, where),
