@@ -438,6 +438,8 @@ def test_row_numbers_count_input_rows_even_after_excluded_ones(four):
         (["$1,200", "1,234.56", "2.5k", "3 Mrd."], [1200, 1234.56, 2500, 3e9]),
         (["CHF 1'200", "EUR 2.500.000", "1.5e6", "0"], [1200, 2_500_000, 1.5e6, 0]),
         (["80.000", "1.200", "5", "7"], [80_000, 1200, 5, 7]),  # one mark, 3 digits: groups
+        # a scaled amount's decimals say nothing of the plain cells (80.000 was read as 80)
+        (["80.000 €", "2.5 Mio €", "45.000 €", "300.000"], [80_000, 2_500_000, 45_000, 300_000]),
         ([100, 250.5, 0, 3], [100, 250.5, 0, 3]),  # numbers stay numbers
     ],
 )  # fmt: skip

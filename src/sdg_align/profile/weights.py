@@ -111,11 +111,15 @@ def _decimal_mark_of(number: str) -> str | None:
 
 
 def _column_decimal_mark(cells: list[str]) -> str | None:
-    """The decimal mark most unambiguous cells of the column use."""
+    """The decimal mark most unambiguous cells of the column use.
+
+    Only cells without a scale word vote: ``2.5 Mio`` has decimals in either convention, so it
+    says nothing about ``80.000 €`` beside it (it made that 80).
+    """
     votes: Counter[str] = Counter()
     for cell in cells:
         split = _split(cell)
-        mark = _decimal_mark_of(split[0]) if split else None
+        mark = _decimal_mark_of(split[0]) if split and split[1] == 1.0 else None
         if mark:
             votes[mark] += 1
     if not votes or (len(votes) == 2 and votes["."] == votes[","]):
