@@ -20,8 +20,9 @@ FRAME = pd.DataFrame(
 
 
 @pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "utf-16"])
 def test_separator_and_encoding_are_detected(tmp_path, sep, encoding):
+    """utf-16 with its byte order mark is what Excel's "Unicode Text" export writes."""
     path = tmp_path / "export.csv"
     path.write_bytes(FRAME.to_csv(sep=sep, index=False).encode(encoding))
     dialect = sniff(path, "csv")

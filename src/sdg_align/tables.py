@@ -105,9 +105,14 @@ class Dialect:
 
 
 def detect_encoding(sample: bytes) -> str:
-    """UTF-8 (with or without a byte order mark) when the bytes decode as such, else cp1252."""
+    """UTF-8 (with or without a byte order mark) when the bytes decode as such, else cp1252.
+
+    A UTF-16 byte order mark means UTF-16: Excel's "Unicode Text" export writes it.
+    """
     if sample.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
     try:
         sample.decode("utf-8")
     except UnicodeDecodeError as exc:
