@@ -157,13 +157,26 @@ def test_one_text_length_policy_for_classify_and_score(runner, tiny_model_dir, t
     assert "longer than the limit of 200,000" in (tmp_path / "out.csv").read_text()
 
 
+def test_classify_reads_a_windows_or_utf16_file_as_score_does(runner, tiny_model_dir, tmp_path):
+    """A cp1252 file was refused ('save it as UTF-8') where score read the same bytes."""
+    latin1, utf16 = tmp_path / "l.txt", tmp_path / "u.txt"
+    latin1.write_bytes("Café à Lyon, Kläranlage".encode("cp1252"))
+    utf16.write_bytes("Café à Lyon, Kläranlage".encode("utf-16"))
+    for path, note in ((latin1, True), (utf16, False)):
+        args = ["classify", "-f", str(path), "-m", str(tiny_model_dir), "--json", "-q"]
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)[0]["text"] == "Café à Lyon, Kläranlage"
+        assert ("read as cp1252" in result.stderr) == note
+
+
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [
         (["classify", "   "], None, "empty"),
         (["classify"], "", "empty"),
         (["classify", "-f", "{binary}"], None, "binary"),
-        (["classify", "-f", "{latin1}"], None, "not UTF-8"),
+        (["classify", "-f", "{latin1}", "--encoding", "utf-8"], None, "not utf-8 text"),
         (["classify", "-f", "/nonexistent/file.txt"], None, "cannot read"),
         (["classify", "text", "-m", "/nonexistent/model"], None, "model directory not found"),
         (["classify", "text", "-m", "{not_a_model}"], None, "not an sdg-align model"),

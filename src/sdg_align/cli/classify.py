@@ -11,6 +11,7 @@ import click
 from ..errors import DataError
 from ._common import (
     backend_option,
+    check_dialect_options,
     check_tags_or_threshold,
     friendly_errors,
     model_option,
@@ -23,8 +24,12 @@ if TYPE_CHECKING:
     from ..modeling import Prediction
 
 
-def _read_input(text: str | None, file: str | None) -> tuple[str, str]:
-    """The raw input and where it came from: the argument, else --file (``-`` = stdin), else stdin."""
+def _read_input(text: str | None, file: str | None, encoding: str | None = None) -> tuple[str, str]:
+    """The raw input and where it came from: the argument, else --file (``-`` = stdin), else stdin.
+
+    Bytes are decoded as ``score`` decodes a table: UTF-8 (or UTF-16 with its byte order mark),
+    else cp1252 with a note, unless ``encoding`` says otherwise.
+    """
     if text is not None and file is not None:
         raise click.UsageError("give a text or --file, not both")
     if text == "-":  # the shell convention for stdin, not a one-character project
@@ -42,12 +47,24 @@ def _read_input(text: str | None, file: str | None) -> tuple[str, str]:
                 raw = handle.read()
     except OSError as exc:
         raise DataError(f"cannot read {source}: {exc.strerror}") from exc
-    if b"\x00" in raw:
+    from ..tables import FALLBACK_ENCODING, detect_encoding
+
+    chosen = encoding or detect_encoding(raw)
+    if b"\x00" in raw and not chosen.startswith("utf-16"):
         raise DataError(f"{source} looks like a binary file, not text")
     try:
-        return raw.decode("utf-8-sig"), source
+        content = raw.decode(chosen)
     except UnicodeDecodeError as exc:
-        raise DataError(f"{source} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
+        raise DataError(
+            f"{source} is not {chosen} text (byte {exc.start}); pass its encoding with --encoding"
+        ) from exc
+    if chosen == FALLBACK_ENCODING and not encoding:
+        click.echo(
+            f"note: {source} is not UTF-8; read as {FALLBACK_ENCODING} (Windows Western "
+            "European). Pass --encoding if it is another",
+            err=True,
+        )
+    return content.lstrip("\ufeff"), source
 
 
 def _texts(content: str, source: str, lines: bool) -> list[tuple[int | None, str]]:
@@ -87,6 +104,10 @@ def _texts(content: str, source: str, lines: bool) -> list[tuple[int | None, str
     type=click.IntRange(1, 17),
     help="Also show the k most probable SDGs, each marked as a tag or not.",
 )
+@click.option(
+    "--encoding",
+    help="Encoding of --file or stdin (default: UTF-8, else cp1252 with a note).",
+)
 @click.option("--explain", is_flag=True, help="Show the closest SDG targets and sentences.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON list on stdout, one object per text.")
 @quiet_option
@@ -100,6 +121,7 @@ def classify(
     backend: str,
     threshold: float | None,
     top_k: int | None,
+    encoding: str | None,
     explain: bool,
     as_json: bool,
     quiet: bool,
@@ -114,7 +136,8 @@ def classify(
       cat project.txt | sdg-align classify -     # '-' (or no TEXT): read stdin
     """
     check_tags_or_threshold(threshold)
-    content, source = _read_input(text, file)
+    _sep, encoding = check_dialect_options(None, encoding)
+    content, source = _read_input(text, file, encoding)
     pairs = _texts(content, source, lines)
     from ..modeling import load_classifier
 
