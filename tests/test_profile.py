@@ -460,6 +460,17 @@ def test_three_digits_read_as_decimals_by_the_column_are_warned_about(four, cell
     assert f"'{cell}' in row 1 (P1)" in warning and f"'{cell}' is 300;" in warning
 
 
+def test_a_year_typo_is_left_out_of_the_trends_not_read_as_a_year(four):
+    """One '2203' made a whole portfolio read 'Accelerating: SDG 4'."""
+    four["year"] = ["2020", "2203", "1021", "2021"]
+    profile = build_profile(four, columns=ProfileColumns(time_col="year"))
+    periods = profile.to_dict()["overall"]["periods"]
+    assert periods == [{"period": 2020, "projects": 1}, {"period": 2021, "projects": 1}]
+    (warning,) = [w for w in profile.warnings if "--time-col 'year'" in w]
+    assert "2 of 4 scored rows hold a year outside 1950-" in warning
+    assert "'2203' in row 2 (P2)" in warning and "'1021' in row 3 (P3)" in warning
+
+
 def test_undated_projects_count_everywhere_but_in_the_trends(four):
     four["year"] = ["2020.0", "", "soon", "2021"]  # 2020.0: a year as spreadsheets export it
     profile = build_profile(four, columns=ProfileColumns(time_col="year"))

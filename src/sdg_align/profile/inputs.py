@@ -7,6 +7,7 @@ becomes one :class:`~sdg_align.errors.DataError` line that names the column and 
 
 from __future__ import annotations
 
+import datetime
 import math
 import warnings
 from collections.abc import Sequence
@@ -168,6 +169,8 @@ def parse_primary(series: pd.Series, rows: RowNames) -> np.ndarray:
 
 
 NO_PERIOD = 0  # a project whose time cell is blank or unreadable: in every figure but the trends
+FIRST_YEAR = 1950  # earlier or
+YEARS_AHEAD = 15  # later than this many years from now: a typo (2203), not a project's year
 
 
 def parse_periods(
@@ -185,6 +188,9 @@ def parse_periods(
             warnings.simplefilter("ignore")
             dates = pd.to_datetime(text[rest], errors="coerce", format="mixed")
         years[rest] = dates.dt.year
+    last_year = datetime.date.today().year + YEARS_AHEAD
+    implausible = (years.notna() & ((years < FIRST_YEAR) | (years > last_year))).to_numpy()
+    years[implausible] = np.nan
     missing = years.isna().to_numpy()
     if missing.all():
         raise DataError(
@@ -192,7 +198,11 @@ def parse_periods(
             "found " + rows.where(missing, series)
         )
     blank = (text == "").to_numpy()
-    for kind, where in (("have no value", blank), ("are not a year or a date", missing & ~blank)):
+    for kind, where in (
+        ("have no value", blank),
+        ("are not a year or a date", missing & ~blank & ~implausible),
+        (f"hold a year outside {FIRST_YEAR}-{last_year}", implausible),
+    ):
         if where.any() and found is not None:
             found.append(
                 f"--time-col '{column}': {int(where.sum())} of {len(series)} scored rows {kind} "
