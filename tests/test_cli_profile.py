@@ -379,3 +379,12 @@ def test_outputs_never_overwrite_an_input(scored_csv, tmp_path, outputs, message
     assert result.exit_code == 1 and message in result.stderr
     assert (scored_csv.read_bytes(), old.read_bytes()) == before
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_the_command_draws_as_many_as_the_python_api():
+    """The CLI writes the default out (importing the profile package would slow every command)."""
+    from sdg_align.cli.profile import profile
+    from sdg_align.profile.figures import DEFAULT_DRAWS
+
+    (option,) = [p for p in profile.params if p.name == "bootstrap"]
+    assert option.default == DEFAULT_DRAWS == 4000

@@ -88,7 +88,7 @@ from ._common import (
 )
 @click.option(
     "--bootstrap",
-    default=1000,
+    default=4000,  # profile.figures.DEFAULT_DRAWS, not imported: the profile package loads slowly
     show_default=True,
     type=click.IntRange(0),
     help="Monte Carlo draws for the prevalence and trend intervals (0: none).",

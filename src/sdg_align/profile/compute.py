@@ -29,6 +29,7 @@ from .error_rates import ErrorRates
 from .figures import (
     ALL_LABEL,
     BREADTH_SHARE,
+    DEFAULT_DRAWS,
     MAX_LISTED_PROJECTS,
     SMALL_GROUP,
     TOP_COMBINATIONS,
@@ -58,7 +59,7 @@ def build_profile(
     frame: pd.DataFrame,
     *,
     columns: ProfileColumns | None = None,
-    bootstrap: int = 1000,
+    bootstrap: int = DEFAULT_DRAWS,
     seed: int = 0,
     top_projects: int = 3,
     error_rates: ErrorRates | None = None,
