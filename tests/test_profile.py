@@ -471,6 +471,15 @@ def test_a_year_typo_is_left_out_of_the_trends_not_read_as_a_year(four):
     assert "'2203' in row 2 (P2)" in warning and "'1021' in row 3 (P3)" in warning
 
 
+def test_a_period_of_one_project_is_named_in_the_group_note():
+    """One 2026 project tagged SDG 16 showed 'last change +100 points' without a word."""
+    rows = [{"cluster": "X", "year": y, "probs": {7: 0.8}} for y in [2020] * 5 + [2021] * 5]
+    rows.append({"cluster": "X", "year": 2022, "probs": {16: 0.9}})
+    profile = build_profile(scored(rows), columns=ProfileColumns(by="cluster", time_col="year"))
+    note = profile.to_dict()["groups"][0]["note"]
+    assert "Thin periods: 2022 (1 project)." in note and "2020" not in note
+
+
 def test_undated_projects_count_everywhere_but_in_the_trends(four):
     four["year"] = ["2020.0", "", "soon", "2021"]  # 2020.0: a year as spreadsheets export it
     profile = build_profile(four, columns=ProfileColumns(time_col="year"))

@@ -365,8 +365,35 @@ def _ratio(part: float, whole: float) -> float | None:
 
 def _group_note(n: int, data: Projects, members: np.ndarray, options: _Options) -> str | None:
     """What limits a group's figures: its size, and what its corrected prevalence rests on."""
-    notes = [_small_group_note(n), _audit_note(data, members, options)]
+    notes = [
+        _small_group_note(n),
+        _thin_period_note(data.periods[members] if data.periods is not None else None),
+        _audit_note(data, members, options),
+    ]
     return " ".join(note for note in notes if note) or None
+
+
+THIN_PERIOD = 5  # a period with fewer projects decides its share and the last change alone
+
+
+def _thin_period_note(periods: np.ndarray | None) -> str | None:
+    """Periods too thin to read alone (one new 2026 project made a cluster 'accelerating')."""
+    if periods is None:
+        return None
+    values, counts = np.unique(periods[periods != NO_PERIOD], return_counts=True)
+    if len(values) < 2:
+        return None
+    thin = [
+        f"{v} ({c} project{'s' if c != 1 else ''})"
+        for v, c in zip(values, counts, strict=True)
+        if c < THIN_PERIOD
+    ]
+    if not thin:
+        return None
+    return (
+        f"Thin periods: {', '.join(thin)}. One project decides their shares and any change "
+        "that involves them, so read those with care."
+    )
 
 
 def _audit(data: Projects, members: np.ndarray) -> Audit | None:

@@ -92,7 +92,11 @@ FIGURES: dict[str, tuple[str, str]] = {
     ),
     "accelerating": ("counts", "SDGs whose share rises over the periods (slope CI above 0)."),
     "slowing": ("counts", "SDGs whose share falls over the periods (slope CI below 0)."),
-    "note": ("-", f"A warning when the group has fewer than {SMALL_GROUP} projects."),
+    "note": (
+        "-",
+        f"What limits the group's figures: fewer than {SMALL_GROUP} projects, periods of fewer "
+        "than 5 projects (thin periods), or what a random audit of its projects corrects.",
+    ),
     "period_projects": ("counts", "Scored projects per period (year) of the time column."),
     "sdg_projects": ("counts", "Projects that advance the SDG (probability above its threshold)."),
     "share": ("counts", "`sdg_projects` divided by `projects`."),
