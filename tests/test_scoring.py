@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -103,7 +104,7 @@ def test_resume_after_interruption_equals_an_uninterrupted_run(model, tmp_path, 
     source = tmp_path / "in.csv"
     write_table(big, source)
     reference = tmp_path / "reference.csv"
-    score_file(
+    whole = score_file(
         source, reference, model, text_cols=["title", "description"], progress=False, chunk_rows=7
     )
 
@@ -126,6 +127,8 @@ def test_resume_after_interruption_equals_an_uninterrupted_run(model, tmp_path, 
         )
     assert not out.exists()  # never a half output in place of the real one
     monkeypatch.setattr(scoring, "score_frame", real)
+    source.write_bytes(source.read_bytes())  # copied back unchanged: a new modification time
+    os.utime(source, (1_000_000_000, 1_000_000_000))
     summary = score_file(
         source,
         out,
@@ -137,6 +140,10 @@ def test_resume_after_interruption_equals_an_uninterrupted_run(model, tmp_path, 
     )
     assert summary.resumed_rows == 14
     assert out.read_text() == reference.read_text()
+    # the summary counts the resumed chunks' failed, short and long texts too (it skipped them)
+    assert (summary.failed, summary.failures) == (whole.failed, whole.failures)
+    assert (summary.short_texts, summary.short_rows) == (whole.short_texts, whole.short_rows)
+    assert summary.long_texts == whole.long_texts and whole.failed == 10
 
 
 def test_cli_score_reports_bad_rows_and_keeps_stdout_clean(tiny_model_dir, tmp_path):
@@ -331,6 +338,27 @@ def test_resume_refuses_other_settings_instead_of_mixing_rows(
     # the same settings resume fine
     summary = score_file(source, out, model, **common, **first, resume=True)
     assert summary.resumed_rows == 5
+
+
+def test_resume_refuses_an_input_whose_content_changed(model, tmp_path, monkeypatch):
+    source = tmp_path / "in.csv"
+    write_table(pd.concat([PORTFOLIO] * 3, ignore_index=True), source)
+    import sdg_align.scoring as scoring
+
+    real = scoring.score_frame
+    monkeypatch.setattr(
+        scoring, "score_frame", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt)
+    )
+    common = {"text_cols": ["title", "description"], "progress": False, "chunk_rows": 5}
+    out = tmp_path / "out.csv"
+    with pytest.raises(Interrupted):
+        score_file(source, out, model, **common)
+    monkeypatch.setattr(scoring, "score_frame", real)
+    stat = source.stat()
+    source.write_text(source.read_text().replace("Solar", "Sonne"))  # same size, other text
+    os.utime(source, (stat.st_atime, stat.st_mtime))
+    with pytest.raises(DataError, match="input content"):
+        score_file(source, out, model, **common, resume=True)
 
 
 def test_resume_refuses_another_model(model, tmp_path, monkeypatch):

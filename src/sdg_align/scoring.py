@@ -17,6 +17,7 @@ chunks to a parts folder (so ``resume`` can continue after a crash) and assemble
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import shutil
@@ -240,6 +241,15 @@ def _parts_dir(output: Path) -> Path:
     return output.parent / f".{output.name}.sdg-align-parts"
 
 
+def _file_hash(path: Path) -> str:
+    """The input's content, not its modification time: a file copied back unchanged resumes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _fingerprint(
     path: Path,
     text_cols: Sequence[str],
@@ -250,11 +260,10 @@ def _fingerprint(
     tags: str,
 ) -> dict[str, Any]:
     """Everything that decides the output rows: a resumed run must match it exactly."""
-    stat = path.stat()
     return {
         "input": str(path.resolve()),
-        "input size": stat.st_size,
-        "input modification time": int(stat.st_mtime),
+        "input size": path.stat().st_size,
+        "input content (sha256)": _file_hash(path),
         "text columns": list(text_cols),
         "model (hash of its weights and thresholds)": classifier.weights_hash(),
         "backend": classifier.backend,
@@ -373,8 +382,12 @@ def score_file(
     try:
         for index, chunk in enumerate(chunks):
             summary.rows += len(chunk)
-            if index < done_chunks:
+            if index < done_chunks:  # its failures and long texts still count in the summary
                 summary.resumed_rows += len(chunk)
+                done = pd.read_parquet(parts / f"chunk-{index:06d}.parquet")
+                _note_failures(
+                    summary, done, chunk, id_col, first_row=index * chunk_rows, text_cols=text_cols
+                )
                 bar.update(len(chunk))
                 continue
             scored = score_rows(chunk, classifier, on_progress=bar.update, **options)
