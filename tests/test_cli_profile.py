@@ -206,8 +206,9 @@ def test_compare_says_which_settings_differ_in_words(scored_csv, tmp_path):
     ("change", "args", "expected"),
     [
         (lambda f: f[["project_id", "cluster"]], [],
-         "expected a text column 'text', 'title' or 'description' (or the scored columns of "
-         "`sdg-align score`); found: project_id, cluster. Use --text-col to choose one."),
+         "expected a text column 'text', or 'title' and 'description'; the input has: "
+         "project_id, cluster. Use --text-col to choose one, or give the output of "
+         "`sdg-align score`"),
         (lambda f: f, ["--by", "sector"],
          "--by column 'sector' not found; the input has: project_id, cluster, year"),
         (lambda f: f.assign(budget_eur=["lots", "", "tbd", "-", "", "?"]),

@@ -48,13 +48,13 @@ from .tables import (
     check_excel_cells,
     check_text_columns,
     count_rows,
-    default_text_columns,
     detect_format,
     iter_table_chunks,
     merge_kinds,
     number_kind,
     output_format,
     sheet_count,
+    text_columns_or_default,
 )
 
 PROGRESS_STEP = 256  # rows scored between progress updates
@@ -330,17 +330,9 @@ def score_file(
         raise DataError(f"{input_path} has no rows to score")
     chunks = itertools.chain([first], chunks)
     if text_cols is None:
-        text_cols = default_text_columns(first.columns)
-        if not set(text_cols) <= set(map(str, first.columns)):
-            raise DataError(
-                "expected a text column 'text', or 'title' and 'description'; the input has: "
-                f"{', '.join(map(str, first.columns))}. Use --text-col to choose"
-                + (
-                    " (or --sheet: another sheet of the workbook)"
-                    if sheet is None and sheet_count(input_path, in_format) > 1
-                    else ""
-                )
-            )
+        other_sheets = sheet is None and sheet_count(input_path, in_format) > 1
+        hint = " (or --sheet: another sheet of the workbook)" if other_sheets else ""
+        text_cols = text_columns_or_default(first.columns, None, hint=hint)
     check_text_columns(list(first.columns), text_cols)  # before the progress bar starts
     replaced = columns_to_replace(first.columns, explain)
     if id_col and id_col not in first.columns:

@@ -62,6 +62,24 @@ def default_text_columns(columns: Sequence[object]) -> list[str]:
     return [c for c in PROJECT_TEXT_COLUMNS if c in names] or ["text"]
 
 
+def text_columns_or_default(
+    columns: Sequence[object], text_cols: Sequence[str] | None, *, hint: str = ""
+) -> list[str]:
+    """``text_cols`` when given, else :func:`default_text_columns`, which must all be there.
+
+    The one error for a table with no default text column; ``hint`` adds what else would do.
+    """
+    if text_cols:
+        return list(text_cols)
+    chosen = default_text_columns(columns)
+    if not set(chosen) <= {str(c) for c in columns}:
+        raise DataError(
+            "expected a text column 'text', or 'title' and 'description'; the input has: "
+            f"{', '.join(map(str, columns))}. Use --text-col to choose one{hint}"
+        )
+    return chosen
+
+
 def detect_format(path: str | Path, fmt: str | None = None, option: str | None = "--format") -> str:
     """The table format for ``path``: ``fmt`` when given, else from the extension.
 

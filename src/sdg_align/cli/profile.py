@@ -342,16 +342,10 @@ def _score(
 ) -> pd.DataFrame:
     """Score raw project texts with the same function as ``sdg-align score`` (progress on stderr),
     with evidence when the model has an evidence index."""
-    from ..tables import check_text_columns, default_text_columns
+    from ..tables import check_text_columns, text_columns_or_default
 
-    found = ", ".join(map(str, frame.columns))
-    if not text_cols:
-        text_cols = default_text_columns(frame.columns)
-        if not set(text_cols) <= set(frame.columns):
-            raise DataError(
-                f"expected a text column 'text', 'title' or 'description' (or the scored columns "
-                f"of `sdg-align score`); found: {found}. Use --text-col to choose one."
-            )
+    hint = ", or give the output of `sdg-align score`"
+    text_cols = text_columns_or_default(frame.columns, text_cols, hint=hint)
     check_text_columns(list(frame.columns), text_cols)
     from tqdm.auto import tqdm
 
