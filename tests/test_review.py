@@ -211,7 +211,7 @@ def _sheet(tmp_path, **cells) -> str:
         ({"project_id": ["NOPE", "P01"]}, "not in the table"),
         (
             {"project_id": ["P01", "P01"], "reviewed": ["yes", "yes"]},
-            "row 3: project 'P01' appears twice (also row 2, both reviewed); keep one row",
+            "sheet row 3: project 'P01' appears twice (also sheet row 2, both reviewed); keep one",
         ),
     ],
 )

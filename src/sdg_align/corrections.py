@@ -90,7 +90,9 @@ class Corrections:
         first_row: dict[str, int] = {}
         at_random: set[str] = set()
         ignored = random_skipped = 0
-        for number, row in enumerate(frame.to_dict("records"), start=2):  # row 1: the header
+        # rows as the spreadsheet numbers them (row 1: the header), where a person fixes them;
+        # the profile's own errors count data rows, so these say "sheet row"
+        for number, row in enumerate(frame.to_dict("records"), start=2):
             picked_at_random = clean_cell(row.get(PICKED_COLUMN)).lower() == AT_RANDOM
             if not is_yes(row[REVIEWED]):
                 ignored += 1
@@ -99,14 +101,14 @@ class Corrections:
             identifier = str(row[key]).strip()
             if identifier in labels:
                 raise DataError(
-                    f"{path} row {number}: project '{identifier}' appears twice (also row "
-                    f"{first_row[identifier]}, both reviewed); keep one row per project"
+                    f"{path} sheet row {number}: project '{identifier}' appears twice (also sheet "
+                    f"row {first_row[identifier]}, both reviewed); keep one row per project"
                 )
             first_row[identifier] = number
             try:
                 labels[identifier] = sdgs_from_columns(row, columns)
             except ValueError as exc:
-                raise DataError(f"{path} row {number}: {exc}") from exc
+                raise DataError(f"{path} sheet row {number}: {exc}") from exc
             if picked_at_random:
                 at_random.add(identifier)
         if not labels:
