@@ -134,6 +134,18 @@ def test_predict_refuses_a_blank_text_instead_of_returning_the_prior(tiny_model_
         model.predict("  ")
     with pytest.raises(DataError, match="text 1 .0-based. is empty"):
         model.predict(["solar panels", ""])
+    with pytest.raises(DataError, match="text 1 .0-based. is empty"):
+        model.predict_proba(["solar panels", ""])  # it returned the prior for the blank text
+    for wrong, message in [
+        (None, "not NoneType"),
+        (123, "not int"),
+        (b"solar", "not bytes"),
+        (["solar", None], "text 1 .0-based. is NoneType, not a string"),
+    ]:
+        with pytest.raises(DataError, match=message):
+            model.predict(wrong)  # they failed deep inside the tokenizer with a TypeError
+    with pytest.raises(ModelError, match="unknown operating point 'nope': choose one of"):
+        model.predict("solar", tags="nope")  # it advised retraining the model
 
 
 def test_default_names_the_bundled_model_wherever_the_user_stands(tmp_path, monkeypatch):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, overload
 
@@ -211,8 +211,7 @@ class Classifier:
     def predict_proba(self, texts: Sequence[str], *, batch_size: int = ...) -> np.ndarray: ...
     def predict_proba(self, texts: str | Sequence[str], *, batch_size: int = 32) -> np.ndarray:
         """Calibrated probability per SDG: shape (17,) for one text, (n, 17) for a list."""
-        single = isinstance(texts, str)
-        batch = [texts] if isinstance(texts, str) else list(texts)
+        batch, single = text_batch(texts)
         probs = self.calibrate(self.window_logits(batch, batch_size=batch_size)[0])
         return probs[0] if single else probs
 
@@ -280,12 +279,7 @@ class Classifier:
         progress: bool = False,
     ) -> Prediction | list[Prediction]:
         """The SDGs each text advances; a single string gives a single :class:`Prediction`."""
-        single = isinstance(texts, str)
-        batch = [texts] if isinstance(texts, str) else list(texts)
-        blank = [i for i, text in enumerate(batch) if not str(text).strip()]
-        if blank:  # a blank text would still get probabilities: the model's prior, not a reading
-            where = "the text is" if single else f"text {blank[0]} (0-based) is"
-            raise DataError(f"{where} empty: nothing to classify")
+        batch, single = text_batch(texts)
         logits, counts = self.window_logits(batch, batch_size=batch_size, progress=progress)
         probs = self.calibrate(logits)
         predictions = [
@@ -297,3 +291,24 @@ class Classifier:
             for row, count in zip(probs, counts, strict=True)
         ]
         return predictions[0] if single else predictions
+
+
+def text_batch(texts: object) -> tuple[list[str], bool]:
+    """``texts`` as a list of non-blank strings, and whether one string was given.
+
+    A blank text would still get probabilities (the model's prior, not a reading), and a number
+    or None would fail deep inside the tokenizer: both are refused here, naming the text.
+    """
+    if isinstance(texts, str):
+        batch, single = [texts], True
+    elif isinstance(texts, (bytes, bytearray)) or not isinstance(texts, Iterable):
+        raise DataError(f"texts must be a string or a list of strings, not {type(texts).__name__}")
+    else:
+        batch, single = list(texts), False
+    for i, text in enumerate(batch):
+        where = "the text" if single else f"text {i} (0-based)"
+        if not isinstance(text, str):
+            raise DataError(f"{where} is {type(text).__name__}, not a string")
+        if not text.strip():
+            raise DataError(f"{where} is empty: nothing to classify")
+    return batch, single

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..decisions import OPERATING_POINTS
 from ..errors import ModelError
 from ..labels import NUM_SDGS, SDG_NUMBERS
 from ..pooling import POOLINGS
@@ -68,8 +69,12 @@ class ModelConfig:
         """The per-SDG thresholds of an operating point (``balanced`` is the default)."""
         if tags == "balanced":
             return self.thresholds
+        known = ", ".join(["balanced", *[k for k in self.operating_points if k != "balanced"]])
+        if tags not in OPERATING_POINTS:
+            raise ModelError(
+                f"unknown operating point {tags!r}: choose one of {', '.join(OPERATING_POINTS)}"
+            )
         if tags not in self.operating_points:
-            known = ", ".join(["balanced", *[k for k in self.operating_points if k != "balanced"]])
             raise ModelError(
                 f"this model has no '{tags}' operating point (it has: {known}); retrain it with "
                 "this version of sdg-align, or give one threshold (--threshold; threshold= in Python)"
