@@ -294,3 +294,12 @@ def test_evaluate_reads_eval_only_files(runner, tiny_model_dir):
     result = runner.invoke(main, ["evaluate", str(tiny_model_dir), "dpga-test", "--json", "-q"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["dpga-test"]["samples"] == 215
+
+
+def test_evaluate_names_a_bad_file_once(runner, tiny_model_dir, tmp_path):
+    path = tmp_path / "nosdgs.csv"
+    path.write_text("text\nsolar panels\n")
+    result = runner.invoke(main, ["evaluate", str(tiny_model_dir), str(path), "-q"])
+    assert result.exit_code == 1
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("error: ")]
+    assert line.count(str(path)) == 1, line  # it read 'error: FILE: FILE: expected ...'

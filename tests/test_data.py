@@ -220,3 +220,16 @@ def test_a_missing_reference_folder_is_a_data_error(tmp_path, monkeypatch):
     monkeypatch.setenv("SDG_ALIGN_DATA", str(tmp_path))
     with pytest.raises(DataError, match="data folder not found: .*sdg-reference"):
         load_source("sdg-reference")
+
+
+def test_skipped_rows_count_rows_not_messages(tmp_path):
+    """One line says '2 rows not marked reviewed ignored'; evaluate reported 1 skipped row."""
+    from sdg_align.data import load_generic
+
+    path = tmp_path / "sheet.csv"
+    pd.DataFrame(
+        {"text": ["solar farm", "water plant", "bus depot"], "sdgs": ["7", "6", "11"],
+         "reviewed": ["yes", "", ""]}
+    ).to_csv(path, index=False)  # fmt: skip
+    labelled = load_generic(path)
+    assert len(labelled) == 1 and len(labelled.problems) == 1 and labelled.skipped_rows == 2

@@ -74,7 +74,8 @@ def evaluate(
             labelled = load_source(name, text_col=list(text_col), sdgs_col=sdgs_col, sheet=sheet)
         except SDGAlignError as exc:  # evaluate the other sets, then fail
             failed.append(name)
-            click.echo(f"error: {name}: {exc}", err=True)
+            message = str(exc)  # most errors about a file already start with its name
+            click.echo(f"error: {message if name in message else f'{name}: {message}'}", err=True)
             continue
         for problem in labelled.problems:
             if not quiet:
@@ -84,7 +85,7 @@ def evaluate(
             click.echo(f"error: {name}: no usable labelled rows", err=True)
             continue
         results[name] = run_evaluation(classifier, labelled, threshold=threshold, tags=tags)
-        results[name]["skipped_rows"] = len(labelled.problems)
+        results[name]["skipped_rows"] = labelled.skipped_rows
         seen = results[name].get("seen_in_training")
         warning = seen_warning(seen, name) if seen else None
         if warning:

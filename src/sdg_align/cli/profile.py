@@ -91,7 +91,8 @@ from ._common import (
     default=4000,  # profile.figures.DEFAULT_DRAWS, not imported: the profile package loads slowly
     show_default=True,
     type=click.IntRange(0),
-    help="Monte Carlo draws for the prevalence and trend intervals (0: none).",
+    help="Monte Carlo draws for the prevalence intervals and the corrected trends' intervals "
+    "(0: no prevalence interval, and trends use the slope's t interval alone).",
 )
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of those draws.")
 @click.option(

@@ -103,7 +103,7 @@ def apply_annotations(
     without an annotation keep their source labels, or are dropped with ``keep_unannotated=False``
     (sources that carry no labels of their own). Hash mismatches are reported in ``problems``.
     """
-    result = LabelledSet(problems=list(labelled.problems))
+    result = LabelledSet(problems=list(labelled.problems), more_skipped=labelled.more_skipped)
     mismatched, dropped = [], 0
     for example in labelled.examples:
         annotation = annotations.get(example.source_id or "")

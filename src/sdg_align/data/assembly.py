@@ -101,7 +101,7 @@ def merge_duplicates(labelled: LabelledSet) -> tuple[LabelledSet, MergeReport]:
         for key in keys:
             owner.setdefault(key, index)
     report = MergeReport()
-    merged = LabelledSet(problems=list(labelled.problems))
+    merged = LabelledSet(problems=list(labelled.problems), more_skipped=labelled.more_skipped)
     for group in groups:
         if len(group) == 1:
             merged.examples.append(group[0])

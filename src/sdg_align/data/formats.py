@@ -61,8 +61,9 @@ def load_generic(
                 "every row you checked (the others are ignored)"
             )
         if len(marked) < len(records):
-            result.problems.append(
-                f"{path.name}: {len(records) - len(marked)} rows not marked '{REVIEWED}' ignored"
+            unmarked = len(records) - len(marked)
+            result.skip_many(
+                unmarked, f"{path.name}: {unmarked} rows not marked '{REVIEWED}' ignored"
             )
         records = [records[i] for i in marked]
         numbers = [i + 1 for i in marked]
@@ -193,7 +194,7 @@ def load_osdg(path: str | Path, *, min_agreement: float = 0.6) -> LabelledSet:
             )
         )
     if contested:
-        result.problems.append(f"{path.name}: {contested} contested rows skipped (agreement)")
+        result.skip_many(contested, f"{path.name}: {contested} contested rows skipped (agreement)")
     return result
 
 

@@ -48,10 +48,9 @@ def drop_evaluation_texts(labelled: LabelledSet, keys: set[str]) -> LabelledSet:
             dropped[example.source] += 1
         else:
             kept.append(example)
-    problems = list(labelled.problems)
+    result = LabelledSet(kept, list(labelled.problems), labelled.more_skipped)
     if dropped:
         detail = ", ".join(f"{source} {count}" for source, count in sorted(dropped.items()))
-        problems.append(
-            f"{sum(dropped.values())} texts also in evaluation-only sets dropped ({detail})"
-        )
-    return LabelledSet(kept, problems)
+        total = sum(dropped.values())
+        result.skip_many(total, f"{total} texts also in evaluation-only sets dropped ({detail})")
+    return result

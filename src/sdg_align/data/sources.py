@@ -256,7 +256,8 @@ def as_eval_only(labelled: LabelledSet) -> LabelledSet:
 
 def held_out(labelled: LabelledSet) -> LabelledSet:
     """Only the examples of a fixed test split (never trained on)."""
-    return LabelledSet([e for e in labelled.examples if e.split == "test"], labelled.problems)
+    test = [e for e in labelled.examples if e.split == "test"]
+    return LabelledSet(test, labelled.problems, labelled.more_skipped)
 
 
 def _combined(*parts: LabelledSet) -> LabelledSet:

@@ -72,13 +72,25 @@ class Example:
 class LabelledSet:
     examples: list[Example] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # "file row N: why", one per skipped row
+    # rows skipped beyond one per problem: one line may stand for many ("8 rows not marked ...")
+    more_skipped: int = 0
 
     def __len__(self) -> int:
         return len(self.examples)
 
+    @property
+    def skipped_rows(self) -> int:
+        return len(self.problems) + self.more_skipped
+
+    def skip_many(self, rows: int, message: str) -> None:
+        """One problem line for ``rows`` skipped rows."""
+        self.problems.append(message)
+        self.more_skipped += rows - 1
+
     def extend(self, other: LabelledSet) -> None:
         self.examples.extend(other.examples)
         self.problems.extend(other.problems)
+        self.more_skipped += other.more_skipped
 
     def label_matrix(self) -> np.ndarray:
         return self._stack(Example.label_vector)

@@ -54,7 +54,7 @@ def assemble_training_data(config: TrainingConfig, *, log: Progress = stderr_log
             f"{name}: {len(part)} examples"
             + (f" (weight {weight:g})" if weight != 1.0 else "")
             + (f", {disputed} disputed source labels trained as unknown" if disputed else "")
-            + (f", {len(part.problems)} notes" if part.problems else "")
+            + (f", {part.skipped_rows} rows skipped" if part.problems else "")
         )
         for problem in part.problems[:10]:
             log(f"  {problem}")
