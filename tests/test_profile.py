@@ -291,6 +291,7 @@ def test_error_rows_are_left_out_and_counted(four):
     assert doc["input"] == {
         "rows": 4, "scored": 3, "excluded": 1, "groups": 2,
         "excluded_rows": [{"row": 2, "id": "P2", "error": "empty text"}], "projects_listed": 3,
+        "labelled_by_person": 0,
     }  # fmt: skip
     assert doc["overall"]["projects"] == 3 and doc["overall"]["excluded"] == 1
     assert doc["groups"][0]["excluded"] == 1 and doc["groups"][0]["projects"] == 1

@@ -175,7 +175,13 @@ def test_review_sheet_round_trip_through_train_and_profile(scored_csv, tiny_mode
     )
     assert report.reviewed == 20 and report.changed == changed and report.ignored == 4
     assert f"20 projects labelled by a person ({changed} corrected" in profiled.stderr
-    overall = json.loads(profiled.stdout)["overall"]
+    document = json.loads(profiled.stdout)
+    overall = document["overall"]
+    # the reports say that a person's labels stand in for the model's (they were silent)
+    assert document["input"]["labelled_by_person"] == 20
+    from sdg_align.report import profile_markdown
+
+    assert "20 of the 40 projects carry a person's labels" in profile_markdown(document)
     tagged = [{int(s) for s in tags.split(";") if s} for tags in frame["sdgs"]]
     assert [row["projects"] for row in overall["sdgs"]] == [
         sum(k in t for t in tagged) for k in range(1, 18)

@@ -113,6 +113,7 @@ def build_profile(
             "groups": len(groups),
             "excluded_rows": checked.excluded_rows,
             "projects_listed": min(len(data.rows), MAX_LISTED_PROJECTS),
+            "labelled_by_person": int(data.labelled.sum()) if data.labelled is not None else 0,
         },
         overall=overall,
         groups=groups,

@@ -93,6 +93,18 @@ def sdg_names(numbers: Sequence[int]) -> str:
     return ", ".join(f"SDG {n} {GOALS[n - 1].short_name}" for n in numbers) or "none"
 
 
+def labels_sentence(document: Mapping[str, Any]) -> str | None:
+    """Says that a person's labels stand in for the model's tags, and for how many projects."""
+    labelled = document.get("input", {}).get("labelled_by_person") or 0
+    if not labelled:
+        return None
+    scored = document["input"]["scored"]
+    return (
+        f"{labelled:,} of the {scored:,} projects carry a person's labels (profile --corrections) "
+        "instead of the model's tags; every figure counts those labels."
+    )
+
+
 def correction_sentence(settings: Mapping[str, Any]) -> str | None:
     """What the prevalence correction does, in one sentence (None when the profile has none)."""
     prevalence = settings.get("prevalence")

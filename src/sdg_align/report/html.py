@@ -24,6 +24,7 @@ from .format import (
     change_class,
     correction_sentence,
     estimate,
+    labels_sentence,
     number,
     pct,
     points,
@@ -84,6 +85,7 @@ def render_html(
                 if v in VIEWS
             },
             correction=correction_sentence(document["settings"]),
+            labels_note=labels_sentence(document),
             goals=GOALS,
         )
     )

@@ -11,6 +11,7 @@ from .format import (
     as_document,
     correction_sentence,
     estimate,
+    labels_sentence,
     md_escape,
     pct,
     plural,
@@ -35,9 +36,9 @@ def profile_markdown(profile: Profile | Mapping[str, Any]) -> str:
         "advances, *allocation* splits it across its SDGs so totals add up.",
         "",
     ]
-    sentence = correction_sentence(settings)
-    if sentence:
-        lines += [sentence, ""]
+    for sentence in (labels_sentence(document), correction_sentence(settings)):
+        if sentence:
+            lines += [sentence, ""]
     lines += [f"> {md_escape(w)}" for w in document.get("warnings", [])]
     for group in [document["overall"], *document["groups"]]:
         lines += _group_markdown(group, settings)
