@@ -330,9 +330,12 @@ def score_file(
         raise DataError(f"{input_path} has no rows to score")
     chunks = itertools.chain([first], chunks)
     if text_cols is None:
-        other_sheets = sheet is None and sheet_count(input_path, in_format) > 1
-        hint = " (or --sheet: another sheet of the workbook)" if other_sheets else ""
-        text_cols = text_columns_or_default(first.columns, None, hint=hint)
+        try:
+            text_cols = text_columns_or_default(first.columns, None)
+        except DataError as exc:  # the workbook is opened again only to word the error
+            if sheet is None and sheet_count(input_path, in_format) > 1:
+                raise DataError(f"{exc} (or --sheet: another sheet of the workbook)") from None
+            raise
     check_text_columns(list(first.columns), text_cols)  # before the progress bar starts
     replaced = columns_to_replace(first.columns, explain)
     if id_col and id_col not in first.columns:

@@ -32,6 +32,7 @@ from .figures import (
     DEFAULT_DRAWS,
     MAX_LISTED_PROJECTS,
     SMALL_GROUP,
+    THIN_PERIOD,
     TOP_COMBINATIONS,
     Collaboration,
     GroupProfile,
@@ -312,6 +313,7 @@ def _group_profile(
     untagged = tag_sum == 0
     weights = data.weights[members] if data.weights is not None else None
     sdgs = _sdg_figures(members, data, overall_share, options)
+    periods = _period_counts(data.periods[members]) if data.periods is not None else None
     return GroupProfile(
         name=name,
         is_overall=False,
@@ -336,12 +338,12 @@ def _group_profile(
         ],
         combinations=_combinations(tags),
         cooccurrence=_cooccurrence(tags),
-        periods=_period_counts(data.periods[members]) if data.periods is not None else None,
+        periods=periods,
         accelerating=[s.sdg for s in sdgs if s.trend and s.trend.trend == "accelerating"],
         slowing=[s.sdg for s in sdgs if s.trend and s.trend.trend == "slowing"],
         collaboration=_collaboration(data.partners, members, share[-1]) if data.partners else None,
         small_group=n < SMALL_GROUP,
-        note=_group_note(n, data, members, options),
+        note=_group_note(n, periods, data, members, options),
         sdgs=sdgs,
     )
 
@@ -364,30 +366,26 @@ def _ratio(part: float, whole: float) -> float | None:
     return part / whole if whole > 0 else None
 
 
-def _group_note(n: int, data: Projects, members: np.ndarray, options: _Options) -> str | None:
-    """What limits a group's figures: its size, and what its corrected prevalence rests on."""
-    notes = [
-        _small_group_note(n),
-        _thin_period_note(data.periods[members] if data.periods is not None else None),
-        _audit_note(data, members, options),
-    ]
+def _group_note(
+    n: int,
+    periods: list[dict[str, int]] | None,
+    data: Projects,
+    members: np.ndarray,
+    options: _Options,
+) -> str | None:
+    """What limits a group's figures: its size, thin periods, what its prevalence rests on."""
+    notes = [_small_group_note(n), _thin_period_note(periods), _audit_note(data, members, options)]
     return " ".join(note for note in notes if note) or None
 
 
-THIN_PERIOD = 5  # a period with fewer projects decides its share and the last change alone
-
-
-def _thin_period_note(periods: np.ndarray | None) -> str | None:
+def _thin_period_note(periods: list[dict[str, int]] | None) -> str | None:
     """Periods too thin to read alone (one new 2026 project made a cluster 'accelerating')."""
-    if periods is None:
-        return None
-    values, counts = np.unique(periods[periods != NO_PERIOD], return_counts=True)
-    if len(values) < 2:
+    if periods is None or len(periods) < 2:
         return None
     thin = [
-        f"{v} ({c} project{'s' if c != 1 else ''})"
-        for v, c in zip(values, counts, strict=True)
-        if c < THIN_PERIOD
+        f"{c['period']} ({c['projects']} project{'s' if c['projects'] != 1 else ''})"
+        for c in periods
+        if c["projects"] < THIN_PERIOD
     ]
     if not thin:
         return None

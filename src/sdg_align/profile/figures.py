@@ -29,6 +29,7 @@ ALL_LABEL = "All projects"
 BLANK_GROUP = "(blank)"
 BREADTH_SHARE = 0.10  # an SDG counts toward breadth (and is not "weak") from this share of projects
 SMALL_GROUP = 30  # below this many projects a group gets an uncertainty note
+THIN_PERIOD = 5  # a period with fewer projects decides its share and the last change alone
 # Monte Carlo draws of the prevalence and trend intervals: with 1,000, 4 of 85 trend labels of the
 # example portfolio changed with --seed alone; with 4,000, 1 (scripts/eval_trend_stability.py)
 DEFAULT_DRAWS = 4000
@@ -95,7 +96,8 @@ FIGURES: dict[str, tuple[str, str]] = {
     "note": (
         "-",
         f"What limits the group's figures: fewer than {SMALL_GROUP} projects, periods of fewer "
-        "than 5 projects (thin periods), or what a random audit of its projects corrects.",
+        f"than {THIN_PERIOD} projects (thin periods), or what a random audit of its projects "
+        "corrects.",
     ),
     "period_projects": ("counts", "Scored projects per period (year) of the time column."),
     "sdg_projects": ("counts", "Projects that advance the SDG (probability above its threshold)."),

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
-from ..modeling import resolve_model_path
+from ..modeling.config import DEFAULT_MODEL_ALIAS, resolve_model_path
 from ..pooling import POOLINGS
 from ..runtime import check_device
 
 TRAINING_CONFIG_FILE = "training_config.yaml"
 DISPUTED_SOURCE_LABELS = ("negative", "unknown")
-DEFAULT_INIT = "default"  # init_model value meaning the bundled default model
+DEFAULT_INIT = DEFAULT_MODEL_ALIAS  # init_model value meaning the bundled default model
 
 
 @dataclass
