@@ -230,7 +230,8 @@ def test_small_data_adaptation_keeps_the_base_rule_and_measures_out_of_fold(
     assert [h["epoch"] for h in result.metrics["history"]][0] == 0  # the base is a candidate
     assert result.metrics["validation"]["samples"] == 39  # out of fold
     assert adaptation["out_of_fold"]["base"]["samples"] == 39
-    assert len(result.trained_texts) == 39 + 16 and rows[-1]["text"] not in result.trained_texts
+    learned = 39 + 16 if adaptation["epochs_chosen"] else 0  # kept weights learned nothing
+    assert len(result.trained_texts) == learned and rows[-1]["text"] not in result.trained_texts
     assert result.metrics["test"]["samples"] == 1
     assert model.error_rates is not None and model.error_rates["texts"] == 39
     assert any("3-fold cross-validation" in m for m in messages)
@@ -359,6 +360,39 @@ def test_adaptation_keeps_the_base_model_unless_a_gain_is_convincing(
     assert any("nothing beat the base model convincingly" in m for m in messages)
     taking_any, _ = adapt_with(0.0)  # 0: any gain, however small, as before the gate
     assert taking_any["adaptation"]["chosen"] > 0
+
+
+def test_a_model_that_kept_its_base_knows_what_the_base_knew_and_nothing_more(
+    base_with_recipe, toy_data_file, tmp_path, monkeypatch
+):
+    """evaluate warned that a user's texts were training data of a model they did not change."""
+    from click.testing import CliRunner
+
+    import sdg_align.adaptation.protocol as protocol
+    from sdg_align.cli import main
+    from sdg_align.trained_texts import TrainedTexts
+
+    TrainedTexts.of(load_source(str(toy_data_file)).texts()).write(base_with_recipe)
+    ours = tmp_path / "ours.jsonl"
+    ours.write_text("\n".join(json.dumps(r) for r in make_texts(40, seed=21)) + "\n")
+    monkeypatch.setattr(  # no epoch convinces: the new model is the base model
+        protocol, "paired_macro_f1_gain", lambda *a, **k: {"gain": 0.1, "confidence": 0.0}
+    )
+    out = tmp_path / "kept"
+    trained = CliRunner().invoke(
+        main,
+        ["train", "-d", str(ours), "--init-model", str(base_with_recipe), "-o", str(out),
+         "--epochs", "1", "--cv-folds", "3", "--replay-examples", "0", "-q"],
+    )  # fmt: skip
+    assert trained.exit_code == 0, trained.output
+    assert json.loads((out / "metrics.json").read_text())["adaptation"]["epochs_chosen"] == 0
+
+    on_ours = CliRunner().invoke(main, ["evaluate", str(out), str(ours), "--json"])
+    assert on_ours.exit_code == 0, on_ours.output
+    assert json.loads(on_ours.stdout)[str(ours)]["seen_in_training"]["trained_on"] == 0
+    assert "training data" not in on_ours.stderr
+    on_base_texts = CliRunner().invoke(main, ["evaluate", str(out), str(toy_data_file)])
+    assert "160 of its 160 texts were in the model's training data" in on_base_texts.stderr
 
 
 def test_min_confidence_must_be_a_share():

@@ -39,6 +39,10 @@ class TrainedTexts:
     def of(cls, train: Iterable[str], validation: Iterable[str] = ()) -> TrainedTexts:
         return cls({short_hash(t) for t in train}, {short_hash(t) for t in validation})
 
+    def including(self, other: TrainedTexts) -> TrainedTexts:
+        """This record and ``other``'s: a model continued from another knows what its base knew."""
+        return TrainedTexts(self.train | other.train, self.validation | other.validation)
+
     def knows(self, text: str) -> bool:
         """Whether ``text`` was trained or tuned on."""
         digest = short_hash(text)

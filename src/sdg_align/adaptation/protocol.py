@@ -280,8 +280,9 @@ def adapt(
         metrics,
         sizes,
         config,
-        train_set=combined,
-        validation_texts=[],
+        # kept weights learned nothing from these texts; refitted thresholds were tuned on them
+        train_set=combined if best.epoch else LabelledSet(),
+        validation_texts=pool.texts() if rule.refit else [],
         held_out=held_out,
         encoder_changed=bool(trainable and best.epoch),
     )

@@ -132,8 +132,8 @@ def save_model(
     shared reference data are present, in English from the package's short titles otherwise, and
     from the training texts that carry target labels; when adaptation left the encoder as it was,
     the base model's index still holds and is kept. The folder also records hashes of the texts
-    the model was trained and tuned on (:mod:`sdg_align.trained_texts`). A model continued from
-    another is evaluated next to it.
+    the model was trained and tuned on (:mod:`sdg_align.trained_texts`), its base model's included.
+    A model continued from another is evaluated next to it.
     """
     from ..data import shared_data_dir
     from ..evidence import add_target_examples, build_evidence_index
@@ -155,7 +155,13 @@ def save_model(
         )
     folder = result.classifier.save_pretrained(output_dir, metrics=result.metrics, card=card)
     (folder / TRAINING_CONFIG_FILE).write_text(result.config.to_yaml(), encoding="utf-8")
-    TrainedTexts.of(result.trained_texts, result.validation_texts).write(folder)
+    record = TrainedTexts.of(result.trained_texts, result.validation_texts)
+    base_record = (
+        TrainedTexts.read(resolve_init_model(result.config.init_model))
+        if result.config.init_model
+        else None
+    )
+    (record.including(base_record) if base_record else record).write(folder)
     if result.config.evaluate:
         # the model as saved, not the one in memory (on the training device: a GPU scores faster)
         saved = on_device(load_classifier(folder, "float32"), result.config.device)
