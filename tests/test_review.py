@@ -13,7 +13,7 @@ from sdg_align.cli import main
 from sdg_align.corrections import Corrections, apply_corrections
 from sdg_align.data import load_generic
 from sdg_align.errors import DataError
-from sdg_align.review import SDG_COLUMNS, pick_for_review
+from sdg_align.review import SDG_COLUMNS, Pick, pick_for_review, review_frame
 from sdg_align.scoring import PROBABILITY_COLUMNS
 
 THRESHOLDS = [0.5] * 17
@@ -54,6 +54,19 @@ def test_picker_spreads_over_groups_and_skips_rows_it_may_not_pick():
         8,
     }
     assert pick_for_review(nan_row, THRESHOLDS, n=1) == []  # no probabilities: never picked
+
+
+def test_the_sheet_names_closer_calls_beside_the_sdg_a_row_was_picked_for():
+    probs = np.full((1, 17), 0.01)
+    probs[0, 12], probs[0, 6], probs[0, 5] = 0.30, 0.48, 0.05  # SDG 13 picked; 7 is closer
+    cut = [0.5] * 17
+    pick = Pick(row=0, sdg=13, probability=0.30, threshold=0.5, margin=0.85)
+    sheet = review_frame(
+        [pick], ids=["p1"], texts=["a text"], probs=probs, thresholds=cut, id_col="id"
+    )
+    named = sheet["unsure_about"][0]
+    assert named.startswith("SDG 13 ") and "SDG 7 " in named and "0.48 (threshold 0.50)" in named
+    assert "SDG 6 " not in named  # further from its threshold than SDG 13: not a closer call
 
 
 def test_generic_reader_reads_one_column_per_sdg(tmp_path):

@@ -43,6 +43,7 @@ TEXT_COLUMN = "text"
 PICKED_COLUMN = "picked"
 AT_RANDOM = "at random"  # the picked column's value for a random (audit) pick
 MAX_MARGIN = 3.0  # logit distance to a threshold beyond which a project is not "unsure"
+MAX_ALSO_UNSURE = 2  # other SDGs named beside the one a row was picked for
 
 INSTRUCTIONS = """\
 How to fill in this sheet
@@ -161,6 +162,26 @@ def random_picks(probs: np.ndarray, *, n: int, seed: int = 0) -> list[Pick]:
     return [Pick(row=int(r), sdg=None, probability=nan, threshold=nan, margin=nan) for r in rows]
 
 
+def _unsure_about(pick: Pick, p: np.ndarray, cut: np.ndarray) -> str:
+    """The SDG a row was picked for, then up to two others as close to their thresholds.
+
+    A row picked for one SDG can be a closer call on another; naming only the first would steer
+    the reviewer away from the doubt that matters most.
+    """
+    assert pick.sdg is not None
+    distance = margins(p[None, :], cut)[0]
+    picked = SDG_NUMBERS.index(pick.sdg)
+    closer = [
+        int(k)
+        for k in np.argsort(distance, kind="stable")
+        if k != picked and distance[k] <= distance[picked]
+    ]
+    return "; ".join(
+        f"SDG {SDG_NUMBERS[k]} {GOALS[k].short_name}: {p[k]:.2f} (threshold {cut[k]:.2f})"
+        for k in [picked, *closer[:MAX_ALSO_UNSURE]]
+    )
+
+
 def review_frame(
     picks: Sequence[Pick],
     *,
@@ -187,10 +208,7 @@ def review_frame(
             row[PICKED_COLUMN], row["unsure_about"] = AT_RANDOM, ""
         else:
             row[PICKED_COLUMN] = "unsure"
-            row["unsure_about"] = (
-                f"SDG {pick.sdg} {GOALS[pick.sdg - 1].short_name}: {pick.probability:.2f} "
-                f"(threshold {pick.threshold:.2f})"
-            )
+            row["unsure_about"] = _unsure_about(pick, p, cut)
         for k, column in enumerate(SDG_COLUMNS):
             row[column] = 1 if p[k] >= cut[k] else None  # Int64 below: "1", never "1.0"
         row[REVIEWED_COLUMN] = ""
