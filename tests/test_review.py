@@ -227,6 +227,11 @@ def _sheet(tmp_path, **cells) -> str:
     [
         ({"reviewed": ["", ""]}, "no row is marked"),
         ({"SDG_7": ["perhaps", ""]}, "holds 'perhaps'"),
+        (  # every unreadable cell at once, not the first alone
+            {"SDG_3": ["2", "?"], "SDG_9": ["2", ""], "reviewed": ["yes", "yes"]},
+            "sheet row 2: column 'SDG 3' holds '2', column 'SDG 9' holds '2'; sheet row 3: "
+            "column 'SDG 3' holds '?': write 1",
+        ),
         ({"project_id": ["NOPE", "P01"]}, "not in the table"),
         (
             {"project_id": ["P01", "P01"], "reviewed": ["yes", "yes"]},

@@ -22,7 +22,14 @@ import numpy as np
 import pandas as pd
 
 from .data import clean_cell
-from .data.formats import REVIEWED, is_yes, sdg_columns, sdgs_from_columns
+from .data.formats import (
+    REVIEWED,
+    SDG_CELL_HINT,
+    is_yes,
+    sdg_columns,
+    sdgs_from_columns,
+    unreadable_sdg_cells,
+)
 from .errors import DataError
 from .labels import NUM_SDGS
 from .review import AT_RANDOM, PICKED_COLUMN
@@ -90,6 +97,7 @@ class Corrections:
         first_row: dict[str, int] = {}
         at_random: set[str] = set()
         ignored = random_skipped = 0
+        unreadable: list[str] = []
         # rows as the spreadsheet numbers them (row 1: the header), where a person fixes them;
         # the profile's own errors count data rows, so these say "sheet row"
         for number, row in enumerate(frame.to_dict("records"), start=2):
@@ -99,18 +107,21 @@ class Corrections:
                 random_skipped += picked_at_random
                 continue
             identifier = str(row[key]).strip()
-            if identifier in labels:
+            if identifier in first_row:
                 raise DataError(
                     f"{path} sheet row {number}: project '{identifier}' appears twice (also sheet "
                     f"row {first_row[identifier]}, both reviewed); keep one row per project"
                 )
             first_row[identifier] = number
-            try:
-                labels[identifier] = sdgs_from_columns(row, columns)
-            except ValueError as exc:
-                raise DataError(f"{path} sheet row {number}: {exc}") from exc
+            if cells := unreadable_sdg_cells(row, columns):
+                unreadable.append(f"sheet row {number}: {', '.join(cells)}")
+                continue
+            labels[identifier] = sdgs_from_columns(row, columns)
             if picked_at_random:
                 at_random.add(identifier)
+        if unreadable:  # all of them at once: a person fixes the sheet in one go
+            more = f"; and {len(unreadable) - 3} more rows" if len(unreadable) > 3 else ""
+            raise DataError(f"{path} {'; '.join(unreadable[:3])}{more}: {SDG_CELL_HINT}")
         if not labels:
             raise DataError(
                 f"{path}: no row is marked in the '{REVIEWED}' column; write yes there for every "

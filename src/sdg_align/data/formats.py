@@ -132,18 +132,27 @@ def is_yes(value: Any) -> bool:
     return clean_cell(value).lower() in _YES
 
 
+SDG_CELL_HINT = "write 1 (advances it) or leave it empty"
+
+
+def unreadable_sdg_cells(row: dict[str, Any], columns: dict[str, int]) -> list[str]:
+    """Each one-column-per-SDG cell of a row that is neither a yes nor a no, named."""
+    return [
+        f"column '{column}' holds {cell!r}"
+        for column in columns
+        if (cell := clean_cell(row.get(column)).lower()) not in _YES | _NO
+    ]
+
+
 def sdgs_from_columns(row: dict[str, Any], columns: dict[str, int]) -> tuple[int, ...]:
-    """The SDGs marked in a row's one-column-per-SDG cells; anything unreadable is an error."""
-    sdgs = []
-    for column, number in columns.items():
-        cell = clean_cell(row.get(column)).lower()
-        if cell in _YES:
-            sdgs.append(number)
-        elif cell not in _NO:
-            raise ValueError(
-                f"column '{column}' holds {cell!r}; write 1 (advances it) or leave it empty"
-            )
-    return tuple(sorted(sdgs))
+    """The SDGs marked in a row's one-column-per-SDG cells; anything unreadable is an error.
+
+    The error names every unreadable cell of the row, so a person fixes them in one go.
+    """
+    unreadable = unreadable_sdg_cells(row, columns)
+    if unreadable:
+        raise ValueError(f"{', '.join(unreadable)}; {SDG_CELL_HINT}")
+    return tuple(sorted(n for c, n in columns.items() if clean_cell(row.get(c)).lower() in _YES))
 
 
 def load_osdg(path: str | Path, *, min_agreement: float = 0.6) -> LabelledSet:
