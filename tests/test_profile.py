@@ -155,13 +155,13 @@ def test_combinations_and_cooccurrence():
     ]
 
 
-def trend_frame() -> pd.DataFrame:
-    """Four projects a year, 2020-2022: SDG 9 in 0, 2, 4 of them; SDG 2 in 4, 2, 0 (dates too)."""
+def trend_frame(nines_per_year=(0, 2, 4), per_year=4) -> pd.DataFrame:
+    """Four projects a year, 2020-2022: SDG 9 in 0, 2, 4 of them; SDG 2 in the others (dates too)."""
     rows = []
-    for year, nines in ((2020, 0), (2021, 2), (2022, 4)):
-        for i in range(4):
+    for year, nines in zip((2020, 2021, 2022), nines_per_year, strict=True):
+        for i in range(per_year):
             probs = {9: 0.8} if i < nines else {2: 0.8}
-            when = str(year) if i % 2 else f"{year}-0{i + 1}-15"
+            when = str(year) if i % 2 else f"{year}-{i % 12 + 1:02d}-15"
             rows.append({"year": when, "probs": probs})
     return scored(rows)
 
@@ -183,7 +183,8 @@ def test_acceleration_slope_and_its_interval():
     fit = stats.linregress(years, y)
     half = stats.t.ppf(0.975, len(y) - 2) * fit.stderr
     assert nine["slope_ci_low"] == pytest.approx(fit.slope - half, abs=1e-6)
-    assert nine["slope_ci_high"] == pytest.approx(fit.slope + half, abs=1e-6)
+    # 0, 50, 100%: no share can climb faster, so the interval stops at +50 points a year
+    assert fit.slope + half > 0.5 and nine["slope_ci_high"] == pytest.approx(0.5)
     assert nine["trend"] == "accelerating"
     assert sdg(group, 2)["trend"]["trend"] == "slowing"
     assert sdg(group, 5)["trend"]["trend"] is None  # never advanced: nothing to judge
@@ -577,10 +578,20 @@ def test_trends_follow_the_corrected_prevalence():
     )
     nine = sdg(profile.to_dict()["overall"], 9)["trend"]
     # probabilities 0.8 in 0, 2, 4 of 4 projects: slope of p is 0.4 a year; corrected / 0.65
-    assert nine["prevalence_slope"] == pytest.approx(0.4 / 0.65, abs=1e-3)
+    # would be 0.62, steeper than prevalences can climb over two years (0 to 100%): 0.5
+    assert nine["prevalence_slope"] == pytest.approx(0.5, abs=1e-3)
+    assert nine["prevalence_slope_ci_high"] == pytest.approx(0.5, abs=1e-3)
     assert nine["prevalences"] == pytest.approx([0.0, (0.4 - 0.05) / 0.65, 1.0], abs=1e-3)
     assert nine["prevalence_slope_ci_low"] > 0 and nine["trend"] == "accelerating"
     # the error rates' uncertainty widens the corrected interval beyond the scaled t interval
+    # (on a gentler trend, whose interval stays clear of the steepest slope)
+    gentle = build_profile(
+        trend_frame((2, 4, 6), per_year=12),
+        columns=ProfileColumns(time_col="year"),
+        error_rates=validation_rates(),
+    )
+    nine = sdg(gentle.to_dict()["overall"], 9)["trend"]
+    assert nine["prevalence_slope_ci_high"] < 0.5
     assert (
         nine["prevalence_slope_ci_high"] - nine["prevalence_slope_ci_low"]
         > (nine["slope_ci_high"] - nine["slope_ci_low"]) * (0.4 / 0.5) / 0.65

@@ -141,7 +141,11 @@ FIGURES: dict[str, tuple[str, str]] = {
         "Acceleration: change of `share` per year, from a least-squares line through the projects "
         "(1 if the project advances the SDG, else 0) against their year.",
     ),
-    "slope_ci": ("counts", "95% confidence interval of `slope` (t distribution, n - 2 df)."),
+    "slope_ci": (
+        "counts",
+        "95% confidence interval of `slope` (t distribution, n - 2 df), cut to the steepest "
+        "slope any shares could give at those years.",
+    ),
     "last_change": ("counts", "`share` in the last period minus `share` in the period before."),
     "trend": (
         "counts",
@@ -167,12 +171,12 @@ FIGURES: dict[str, tuple[str, str]] = {
     "prevalence_slope": (
         "corrected",
         "Acceleration of `prevalence`: the slope per year of the least-squares line through the "
-        "projects' corrected values against their year.",
+        "projects' corrected values against their year, no steeper than a share can be.",
     ),
     "prevalence_slope_ci": (
         "corrected",
         "95% interval of `prevalence_slope`: the line's t interval with the error rates' "
-        "uncertainty added.",
+        "uncertainty added, cut like `slope_ci`.",
     ),
     "prevalence_last_change": (
         "corrected",

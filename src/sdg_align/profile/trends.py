@@ -2,7 +2,8 @@
 
 The slope is an ordinary least-squares line through the projects (1 if the project advances the SDG,
 else 0) against their year, so periods with more projects weigh more; its 95% interval uses the t
-distribution with n - 2 degrees of freedom. With the model's error rates the same line is drawn
+distribution with n - 2 degrees of freedom, cut to the steepest slope shares can have at those
+periods. With the model's error rates the same line is drawn
 through the projects' corrected values (:mod:`.prevalence`), and the trend label follows the
 corrected line, so what the model misses does not read as a change of pace.
 """
@@ -30,10 +31,15 @@ class Line:
     low: np.ndarray
     high: np.ndarray
     df: int
+    steepest: float = math.inf  # no line through values in [0, 1] at these periods is steeper
 
 
 def fit_lines(periods: np.ndarray, y: np.ndarray) -> Line:
-    """The slope of each column of ``y`` against the period (NaN where it cannot be fitted)."""
+    """The slope of each column of ``y`` (values in [0, 1]) against the period.
+
+    NaN where it cannot be fitted. The t interval is cut to the steepest slope values in [0, 1]
+    allow at these periods: a few projects a year give intervals wider than any share can move.
+    """
     nothing = np.full(y.shape[1], np.nan)
     n = len(periods)
     if len(np.unique(periods)) < 2:
@@ -41,13 +47,16 @@ def fit_lines(periods: np.ndarray, y: np.ndarray) -> Line:
     t = periods - periods.mean()
     sxx = float(t @ t)
     slope = (t @ y) / sxx
+    # the slope is sum(t * y) / sxx; with y in [0, 1] it is largest with y = 1 where t > 0
+    steepest = float(np.clip(t, 0, None).sum()) / sxx
     if n <= 2:
-        return Line(slope, nothing, nothing, nothing, 0)
+        return Line(slope, nothing, nothing, nothing, 0, steepest)
     centred = y - y.mean(axis=0)
     residual = np.maximum((centred**2).sum(axis=0) - slope**2 * sxx, 0.0)
     stderr = np.sqrt(residual / (n - 2) / sxx)
     half = stats.t.ppf(0.975, n - 2) * stderr
-    return Line(slope, stderr, slope - half, slope + half, n - 2)
+    low, high = np.fmax(slope - half, -steepest), np.fmin(slope + half, steepest)
+    return Line(slope, stderr, low, high, n - 2, steepest)
 
 
 def trend_label(low: float, high: float, ever: bool) -> str | None:
@@ -94,8 +103,10 @@ def _corrected(
         ci_low, ci_high = np.fmin(ci_low, slope), np.fmax(ci_high, slope)
     else:
         ci_low, ci_high = raw.low / gap, raw.high / gap
-    ci_low = np.where(np.isfinite(gap), ci_low, np.nan)
-    ci_high = np.where(np.isfinite(gap), ci_high, np.nan)
+    # corrected values are prevalences, in [0, 1] too: no steeper than the raw line can be
+    slope = np.clip(slope, -raw.steepest, raw.steepest)
+    ci_low = np.where(np.isfinite(gap), np.fmax(ci_low, -raw.steepest), np.nan)
+    ci_high = np.where(np.isfinite(gap), np.fmin(ci_high, raw.steepest), np.nan)
     last = per_period[-1] - per_period[-2] if len(per_period) >= 2 else np.full(NUM_SDGS, np.nan)
     line = Line(slope, raw.stderr / gap, ci_low, ci_high, raw.df)
     return _Corrected(per_period, line, last)
