@@ -20,13 +20,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from sdg_align.decisions import balanced_macro_f1  # noqa: E402
-from sdg_align.evaluation import metrics_from_probs  # noqa: E402
+from sdg_align.evaluation import validation_figures  # noqa: E402
 from sdg_align.modeling import load_classifier  # noqa: E402
 from sdg_align.runtime import configure_threads  # noqa: E402
 from sdg_align.training import (  # noqa: E402
@@ -34,10 +31,6 @@ from sdg_align.training import (  # noqa: E402
     assemble_training_data,
     split_like_training,
 )
-
-
-def summary(block: dict) -> dict:
-    return {key: round(block["macro"][key], 4) for key in ("precision", "recall", "f1")}
 
 
 def main() -> None:
@@ -67,23 +60,7 @@ def main() -> None:
         probs = classifier.predict_proba(texts)
         measured = {}
         for reading, validation in readings.items():
-            metrics = metrics_from_probs(classifier, validation, probs, by=("source",))
-            by_source = {
-                name: {"samples": block["samples"], **summary(block)}
-                for name, block in metrics.get("by_source", {}).items()
-            }
-            equal = balanced_macro_f1(
-                probs,
-                validation.label_matrix(),
-                validation.certain_mask(),
-                np.asarray(classifier.cut("balanced", None)),
-                validation.sources(),
-            )
-            measured[reading] = {
-                "all": summary(metrics),
-                "f1_sources_weighed_equally": round(float(equal), 4),
-                "by_source": by_source,
-            }
+            measured[reading] = validation_figures(classifier, validation, probs)
         results["models"][str(model_dir)] = measured
     print(f"{len(texts)} validation texts of {args.config.name}; macro P / R / F1")
     for reading in readings:

@@ -86,6 +86,30 @@ def test_a_source_with_a_handful_of_rows_weighs_in_proportion_to_its_size():
     assert weights.sum() == pytest.approx(len(sources))
 
 
+def test_validation_figures_weigh_each_source_the_same_beside_the_pooled_figures():
+    from sdg_align.evaluation import validation_figures
+
+    class Fixed:  # a model with threshold 0.5 for every SDG
+        def cut(self, tags="balanced", threshold=None):
+            return np.full(17, 0.5)
+
+    # SDG 1 only: 'big' (60 texts) is tagged right, 'small' (30) always wrong
+    examples = [Example(f"b{i}", (1,) if i % 2 else (), "big") for i in range(60)]
+    examples += [Example(f"s{i}", (1,) if i % 2 else (), "small") for i in range(30)]
+    probs = np.zeros((90, 17))
+    probs[:60, 0] = [0.9 if i % 2 else 0.1 for i in range(60)]
+    probs[60:, 0] = [0.1 if i % 2 else 0.9 for i in range(30)]
+    figures = validation_figures(Fixed(), LabelledSet(examples), probs)
+    assert figures["by_source"]["big"] == {
+        "samples": 60,
+        "precision": 1.0,
+        "recall": 1.0,
+        "f1": 1.0,
+    }
+    assert figures["by_source"]["small"]["f1"] == 0.0
+    assert figures["f1_sources_weighed_equally"] < figures["all"]["f1"]  # 'big' outvotes 'small'
+
+
 def test_calibration_fits_a_monotone_scaling_and_keeps_identity_when_unsure():
     rng = np.random.default_rng(0)
     truth = rng.random(400) < 0.3

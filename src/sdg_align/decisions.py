@@ -183,7 +183,7 @@ def balanced_macro_f1(
     probs: np.ndarray,
     y_true: np.ndarray,
     certain: np.ndarray,
-    thresholds: Sequence[float],
+    thresholds: Sequence[float] | np.ndarray,
     sources: Sequence[str] | None = None,
 ) -> float:
     """Macro F1 with sources weighed as in source_weights, over the SDGs with certain positives."""

@@ -180,6 +180,34 @@ def metrics_from_probs(
     return result
 
 
+def validation_figures(
+    classifier: Classifier, labelled: LabelledSet, probs: np.ndarray
+) -> dict[str, Any]:
+    """Macro precision, recall and F1 of all texts and per source, and F1 with each source
+    weighed the same (the figure training stops early on): what a recipe change is judged by."""
+    from .decisions import balanced_macro_f1
+
+    def macro(block: dict[str, Any]) -> dict[str, float]:
+        return {key: round(block["macro"][key], 4) for key in ("precision", "recall", "f1")}
+
+    metrics = metrics_from_probs(classifier, labelled, probs, by=("source",))
+    equal = balanced_macro_f1(
+        probs,
+        labelled.label_matrix(),
+        labelled.certain_mask(),
+        classifier.cut("balanced"),
+        labelled.sources(),
+    )
+    return {
+        "all": macro(metrics),
+        "f1_sources_weighed_equally": round(float(equal), 4),
+        "by_source": {
+            name: {"samples": block["samples"], **macro(block)}
+            for name, block in metrics.get("by_source", {}).items()
+        },
+    }
+
+
 LONG_TEXT_WORDS = 150
 
 

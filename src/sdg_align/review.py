@@ -78,7 +78,7 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def margins(probs: np.ndarray, thresholds: Sequence[float]) -> np.ndarray:
+def margins(probs: np.ndarray, thresholds: Sequence[float] | np.ndarray) -> np.ndarray:
     """Distance of each probability to its SDG's threshold on the logit scale (NaN rows: inf)."""
     distance = np.abs(_logit(probs) - _logit(np.asarray(thresholds, dtype=np.float64))[None, :])
     return np.where(np.isnan(distance), np.inf, distance)
