@@ -54,6 +54,30 @@ def test_score_frame_adds_the_contract_columns(model):
         )
 
 
+def test_placeholders_are_failed_rows_not_tagged_texts(model):
+    """'TBD' was scored (SDG 3 at 0.65 with the default model: tuberculosis)."""
+    frame = pd.DataFrame(
+        {
+            "title": ["", "Solar roofs", "N/A", "", "Test bench for batteries"],
+            "description": ["TBD", "(to do)", "n/a", "Keine Angabe.", ""],
+        }
+    )
+    scored = score_frame(frame, model, text_cols=["title", "description"])
+    assert list(scored["error"]) == [
+        "placeholder text ('TBD'), not a description",
+        "",  # the title alone is scored, as if the placeholder cell were empty
+        "placeholder text ('N/A'), not a description",
+        "placeholder text ('Keine Angabe.'), not a description",
+        "",
+    ]
+    np.testing.assert_allclose(
+        scored.loc[1, PROBABILITY_COLUMNS].to_numpy(float),
+        model.predict_proba("Solar roofs"),
+        atol=1e-4,
+    )
+    assert scored.loc[[0, 2, 3], PROBABILITY_COLUMNS].isna().all().all()
+
+
 def test_score_reads_a_text_as_classify_and_training_do(model):
     """A cell's final period stays (it was cut, and tags moved by up to 0.29 against classify)."""
     frame = pd.DataFrame(
@@ -179,17 +203,21 @@ def test_cli_score_reports_bad_rows_and_keeps_stdout_clean(tiny_model_dir, tmp_p
 def test_short_texts_are_warned_about_even_when_quiet(tiny_model_dir, tmp_path):
     """'TBD' gets confident tags (it reads as tuberculosis): a failed or placeholder row must show."""
     source = tmp_path / "in.csv"
-    rows = ["TBD", "Solar pumps replace diesel irrigation in forty farms", "", "Project 12"]
+    rows = ["Hydrogen buses", "Solar pumps replace diesel irrigation in forty farms", ""]
+    rows.append("Project 12")
     rows.append(
         "该集群与三所职业学校合作，为电池技术人员建立再培训学院。"
     )  # one "word", a full sentence
-    pd.DataFrame({"id": ["a", "b", "c", "d", "e"], "text": rows}).to_csv(source, index=False)
+    rows.append("TBD")  # a placeholder: a failed row, not a short text
+    ids = ["a", "b", "c", "d", "e", "f"]
+    pd.DataFrame({"id": ids, "text": rows}).to_csv(source, index=False)
     args = ["score", str(source), "-o", str(tmp_path / "o.csv"), "-m", str(tiny_model_dir)]
     result = CliRunner().invoke(main, [*args, "--id-col", "id", "-q", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["short_texts"] == 2
     assert "2 texts have fewer than 5 words (rows a, d)" in result.stderr
-    assert "1 row could not be scored" in result.stderr and "row c: empty text" in result.stderr
+    assert "2 rows could not be scored" in result.stderr and "row c: empty text" in result.stderr
+    assert "row f: placeholder text ('TBD'), not a description" in result.stderr
     classified = CliRunner().invoke(
         main, ["classify", "--lines", "-q", "-m", str(tiny_model_dir)], input="TBD\n" + rows[1]
     )

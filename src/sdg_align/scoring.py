@@ -98,8 +98,30 @@ def _cell_text(value: Any) -> str | None:
     return text or None
 
 
+# What spreadsheets hold where a description is still missing (compared lower-case, without
+# surrounding punctuation or brackets). Such a cell is no text: scored, "TBD" reads as tuberculosis
+# (SDG 3 at 0.65) and "n/a" gets tags too, so a portfolio of unfinished rows would gain SDGs.
+PLACEHOLDERS = frozenset(
+    {
+        "tbd", "tba", "tbc", "n/a", "na", "n.a", "nd", "n.d", "none", "null", "nil",
+        "nan", "todo", "to do", "to be defined", "to be determined", "to be confirmed",
+        "to be announced", "to follow", "pending", "placeholder", "lorem ipsum", "xxx", "xx", "x",
+        "test", "see attachment", "see annex", "k.a", "k. a", "keine angabe", "folgt",
+        "à définir", "a definir", "à compléter", "néant", "por definir", "pendiente",
+        "da definire",
+    }
+)  # fmt: skip
+
+
+def is_placeholder(text: str) -> bool:
+    """Whether a cell holds a stand-in for a missing description ('TBD', 'n/a', '(to do)')."""
+    core = text.strip().strip(" .:;,!?-–—_*#()[]{}\"'").lower()
+    return core in PLACEHOLDERS or not core
+
+
 def row_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Joined text per row, and the error for rows with none (empty or non-text cells)."""
+    """Joined text per row, and the error for rows with none (empty, placeholder or non-text
+    cells). A placeholder beside a real cell (a title beside a description 'TBD') is left out."""
     check_text_columns(list(frame.columns), text_cols)
     texts, errors = [], []
     columns = [frame[c].tolist() for c in text_cols]
@@ -108,9 +130,13 @@ def row_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> tuple[list[str],
             texts.append("")
             errors.append("a text cell holds a JSON object or list, not text")
             continue
-        parts = [_cell_text(v) for v in values]
-        joined = join_texts([p for p in parts if p])
-        if not joined:
+        parts = [p for p in (_cell_text(v) for v in values) if p]
+        placeholders = [p for p in parts if is_placeholder(p) and any(c.isalpha() for c in p)]
+        joined = join_texts([p for p in parts if p not in placeholders])
+        if not joined and placeholders:
+            texts.append("")
+            errors.append(f"placeholder text ({placeholders[0][:40]!r}), not a description")
+        elif not joined:
             texts.append("")
             errors.append("empty text")
         elif not any(ch.isalpha() for ch in joined):
