@@ -157,6 +157,14 @@ def test_one_text_length_policy_for_classify_and_score(runner, tiny_model_dir, t
     assert "longer than the limit of 200,000" in (tmp_path / "out.csv").read_text()
 
 
+def test_classify_refuses_an_encoding_for_a_text_argument(runner, tiny_model_dir):
+    """--encoding was silently ignored when the text was an argument."""
+    result = runner.invoke(
+        main, ["classify", "Café", "--encoding", "cp1252", "-m", str(tiny_model_dir)]
+    )
+    assert result.exit_code == 2 and "--encoding is for --file or stdin" in result.output
+
+
 def test_classify_reads_a_windows_or_utf16_file_as_score_does(runner, tiny_model_dir, tmp_path):
     """A cp1252 file was refused ('save it as UTF-8') where score read the same bytes."""
     latin1, utf16 = tmp_path / "l.txt", tmp_path / "u.txt"

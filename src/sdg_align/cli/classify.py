@@ -35,6 +35,8 @@ def _read_input(text: str | None, file: str | None, encoding: str | None = None)
     if text == "-":  # the shell convention for stdin, not a one-character project
         text, file = None, "-"
     if text is not None:
+        if encoding:  # the shell decoded the argument already; a silent no-op would mislead
+            raise click.UsageError("--encoding is for --file or stdin; a TEXT argument is decoded")
         return text, "the argument"
     if file is None and sys.stdin.isatty():
         raise click.UsageError("give a text, --file FILE, or pipe text on stdin")
