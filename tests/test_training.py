@@ -371,6 +371,26 @@ def test_a_trained_model_folder_has_the_default_models_files_and_knows_its_texts
     )
 
 
+def test_train_refuses_a_folder_of_other_files_before_training(
+    toy_data_file, tiny_model_dir, tmp_path
+):
+    """train -o into a folder of the user's own files wrote its README.md over theirs."""
+    from sdg_align.training import check_output_folder
+
+    mine = tmp_path / "mydocs"
+    mine.mkdir()
+    (mine / "README.md").write_text("my own notes")
+    result = CliRunner().invoke(
+        main, ["train", "-d", str(toy_data_file), "-o", str(mine), "--epochs", "1"]
+    )
+    assert result.exit_code == 1 and "already holds files that are not an sdg-align model" in (
+        result.output
+    )
+    assert (mine / "README.md").read_text() == "my own notes"
+    check_output_folder(tiny_model_dir)  # a model folder may be replaced by a new model
+    check_output_folder(tmp_path / "new")  # and a new folder is made
+
+
 def test_paths_resolve_from_where_the_user_stands(
     tiny_model_dir, toy_data_file, tmp_path, monkeypatch
 ):

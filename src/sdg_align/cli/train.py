@@ -242,6 +242,7 @@ def train(
     from ..training import (
         TrainingConfig,
         assemble_training_data,
+        check_output_folder,
         compare_with_base,
         save_model,
         uses_adaptation,
@@ -273,6 +274,7 @@ def train(
         config.init_model = str(Path(config.init_model).expanduser().resolve())
     if config.init_model and Path(output_dir).resolve() == Path(config.init_model):
         raise click.UsageError("--output must differ from --init-model: the base model is kept")
+    check_output_folder(output_dir)  # before training, not after an hour of it
 
     def log(message: str) -> None:
         if not quiet:

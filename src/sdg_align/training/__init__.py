@@ -35,7 +35,13 @@ from .loop import (
 )
 from .protocol import fit_decision_rule, train
 from .result import Progress, TrainingResult, stderr_log
-from .save import base_model_folder, compare_with_base, evaluate_named, save_model
+from .save import (
+    base_model_folder,
+    check_output_folder,
+    compare_with_base,
+    evaluate_named,
+    save_model,
+)
 
 __all__ = [
     "DEFAULT_INIT",
@@ -48,6 +54,7 @@ __all__ = [
     "split_like_training",
     "splits_of_saved_model",
     "base_model_folder",
+    "check_output_folder",
     "compare_with_base",
     "continue_from",
     "evaluate_named",

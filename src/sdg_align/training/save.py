@@ -119,6 +119,24 @@ def compare_with_base(
     return comparisons
 
 
+def check_output_folder(output_dir: str | Path) -> None:
+    """Refuse a folder that holds anything but an sdg-align model: saving writes README.md,
+    config.json and more into it, over a user's own files of those names."""
+    from ..modeling.config import read_model_config
+
+    folder = Path(output_dir)
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return
+    try:
+        read_model_config(folder)  # a model folder: retraining into it replaces the model
+    except ModelError:
+        found = ", ".join(sorted(p.name for p in folder.iterdir())[:5])
+        raise DataError(
+            f"{folder} already holds files that are not an sdg-align model ({found}, ...); "
+            "write the model to a new or empty folder"
+        ) from None
+
+
 def save_model(
     result: TrainingResult,
     output_dir: str | Path,
@@ -146,6 +164,7 @@ def save_model(
             "the output folder is the model training continued from; write to another folder "
             "(the base model is needed to compare the new one with)"
         )
+    check_output_folder(output_dir)
     reference = shared_data_dir() / "sdg-reference"
     if result.encoder_changed or not result.classifier.extras:
         build_evidence_index(result.classifier, reference if reference.is_dir() else None)
