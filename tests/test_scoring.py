@@ -151,6 +151,12 @@ def test_resume_after_interruption_equals_an_uninterrupted_run(model, tmp_path, 
         )
     assert not out.exists()  # never a half output in place of the real one
     monkeypatch.setattr(scoring, "score_frame", real)
+    # run again with --resume forgotten: the 14 rows kept are not thrown away without a word
+    common = {"text_cols": ["title", "description"], "progress": False, "chunk_rows": 7}
+    with pytest.raises(DataError, match="left 14 scored rows .* add --resume .* or --restart"):
+        score_file(source, out, model, **common)
+    with pytest.raises(DataError, match="not both"):
+        score_file(source, out, model, **common, resume=True, restart=True)
     source.write_bytes(source.read_bytes())  # copied back unchanged: a new modification time
     os.utime(source, (1_000_000_000, 1_000_000_000))
     summary = score_file(
@@ -387,6 +393,8 @@ def test_resume_refuses_an_input_whose_content_changed(model, tmp_path, monkeypa
     os.utime(source, (stat.st_atime, stat.st_mtime))
     with pytest.raises(DataError, match="input content"):
         score_file(source, out, model, **common, resume=True)
+    restarted = score_file(source, out, model, **common, restart=True)  # the way out: start over
+    assert restarted.resumed_rows == 0 and restarted.rows == 18 and out.exists()
 
 
 def test_resume_refuses_another_model(model, tmp_path, monkeypatch):

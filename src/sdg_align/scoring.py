@@ -326,11 +326,13 @@ def score_file(
     chunk_rows: int = 2000,
     batch_size: int = 16,
     progress: bool = True,
+    restart: bool = False,
 ) -> ScoreSummary:
     """Score a whole file in chunks; the output appears only when every row is done.
 
     Finished chunks are kept in a hidden parts folder beside the output; after a crash or Ctrl-C,
-    ``resume=True`` skips them and continues, so the result equals an uninterrupted run. Ctrl-C
+    ``resume=True`` skips them and continues, so the result equals an uninterrupted run, and
+    ``restart=True`` discards them (without either, kept rows make an error). Ctrl-C
     raises :class:`Interrupted` saying how many rows are kept and how to continue. ``text_cols``
     None takes :func:`default_text_columns` of the input.
     """
@@ -377,7 +379,7 @@ def score_file(
     fingerprint["chunk rows"] = chunk_rows
     if sheet is not None:  # a resumed run must read the same sheet
         fingerprint["sheet"] = sheet
-    done_chunks = _prepare_parts(parts, fingerprint, resume)
+    done_chunks = _prepare_parts(parts, fingerprint, resume, restart)
     total = (
         count_rows(input_path, in_format, sep=sep, encoding=encoding, sheet=sheet)
         if progress
@@ -434,10 +436,17 @@ def score_file(
     return summary
 
 
-def _prepare_parts(parts: Path, fingerprint: dict[str, Any], resume: bool) -> int:
-    """The parts folder for this run; with ``resume``, how many chunks are already done."""
+def _prepare_parts(
+    parts: Path, fingerprint: dict[str, Any], resume: bool, restart: bool = False
+) -> int:
+    """The parts folder for this run; with ``resume``, how many chunks are already done.
+
+    Rows an interrupted run kept are discarded only when ``restart`` says so.
+    """
     manifest_file = parts / "manifest.json"
     done_chunks = 0
+    if resume and restart:
+        raise DataError("resume or restart, not both")
     if parts.exists() and resume:
         try:
             manifest = json.loads(manifest_file.read_text()) if manifest_file.is_file() else {}
@@ -447,10 +456,18 @@ def _prepare_parts(parts: Path, fingerprint: dict[str, Any], resume: bool) -> in
         if differs:
             raise DataError(
                 f"cannot resume: the interrupted run used other settings ({differs}); rerun "
-                f"with the same settings, or without --resume to start over"
+                f"with the same settings, or with --restart to start over"
             )
         done_chunks = len(sorted(parts.glob("chunk-*.parquet")))
     elif parts.exists():
+        import pyarrow.parquet as pq
+
+        kept = sum(pq.read_metadata(f).num_rows for f in parts.glob("chunk-*.parquet"))
+        if kept and not restart:  # hours of scoring are not thrown away for a forgotten flag
+            raise DataError(
+                f"an interrupted run left {kept:,} scored rows for this output in {parts}; add "
+                "--resume to continue it, or --restart to discard them and start over"
+            )
         shutil.rmtree(parts)
     parts.mkdir(parents=True, exist_ok=True)
     manifest_file.write_text(json.dumps({"fingerprint": fingerprint}))

@@ -59,6 +59,9 @@ from ._common import (
 @threshold_option
 @click.option("--explain", is_flag=True, help="Add an evidence column (targets and sentences).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its last chunk.")
+@click.option(
+    "--restart", is_flag=True, help="Discard the rows an interrupted run kept and start over."
+)
 @backend_option
 @click.option(
     "--batch-size",
@@ -93,6 +96,7 @@ def score(
     threshold: float | None,
     explain: bool,
     resume: bool,
+    restart: bool,
     backend: str,
     batch_size: int,
     chunk_rows: int,
@@ -114,6 +118,8 @@ def score(
     from ..tables import sheet_note
 
     check_tags_or_threshold(threshold)
+    if resume and restart:
+        raise click.UsageError("--resume continues an interrupted run, --restart discards it")
     configure_threads(threads)
     sep, encoding = check_dialect_options(sep, encoding)
     if output_path == "-" and as_json:
@@ -142,6 +148,7 @@ def score(
             tags=tags,
             explain=explain,
             resume=resume,
+            restart=restart,
             chunk_rows=chunk_rows,
             batch_size=batch_size,
             progress=not quiet,
