@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -27,6 +28,8 @@ from .conftest import needs_shared
         ("[7, 13]", (7, 13)),
         ("['SDG07', 'SDG13']", (7, 13)),
         ("SDG 8.00", (8,)),
+        (15.0, (15,)),
+        ("7.2; 17.19", (7, 17)),  # targets name their goal
         ("7 13", (7, 13)),
         ("", ()),
         ("0", ()),
@@ -38,9 +41,20 @@ def test_parse_sdgs_accepts_the_usual_spellings(value, expected):
     assert parse_sdgs(value) == expected
 
 
-@pytest.mark.parametrize("value", ["abc", "18", "7;x", "[7,"])
-def test_parse_sdgs_rejects_garbage(value):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("abc", "cannot read"),
+        ("18", "out of range"),
+        ("7;x", "cannot read"),
+        ("[7,", "cannot parse"),
+        # were read as {7} without a word: a German Excel's "7,13", and "no SDG" beside SDG 7
+        (7.13, "a spreadsheet may have read '7,13' as a decimal number"),
+        ("0;7", "0 (no SDG) beside SDGs"),
+    ],
+)
+def test_parse_sdgs_rejects_garbage(value, why):
+    with pytest.raises(ValueError, match=re.escape(why)):
         parse_sdgs(value)
 
 

@@ -137,7 +137,14 @@ class LabelledSet:
 
 
 # ----------------------------------------------------------------------- label parsing
-_SDG_TOKEN = re.compile(r"(?:sdg|goal)?[\s_-]*0*(\d{1,2})(?:\.\d+)?", re.IGNORECASE)
+_SDG_TOKEN = re.compile(r"(?:sdg|goal)?[\s_-]*0*(\d{1,2})(?:\.(\d+))?", re.IGNORECASE)
+
+
+def _target_numbers() -> frozenset[str]:
+    """Targets with a numeric id ("7.2"): a label may name one for its goal."""
+    from ..labels import targets
+
+    return frozenset(t.code for t in targets())
 
 
 def parse_sdgs(value: Any) -> tuple[int, ...]:
@@ -176,12 +183,21 @@ def parse_sdgs(value: Any) -> tuple[int, ...]:
             match = _SDG_TOKEN.fullmatch(str(item).strip())
             if not match:
                 raise ValueError(f"cannot read an SDG number from {item!r}")
-            number = int(match.group(1))
-        if number == 0:
-            continue  # "0" is how some sets say "no SDG"
-        if number not in SDG_NUMBERS:
+            number, decimals = int(match.group(1)), match.group(2)
+            # "8.0" is a number format and "7.2" a target of SDG 7; "7.13" is neither, and is
+            # what a spreadsheet with a decimal comma makes of "7,13"
+            if decimals and int(decimals) and f"{number}.{int(decimals)}" not in _target_numbers():
+                raise ValueError(
+                    f"{str(item).strip()!r} is neither an SDG nor one of its targets (a "
+                    f"spreadsheet may have read '{number},{decimals}' as a decimal number): "
+                    "separate SDGs with ;"
+                )
+        if number not in (0, *SDG_NUMBERS):
             raise ValueError(f"SDG {number} is out of range 1-17")
         numbers.add(number)
+    if 0 in numbers and len(numbers) > 1:  # "0" is how some sets say "no SDG"
+        raise ValueError(f"0 (no SDG) beside SDGs in {value!r}: keep one or the other")
+    numbers.discard(0)
     return tuple(sorted(numbers))
 
 
