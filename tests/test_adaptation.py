@@ -268,7 +268,7 @@ def test_adaptation_refuses_epochs_that_forget_the_base_models_data(base_with_re
     assert any(h["replay_oof_macro_f1"] < base_replay for h in trained)  # it does forget ...
     chosen = history[result.metrics["adaptation"]["chosen"]]
     assert chosen["replay_oof_macro_f1"] >= base_replay - 1e-9  # ... and keeps no epoch that does
-    assert any("forgets too much" in m for m in messages)
+    assert any("loses too much on the replayed texts" in m for m in messages)
 
 
 def test_large_data_or_no_init_model_keeps_the_old_protocol(toy_data_file, tiny_model_dir):
@@ -393,6 +393,19 @@ def test_a_model_that_kept_its_base_knows_what_the_base_knew_and_nothing_more(
     assert "training data" not in on_ours.stderr
     on_base_texts = CliRunner().invoke(main, ["evaluate", str(out), str(toy_data_file)])
     assert "160 of its 160 texts were in the model's training data" in on_base_texts.stderr
+
+
+def test_the_refit_sentence_says_none_some_or_every_sdg():
+    """The card said 'refitted for SDG none', and 'kept for the others' when all 17 were refitted."""
+    from sdg_align.adaptation import refit_sentence
+
+    assert refit_sentence([]).endswith("kept from the base model for every SDG.")
+    assert refit_sentence([3, 7]).startswith(
+        "Calibration and thresholds were refitted for SDG 3, 7"
+    )
+    assert refit_sentence(list(range(1, 18))) == (
+        "Calibration and thresholds were refitted for every SDG."
+    )
 
 
 def test_min_confidence_must_be_a_share():

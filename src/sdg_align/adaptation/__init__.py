@@ -36,7 +36,7 @@ epochs. Rows marked ``split: test`` are held out of everything and reported.
 
 from __future__ import annotations
 
-from .protocol import adapt
+from .protocol import adapt, refit_sentence
 from .replay import replay_sample
 from .rules import (
     DecisionRule,
@@ -57,5 +57,6 @@ __all__ = [
     "cross_fitted_rules",
     "cross_fitted_tags",
     "fit_rule",
+    "refit_sentence",
     "replay_sample",
 ]

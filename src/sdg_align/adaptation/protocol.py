@@ -18,6 +18,7 @@ from ..data import LabelledSet
 from ..decisions import error_rates
 from ..errors import DataError
 from ..evaluation import metrics_from_probs, multilabel_metrics, paired_macro_f1_gain
+from ..labels import NUM_SDGS
 from ..training.config import TrainingConfig, resolve_init_model
 from ..training.loop import (
     FitRun,
@@ -188,7 +189,7 @@ def adapt(
         current = candidate(epoch, oof_by_epoch[epoch], refit=True, loss=loss_by_epoch[epoch])
         history.append(current.history(f"epoch {epoch}, thresholds refitted where possible"))
         verdict = (
-            " (forgets too much of the base model's data)"
+            " (loses too much on the replayed texts of the base model's data)"
             if not acceptable(current)
             else ""
             if convincing(current)
@@ -197,7 +198,8 @@ def adapt(
                 f"{config.adapt_min_confidence:g} asked for)"
             )
         )
-        log(f"epoch {epoch}: {current.describe()}{verdict}")
+        what = " (the base model's weights, thresholds refitted)" if epoch == 0 else ""
+        log(f"epoch {epoch}{what}: {current.describe()}{verdict}")
         if acceptable(current) and convincing(current) and current.user_f1 > best.user_f1 + 1e-4:
             best, best_index = current, len(history) - 1
         if current.user_f1 > best_seen + 1e-4:
@@ -241,9 +243,8 @@ def adapt(
         )
     else:
         log(
-            f"chosen: {best.epoch} epoch(s); calibration and thresholds refitted for SDG "
-            f"{', '.join(map(str, rule.refit)) or 'none'} (>= {config.refit_min_positives} "
-            "out-of-fold positives and negatives), the base model's kept for the others"
+            f"chosen: {best.epoch} epoch(s). {refit_sentence(rule.refit)} (An SDG is refitted "
+            f"with >= {config.refit_min_positives} out-of-fold positives and negatives.)"
         )
 
     sizes = {"train": n, "validation": n, "test": len(held_out), "replay": len(replay)}
@@ -285,6 +286,18 @@ def adapt(
         validation_texts=pool.texts() if rule.refit else [],
         held_out=held_out,
         encoder_changed=bool(trainable and best.epoch),
+    )
+
+
+def refit_sentence(refit: Sequence[int]) -> str:
+    """Which SDGs got their own calibration and thresholds, in one sentence."""
+    if not refit:
+        return "Calibration and thresholds were kept from the base model for every SDG."
+    if len(refit) == NUM_SDGS:
+        return "Calibration and thresholds were refitted for every SDG."
+    return (
+        f"Calibration and thresholds were refitted for SDG {', '.join(map(str, refit))} and "
+        "kept from the base model for the others."
     )
 
 

@@ -343,6 +343,8 @@ def train(
 
 def _card(result: Any, *, adapted: bool) -> dict[str, str]:
     """What the model card says about the training; it names only files in the model folder."""
+    from ..adaptation import refit_sentence
+
     config, sizes = result.config, result.sizes
     sources = ", ".join(Path(s).name if Path(s).exists() else s for s in config.sources)
     if adapted:
@@ -356,10 +358,8 @@ def _card(result: Any, *, adapted: bool) -> dict[str, str]:
             f"{config.replay_tolerance:g} out-of-fold macro-F1 on the replayed texts and beat "
             "the base model in at least "
             f"{config.adapt_min_confidence:.0%} of paired bootstrap resamples of the labelled "
-            "texts (the base model itself is kept otherwise). Calibration and thresholds were "
-            "refitted for SDG "
-            f"{', '.join(map(str, adaptation['refit_sdgs'])) or 'none'} and kept from the base "
-            "model for the others."
+            "texts (the base model itself is kept otherwise). "
+            + refit_sentence(adaptation["refit_sdgs"])
         )
     else:
         training = (
