@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -155,6 +156,18 @@ def test_one_text_length_policy_for_classify_and_score(runner, tiny_model_dir, t
     )
     assert scored.exit_code == 0, scored.output
     assert "longer than the limit of 200,000" in (tmp_path / "out.csv").read_text()
+
+
+def test_evaluate_quiet_still_says_rows_were_skipped(runner, tiny_model_dir, tmp_path):
+    """With -q a row left out of the figures left no trace but a field in the JSON."""
+    data = tmp_path / "labelled.csv"
+    pd.DataFrame(
+        {"text": ["Solar panels on school roofs", "Clean water for villages"], "sdgs": ["7", "18"]}
+    ).to_csv(data, index=False)
+    result = runner.invoke(main, ["evaluate", str(tiny_model_dir), str(data), "--json", "-q"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[str(data)]["skipped_rows"] == 1
+    assert "1 row(s) skipped (first: labelled.csv row 2: SDG 18 is out of range" in result.stderr
 
 
 def test_classify_refuses_an_encoding_for_a_text_argument(runner, tiny_model_dir):

@@ -33,7 +33,12 @@ from ._common import (
 @backend_option
 @threshold_option
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress messages on stderr.")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No progress messages on stderr; skipped rows are summed up in one warning.",
+)
 @friendly_errors
 def evaluate(
     model_path: str,
@@ -77,9 +82,14 @@ def evaluate(
             message = str(exc)  # most errors about a file already start with its name
             click.echo(f"error: {message if name in message else f'{name}: {message}'}", err=True)
             continue
-        for problem in labelled.problems:
-            if not quiet:
-                click.echo(f"warning: {problem}", err=True)
+        if quiet and labelled.problems:  # -q silences progress, not rows left out of the figures
+            click.echo(
+                f"warning: {name}: {labelled.skipped_rows} row(s) skipped (first: "
+                f"{labelled.problems[0]}); run without -q to see each",
+                err=True,
+            )
+        for problem in labelled.problems if not quiet else ():
+            click.echo(f"warning: {problem}", err=True)
         if not len(labelled):
             failed.append(name)
             click.echo(f"error: {name}: no usable labelled rows", err=True)
