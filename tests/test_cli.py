@@ -170,6 +170,13 @@ def test_evaluate_quiet_still_says_rows_were_skipped(runner, tiny_model_dir, tmp
     assert "1 row(s) skipped (first: labelled.csv row 2: SDG 18 is out of range" in result.stderr
 
 
+def test_a_missing_model_named_by_the_environment_says_so(runner, monkeypatch):
+    """'model directory not found: .../nosuch' did not say the path came from $SDG_ALIGN_MODEL."""
+    monkeypatch.setenv("SDG_ALIGN_MODEL", "nosuch")
+    result = runner.invoke(main, ["classify", "solar panels on school roofs"])
+    assert result.exit_code == 2 and "$SDG_ALIGN_MODEL names a model directory" in result.output
+
+
 def test_classify_refuses_an_encoding_for_a_text_argument(runner, tiny_model_dir):
     """--encoding was silently ignored when the text was an argument."""
     result = runner.invoke(

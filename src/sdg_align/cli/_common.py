@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -47,9 +48,24 @@ def model_option(func: F) -> F:
         "model_path",
         type=click.Path(path_type=str),
         default=lambda: os.environ.get(MODEL_ENV),
+        callback=_model_from_environment,
         help="Model directory, or 'default' for the bundled model (default: $SDG_ALIGN_MODEL, "
         "else the bundled model).",
     )(func)
+
+
+def _model_from_environment(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> str | None:
+    """A missing folder named by $SDG_ALIGN_MODEL is said to come from there: the user typed none."""
+    source = ctx.get_parameter_source(param.name or "")
+    from_environment = source is click.core.ParameterSource.DEFAULT and value != "default"
+    if value and from_environment and not Path(value).expanduser().is_dir():
+        raise click.UsageError(
+            f"${MODEL_ENV} names a model directory that does not exist: {value}; "
+            "set it to a model folder, or unset it to use the bundled model"
+        )
+    return value
 
 
 def input_format_option(func: F) -> F:
