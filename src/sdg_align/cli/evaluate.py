@@ -105,7 +105,11 @@ def evaluate(
     else:
         for name, metrics in results.items():
             click.echo(
-                format_metrics_table(metrics, title=f"== {name} ({metrics['samples']} texts)")
+                format_metrics_table(
+                    metrics,
+                    title=f"== {name} ({metrics['samples']} text"
+                    f"{'' if metrics['samples'] == 1 else 's'})",
+                )
             )
             click.echo()
     if failed:

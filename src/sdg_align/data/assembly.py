@@ -27,7 +27,11 @@ class MergeReport:
     def lines(self) -> list[str]:
         out = [f"{self.duplicates} duplicate texts merged into their first copy"]
         for (a, b), count in sorted(self.conflicts.items()):
-            out.append(f"label conflicts {a} vs {b}: {count} texts (disputed SDGs made unknown)")
+            between = f"within {a}" if a == b else f"{a} vs {b}"
+            out.append(
+                f"label conflicts {between}: {count} text{'' if count == 1 else 's'} "
+                "(disputed SDGs made unknown)"
+            )
         return out
 
 
