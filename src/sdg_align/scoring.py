@@ -115,8 +115,7 @@ PLACEHOLDERS = frozenset(
 
 def is_placeholder(text: str) -> bool:
     """Whether a cell holds a stand-in for a missing description ('TBD', 'n/a', '(to do)')."""
-    core = text.strip().strip(" .:;,!?-–—_*#()[]{}\"'").lower()
-    return core in PLACEHOLDERS or not core
+    return text.strip().strip(" .:;,!?-–—_*#()[]{}\"'").lower() in PLACEHOLDERS
 
 
 def row_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -131,7 +130,7 @@ def row_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> tuple[list[str],
             errors.append("a text cell holds a JSON object or list, not text")
             continue
         parts = [p for p in (_cell_text(v) for v in values) if p]
-        placeholders = [p for p in parts if is_placeholder(p) and any(c.isalpha() for c in p)]
+        placeholders = [p for p in parts if is_placeholder(p)]
         joined = join_texts([p for p in parts if p not in placeholders])
         if not joined and placeholders:
             texts.append("")

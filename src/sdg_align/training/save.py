@@ -130,9 +130,10 @@ def check_output_folder(output_dir: str | Path) -> None:
     try:
         read_model_config(folder)  # a model folder: retraining into it replaces the model
     except ModelError:
-        found = ", ".join(sorted(p.name for p in folder.iterdir())[:5])
+        names = sorted(p.name for p in folder.iterdir())
+        found = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
         raise DataError(
-            f"{folder} already holds files that are not an sdg-align model ({found}, ...); "
+            f"{folder} already holds files that are not an sdg-align model ({found}); "
             "write the model to a new or empty folder"
         ) from None
 
