@@ -113,10 +113,12 @@ class Corrections:
                     f"row {first_row[identifier]}, both reviewed); keep one row per project"
                 )
             first_row[identifier] = number
-            if cells := unreadable_sdg_cells(row, columns):
+            try:
+                labels[identifier] = sdgs_from_columns(row, columns)
+            except ValueError:  # named cell by cell, the hint once for the whole sheet
+                cells = unreadable_sdg_cells(row, columns)
                 unreadable.append(f"sheet row {number}: {', '.join(cells)}")
                 continue
-            labels[identifier] = sdgs_from_columns(row, columns)
             if picked_at_random:
                 at_random.add(identifier)
         if unreadable:  # all of them at once: a person fixes the sheet in one go
