@@ -91,6 +91,16 @@ def test_score_reads_a_text_as_classify_and_training_do(model):
     np.testing.assert_allclose(joined.to_numpy(), model.predict_proba(expected), atol=1e-4)
 
 
+def test_failed_rows_are_named_by_the_id_column_without_id_col(model, tmp_path):
+    # score, profile and review name a project the same way: project_id, else id
+    source = tmp_path / "in.csv"
+    write_table(PORTFOLIO, source)
+    summary = score_file(
+        source, tmp_path / "out.csv", model, text_cols=["title", "description"], progress=False
+    )
+    assert summary.failures == ["row a3: empty text", "row a6: no words in the text cell(s)"]
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl", ".parquet", ".xlsx"])
 def test_every_format_round_trips_with_extra_columns(model, tmp_path, suffix):
     source = tmp_path / f"in{suffix}"

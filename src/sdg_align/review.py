@@ -32,6 +32,7 @@ from .tables import (
     atomic_path,
     decimal_numbers,
     default_text_columns,
+    guess_id_column,
     output_format,
     write_table,
 )
@@ -275,7 +276,7 @@ def scored_inputs(
         if column and column not in frame.columns:
             raise DataError(f"{option} column '{column}' not found; the table has: {found}")
     if id_col is None:
-        id_col = next((c for c in ("project_id", "id") if c in frame.columns), None)
+        id_col = guess_id_column(list(frame.columns))
     from .data import join_parts
 
     texts = [join_parts(*values) for values in frame[list(text_cols)].itertuples(index=False)]

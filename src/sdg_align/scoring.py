@@ -49,6 +49,7 @@ from .tables import (
     check_text_columns,
     count_rows,
     detect_format,
+    guess_id_column,
     iter_table_chunks,
     merge_kinds,
     number_kind,
@@ -370,6 +371,7 @@ def score_file(
             f"id column '{id_col}' (--id-col) not found; the input has: "
             f"{', '.join(map(str, first.columns))}"
         )
+    id_col = id_col or guess_id_column(list(first.columns))  # names failed rows
     # the input's columns, when its cells were all read as text (typed outputs restore numbers)
     read_as_text = [str(c) for c in first.columns] if in_format in TEXT_READ_FORMATS else []
     fingerprint = _fingerprint(

@@ -28,6 +28,15 @@ from .errors import DataError
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet", "xlsx")
 TEXT_READ_FORMATS = ("csv", "tsv", "xlsx")  # read with every cell as text (nothing reinterpreted)
+ID_COLUMNS = ("project_id", "id")  # what names a project where --id-col is not given
+ID_COL_HELP = "Column naming each project (default: project_id, else id, where there is one)."
+
+
+def guess_id_column(columns: Sequence[object]) -> str | None:
+    """The first of ``ID_COLUMNS`` a table has, so every command names a project the same way."""
+    return next((name for name in ID_COLUMNS if name in columns), None)
+
+
 _EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "tsv",

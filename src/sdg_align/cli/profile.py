@@ -11,7 +11,7 @@ import click
 import pandas as pd
 
 from ..errors import DataError
-from ..tables import read_input, sheet_note, write_table, write_text
+from ..tables import ID_COL_HELP, read_input, sheet_note, write_table, write_text
 from ._common import (
     backend_option,
     check_dialect_options,
@@ -41,7 +41,7 @@ from ._common import (
     help="Raw input only: text column(s) to score first. Default: text, else title and "
     "description.",
 )
-@click.option("--id-col", help="Column naming projects in errors and tables (default: project_id).")
+@click.option("--id-col", help=ID_COL_HELP)
 @click.option("--title-col", help="Column with project titles for the tables (default: title).")
 @input_format_option
 @dialect_options

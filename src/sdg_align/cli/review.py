@@ -6,6 +6,7 @@ from collections import Counter
 
 import click
 
+from ..tables import ID_COL_HELP
 from ._common import (
     check_dialect_options,
     check_outputs_spare_inputs,
@@ -37,7 +38,7 @@ from ._common import (
     help="How many projects to pick for the sheet.",
 )
 @click.option("--by", help="Column to spread the picks over (e.g. cluster).")
-@click.option("--id-col", help="Column naming each project (default: project_id, else id).")
+@click.option("--id-col", help=ID_COL_HELP)
 @click.option(
     "--text-col",
     multiple=True,

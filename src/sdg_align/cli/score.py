@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from ..tables import ID_COL_HELP
 from ._common import (
     backend_option,
     check_dialect_options,
@@ -44,7 +45,7 @@ from ._common import (
     help="Text column; repeat to join several (e.g. title and description). Default: text, "
     "else title and description.",
 )
-@click.option("--id-col", help="Column that names each row in error reports.")
+@click.option("--id-col", help=ID_COL_HELP)
 @input_format_option
 @click.option(
     "--output-format",

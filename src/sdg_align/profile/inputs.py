@@ -20,14 +20,13 @@ import pandas as pd
 from ..corrections import AUDIT_COLUMN, CORRECTED_COLUMN, MODEL_PROBABILITY_COLUMNS
 from ..errors import DataError
 from ..labels import NUM_SDGS
-from ..tables import decimal_numbers
+from ..tables import decimal_numbers, guess_id_column
 from .figures import BLANK_GROUP, MAX_LISTED_ERRORS, PROB_COLS, SCORED_COLS
 from .weights import parse_weights
 
 PRIVATE_TYPES = frozenset({"company", "sme", "startup", "investor"})
 PUBLIC_TYPES = frozenset({"public", "research", "university"})  # public bodies and academia
 PARTNER_TYPES = PRIVATE_TYPES | PUBLIC_TYPES | {"ngo"}
-ID_COLUMNS = ("project_id", "id")
 TITLE_COLUMNS = ("title", "name", "project_title")
 
 
@@ -64,7 +63,7 @@ class ProfileColumns:
         """The same choices, with the id and title columns guessed when not given."""
         return replace(
             self,
-            id_col=self.id_col or _guess(frame, ID_COLUMNS),
+            id_col=self.id_col or guess_id_column(list(frame.columns)),
             title_col=self.title_col or _guess(frame, TITLE_COLUMNS),
         )
 
