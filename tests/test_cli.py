@@ -268,6 +268,8 @@ def test_train_and_evaluate_end_to_end(runner, tiny_encoder_dir, toy_data_file, 
         (["-d", "{toy}", "--validation-fraction", "0.95"], "too little"),
         (["-d", "{toy}", "--base-encoder", "no-such-encoder"], "unknown base encoder"),
         (["-d", "{toy}", "--sheet", "Projects"], "--sheet is for Excel data files"),
+        (["-d", "{toy}", "--encoding", "cp1250"], "--encoding is for CSV/TSV data files"),
+        (["-d", "{toy}", "--sep", ";;"], "--sep takes one character"),
     ],
 )
 def test_train_bad_input(runner, toy_data_file, tmp_path, extra, message):
@@ -308,6 +310,32 @@ def test_evaluate_and_train_read_the_sheet_named(runner, tiny_model_dir, toy_dat
     )
     config = TrainingConfig(sources=[str(book)], sheet="Projects")
     assert assemble_training_data(config, log=lambda _: None).source_counts()["labelled"] == 30
+
+
+def test_evaluate_and_train_read_a_csv_in_the_encoding_named(
+    runner, tiny_model_dir, toy_data_file, tmp_path
+):
+    # A Polish CSV saved by Excel as Windows-1250 reads without error as Windows-1252 (the
+    # fallback), every "ł" turned into "³": --encoding names the right one.
+    import pandas as pd
+
+    from sdg_align.training import TrainingConfig, assemble_training_data
+
+    rows = pd.read_json(toy_data_file, lines=True).head(20)
+    rows["text"] = rows["text"] + " Współpraca z uczelnią w Łodzi."
+    rows["sdgs"] = rows["sdgs"].map(lambda sdgs: ";".join(map(str, sdgs)))
+    path = tmp_path / "polish.csv"
+    rows[["text", "sdgs"]].to_csv(path, sep=";", index=False, encoding="cp1250")
+    config = TrainingConfig(sources=[str(path)], encoding="cp1250")
+    texts = assemble_training_data(config, log=lambda _: None).texts()
+    assert len(texts) == 20 and all(t.endswith("uczelnią w Łodzi.") for t in texts)
+    result = runner.invoke(
+        main, ["evaluate", str(tiny_model_dir), str(path), "--encoding", "cp1250", "--json", "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[str(path)]["samples"] == 20
+    named = runner.invoke(main, ["evaluate", str(tiny_model_dir), "corpus", "--sep", ";"])
+    assert named.exit_code == 1 and "--sep is for CSV/TSV data files" in named.output
 
 
 @needs_shared

@@ -61,6 +61,8 @@ def replay_sample(
                 text_col=recipe.text_col if recipe else config.text_col,
                 sdgs_col=recipe.sdgs_col if recipe else config.sdgs_col,
                 sheet=recipe.sheet if recipe else config.sheet,
+                sep=recipe.sep if recipe else config.sep,
+                encoding=recipe.encoding if recipe else config.encoding,
             )
         except DataError as exc:
             log(f"replay: source {name} skipped ({exc})")

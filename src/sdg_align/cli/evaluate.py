@@ -9,7 +9,9 @@ import click
 from ..errors import SDGAlignError
 from ._common import (
     backend_option,
+    check_dialect_options,
     check_tags_or_threshold,
+    dialect_options,
     friendly_errors,
     sheet_option,
     tags_option,
@@ -29,6 +31,7 @@ from ._common import (
     "--sdgs-col", default="sdgs", show_default=True, help="SDG column of a generic table."
 )
 @sheet_option
+@dialect_options
 @tags_option
 @backend_option
 @threshold_option
@@ -46,6 +49,8 @@ def evaluate(
     text_col: tuple[str, ...],
     sdgs_col: str,
     sheet: str | None,
+    sep: str | None,
+    encoding: str | None,
     tags: str,
     backend: str,
     threshold: float | None,
@@ -60,7 +65,7 @@ def evaluate(
       sdg-align evaluate default oro-gold dpga-test corpus-test
       sdg-align evaluate my-model labelled.csv --text-col description --json
     """
-    from ..data import check_sheet, load_source
+    from ..data import check_reading_options, load_source
     from ..evaluation import evaluate as run_evaluation
     from ..evaluation import format_metrics_table
     from ..modeling import load_classifier
@@ -68,7 +73,8 @@ def evaluate(
     from ..trained_texts import seen_warning
 
     check_tags_or_threshold(threshold)
-    check_sheet(data, sheet)
+    sep, encoding = check_dialect_options(sep, encoding)
+    check_reading_options(data, sheet=sheet, sep=sep, encoding=encoding)
     classifier = load_classifier(model_path, backend)
     results, failed = {}, []
     for name in data:
@@ -76,7 +82,14 @@ def evaluate(
             note = sheet_note(name, None, sheet)
             if note and not quiet:
                 click.echo(note, err=True)
-            labelled = load_source(name, text_col=list(text_col), sdgs_col=sdgs_col, sheet=sheet)
+            labelled = load_source(
+                name,
+                text_col=list(text_col),
+                sdgs_col=sdgs_col,
+                sheet=sheet,
+                sep=sep,
+                encoding=encoding,
+            )
         except SDGAlignError as exc:  # evaluate the other sets, then fail
             failed.append(name)
             message = str(exc)  # most errors about a file already start with its name

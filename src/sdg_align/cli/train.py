@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ._common import friendly_errors, sheet_option
+from ._common import check_dialect_options, dialect_options, friendly_errors, sheet_option
 
 # Flags that map one to one onto TrainingConfig fields; None means "not given: keep the recipe's".
 _FIELD_FLAGS = (
@@ -29,6 +29,8 @@ _FIELD_FLAGS = (
     "device",
     "sdgs_col",
     "sheet",
+    "sep",
+    "encoding",
     "small_data_limit",
     "cv_folds",
     "replay_examples",
@@ -206,6 +208,7 @@ def _absolute_files(names: list[str]) -> list[str]:
 )
 @click.option("--sdgs-col", default=None, help="SDG column of generic tables (default: sdgs).")
 @sheet_option
+@dialect_options
 @click.option(
     "--evaluate",
     "evaluate_sets",
@@ -235,7 +238,7 @@ def train(
       sdg-align train -d our_projects.csv --text-col description --init-model default -o ours
       sdg-align train -d to_label.xlsx --init-model default -o ours   # a filled review sheet
     """
-    from ..data import check_sheet
+    from ..data import check_reading_options
     from ..evaluation import format_comparison, format_metrics_table
     from ..runtime import torch_device
     from ..tables import sheet_note
@@ -249,6 +252,7 @@ def train(
     )
     from ..training import train as run_training
 
+    flags["sep"], flags["encoding"] = check_dialect_options(flags["sep"], flags["encoding"])
     try:
         base = TrainingConfig.from_file(config_path).to_dict() if config_path else {}
         if data:
@@ -267,7 +271,9 @@ def train(
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     config.sources = _absolute_files(config.sources)
-    check_sheet(config.sources, config.sheet)
+    check_reading_options(
+        config.sources, sheet=config.sheet, sep=config.sep, encoding=config.encoding
+    )
     if config.replay_sources:
         config.replay_sources = _absolute_files(config.replay_sources)
     if config.init_model and config.init_model != "default":

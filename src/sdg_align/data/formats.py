@@ -29,6 +29,8 @@ def load_generic(
     source: str | None = None,
     fmt: str | None = None,
     sheet: str | None = None,
+    sep: str | None = None,
+    encoding: str | None = None,
 ) -> LabelledSet:
     """A table with a text column (or several, joined) and an SDG column like ``7;13`` or a list.
 
@@ -36,7 +38,9 @@ def load_generic(
     ``text_col``: ``text``, else ``title`` and ``description`` joined, as ``score`` reads them.
     """
     path = Path(path)
-    frame = read_table(path, detect_format(path, fmt, option=None), sheet=sheet)
+    frame = read_table(
+        path, detect_format(path, fmt, option=None), sheet=sheet, sep=sep, encoding=encoding
+    )
     if not text_col:
         text_cols = default_text_columns(frame.columns)
     else:

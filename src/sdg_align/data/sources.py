@@ -418,10 +418,13 @@ def load_source(
     text_col: str | Sequence[str] | None = None,
     sdgs_col: str = "sdgs",
     sheet: str | None = None,
+    sep: str | None = None,
+    encoding: str | None = None,
 ) -> LabelledSet:
     """Load a named source (``corpus``, ``aurora``, ..., ``oro-gold``) or a file by path.
 
-    ``sheet`` applies to Excel files only (other sources ignore it; see :func:`check_sheet`).
+    ``sheet`` applies to Excel files only, ``sep`` and ``encoding`` to CSV/TSV files only (other
+    sources ignore them; see :func:`check_reading_options`).
     """
     if name_or_path in SOURCES:
         source = SOURCES[name_or_path]
@@ -442,20 +445,38 @@ def load_source(
     elif path.name.startswith("dpga") and path.suffix == ".csv":
         labelled = load_dpga(path, source=path.stem)
     else:
+        delimited = _format(path) in ("csv", "tsv")
         labelled = load_generic(
-            path, text_col=text_col, sdgs_col=sdgs_col, sheet=sheet if _is_excel(path) else None
+            path,
+            text_col=text_col,
+            sdgs_col=sdgs_col,
+            sheet=sheet if _format(path) == "xlsx" else None,
+            sep=sep if delimited else None,
+            encoding=encoding if delimited else None,
         )
     return as_eval_only(labelled) if eval_only else labelled
 
 
-def _is_excel(path: Path) -> bool:
+def _format(path: Path) -> str | None:
     try:
-        return detect_format(path) == "xlsx"
+        return detect_format(path)
     except DataError:
-        return False
+        return None
 
 
-def check_sheet(names: Sequence[str], sheet: str | None) -> None:
-    """Refuse ``--sheet`` when none of the data is an Excel file (it would be ignored silently)."""
-    if sheet is not None and not any(n not in SOURCES and _is_excel(Path(n)) for n in names):
-        raise DataError(f"--sheet is for Excel data files; none of {', '.join(names)} is one")
+def check_reading_options(
+    names: Sequence[str],
+    *,
+    sheet: str | None = None,
+    sep: str | None = None,
+    encoding: str | None = None,
+) -> None:
+    """Refuse ``--sheet`` when none of the data is an Excel file, and ``--sep``/``--encoding``
+    when none is a CSV/TSV file: each would be ignored silently."""
+    formats = {_format(Path(n)) for n in names if n not in SOURCES}
+    listed = ", ".join(names)
+    if sheet is not None and "xlsx" not in formats:
+        raise DataError(f"--sheet is for Excel data files; none of {listed} is one")
+    for option, value in (("--sep", sep), ("--encoding", encoding)):
+        if value is not None and not formats & {"csv", "tsv"}:
+            raise DataError(f"{option} is for CSV/TSV data files; none of {listed} is one")

@@ -51,6 +51,39 @@ def short_texts_message(count: int, places: Sequence[str] = (), unit: str = "row
     )
 
 
+# Where one sentence ends and the next begins: end punctuation before a capital, or a line break.
+SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+(?=[\"'“(\[]?[A-ZÀ-ÖØ-Þ0-9])|\n+")
+REPEAT_MIN_WORDS = 3  # a repeated shorter piece (a heading, "Yes") is left as it is
+
+
+def drop_repeated_sentences(text: str) -> str:
+    """The text without the second and later copies of a sentence it already said.
+
+    Windows are pooled as independent pieces of evidence (noisy-or), so a sentence said again in
+    another window counted again: a description that repeats its title's sentence, or a funding
+    footer pasted on every page, gained tags from the repetition alone (results/eval_repeats.json).
+    Sentences are compared without case, spacing or end punctuation; a text without repeats is
+    returned unchanged.
+    """
+    seen: set[str] = set()
+    kept: list[str] = []
+    dropped = False
+    start = 0
+    for piece_end, next_start in [
+        *((m.start(), m.end()) for m in SENTENCE_BREAK.finditer(text)),
+        (len(text), len(text)),
+    ]:
+        sentence = text[start:piece_end]
+        key = " ".join(sentence.casefold().split()).rstrip(".!?;")
+        if key in seen and len(key.split()) >= REPEAT_MIN_WORDS:
+            dropped = True
+        else:
+            seen.add(key)
+            kept.append(text[start:next_start])
+        start = next_start
+    return "".join(kept).rstrip() if dropped else text
+
+
 def load_tokenizer(path: Path) -> Any:
     """A ``tokenizers.Tokenizer`` from ``tokenizer.json`` or its gzipped copy."""
     from tokenizers import Tokenizer

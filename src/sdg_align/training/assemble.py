@@ -31,7 +31,12 @@ def assemble_training_data(config: TrainingConfig, *, log: Progress = stderr_log
     labelled = LabelledSet()
     for name in config.sources:
         part = load_source(
-            name, text_col=config.text_col, sdgs_col=config.sdgs_col, sheet=config.sheet
+            name,
+            text_col=config.text_col,
+            sdgs_col=config.sdgs_col,
+            sheet=config.sheet,
+            sep=config.sep,
+            encoding=config.encoding,
         )
         weight = config.source_weights.get(name, 1.0)
         if weight != 1.0 or config.implied_negative_weight is not None:

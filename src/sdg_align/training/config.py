@@ -39,6 +39,8 @@ class TrainingConfig:
     text_col: list[str] = field(default_factory=list)
     sdgs_col: str = "sdgs"
     sheet: str | None = None  # the sheet of Excel file sources, by name or number (default: first)
+    sep: str | None = None  # column separator of CSV file sources (default: detected)
+    encoding: str | None = None  # text encoding of CSV file sources (default: UTF-8, else cp1252)
     # --- model
     base_encoder: str = "multilingual-e5-small"
     init_model: str | None = None  # continue from an existing sdg-align model folder
