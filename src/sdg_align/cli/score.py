@@ -155,9 +155,12 @@ def score(
             progress=not quiet,
         )
     if not quiet:
+        kept = summary.resumed_rows
         click.echo(
-            f"scored {_rows(summary.rows)} in {summary.seconds:.1f}s "
-            f"({summary.rows_per_second:.1f} rows/s) -> "
+            f"scored {_rows(summary.rows - kept)} in {summary.seconds:.1f}s "
+            f"({summary.rows_per_second:.1f} rows/s)"
+            + (f" and kept {_rows(kept)} from the interrupted run" if kept else "")
+            + " -> "
             + ("stdout" if output_path == "-" else output_path),
             err=True,
         )
@@ -165,12 +168,6 @@ def score(
             click.echo(
                 "the input was scored before: its columns "
                 f"{', '.join(summary.replaced_columns)} were replaced by this run's",
-                err=True,
-            )
-        if summary.resumed_rows:
-            click.echo(
-                f"resumed: {_rows(summary.resumed_rows)} "
-                f"{'was' if summary.resumed_rows == 1 else 'were'} already done",
                 err=True,
             )
         if summary.long_texts:
