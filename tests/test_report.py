@@ -11,6 +11,7 @@ import pytest
 
 from sdg_align.profile import FIGURES, ProfileColumns, build_profile, compare_profiles
 from sdg_align.report import render_html, write_html, write_pngs
+from sdg_align.report.format import points
 
 from .conftest import error_rates_document
 
@@ -217,6 +218,34 @@ def test_markdown_says_what_it_means():
     assert "only one of the two profiles is corrected" in text
     one = build_profile(frame.iloc[:1]).to_markdown()
     assert "- Breadth: 1 SDG;" in one
+
+
+def test_markdown_and_html_name_the_corrected_trend_as_such():
+    # The Markdown showed the corrected slope and last change under the share's headings, so
+    # its "Last change" disagreed with the HTML report's for the same SDG.
+    profile = build_profile(
+        hostile_frame(), columns=ProfileColumns(time_col="year"), error_rates=rates()
+    )
+    header = next(line for line in profile.to_markdown().splitlines() if "Last change" in line)
+    cells = [c.strip() for c in header.strip("|").split("|")]
+    assert cells[-5:] == [
+        "Slope/yr (95% CI)",
+        "Corrected slope/yr (95% CI)",
+        "Last change",
+        "Corrected last change",
+        "Trend",
+    ]
+    html = render_html(profile)
+    assert "Corrected last change" in html and "Corrected slope" in html
+    document = profile.to_dict()
+    trend = document["overall"]["sdgs"][0]["trend"]
+    row = next(
+        line
+        for line in profile.to_markdown().splitlines()
+        if line.startswith(f"| {document['overall']['sdgs'][0]['sdg']} ")
+    )
+    assert row.split("|")[-4].strip() == points(trend["last_change"])
+    assert row.split("|")[-3].strip() == points(trend["prevalence_last_change"])
 
 
 def test_tidy_table_has_prevalence_beside_share():

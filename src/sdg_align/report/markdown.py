@@ -86,7 +86,15 @@ def _header(group: Mapping[str, Any], settings: Mapping[str, Any]) -> list[str]:
     if settings.get("weight_col") is not None:
         header += ["Weighted share", "Allocated weight"]
     if group.get("periods"):
-        header += ["Slope/yr (95% CI)", "Last change", "Trend"]
+        # The share's slope and last change keep their names; the corrected ones are named as
+        # such (as in the HTML report), never shown under the share's heading.
+        header.append("Slope/yr (95% CI)")
+        if settings.get("prevalence"):
+            header.append("Corrected slope/yr (95% CI)")
+        header.append("Last change")
+        if settings.get("prevalence"):
+            header.append("Corrected last change")
+        header.append("Trend")
     return header
 
 
@@ -115,15 +123,19 @@ def _sdg_row(item: Mapping[str, Any], group: Mapping[str, Any], settings: Mappin
         cells += [pct(item["weighted_share"]), f"{item['allocated_weight']:,.0f}"]
     trend = item.get("trend")
     if group.get("periods") and trend:
-        corrected = trend.get("prevalence_slope") is not None
-        prefix = "prevalence_" if corrected else ""
-        cells += [
-            f"{points(trend[prefix + 'slope'])} ({points(trend[prefix + 'slope_ci_low'])}, "
-            f"{points(trend[prefix + 'slope_ci_high'])})",
-            points(trend[prefix + "last_change"]),
-            trend["trend"] or "–",
-        ]
+        prefixes = ["", "prevalence_"] if settings.get("prevalence") else [""]
+        cells += [_slope(trend, prefix) for prefix in prefixes]
+        cells += [points(trend.get(prefix + "last_change")) for prefix in prefixes]
+        cells.append(trend["trend"] or "–")
     return "| " + " | ".join(cells) + " |"
+
+
+def _slope(trend: Mapping[str, Any], prefix: str) -> str:
+    """'+1.2 pts (-0.5 pts, +2.9 pts)': the share's slope (prefix '') or the corrected one."""
+    if trend.get(prefix + "slope") is None:
+        return "–"
+    low, high = trend.get(prefix + "slope_ci_low"), trend.get(prefix + "slope_ci_high")
+    return f"{points(trend[prefix + 'slope'])} ({points(low)}, {points(high)})"
 
 
 def _group_markdown(group: Mapping[str, Any], settings: Mapping[str, Any]) -> list[str]:
