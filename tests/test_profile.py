@@ -256,6 +256,26 @@ def test_partner_lists_give_collaboration_figures():
     }
 
 
+def test_partner_lists_as_json_arrays_count_each_partner():
+    """A JSON Lines (or Parquet) list was read as one partner, '[]' as one too: every project
+    then had one partner and no international or public-private figure."""
+    frame = scored([{"probs": {17: 0.9}}, *[{"probs": {}}] * 4])
+    frame["partners"] = [
+        ["Acme (DE, sme)", "Uni Lyon (FR, university)"],
+        ["Acme (DE, company)"],
+        ["Acme (DE, company)", "Fund (DE, investor)"],
+        [],
+        None,
+    ]
+    columns = ProfileColumns(by="funding", partners_col="partners")
+    frame["funding"] = [{"programme": "EFRE"}] * 2 + ["Interreg"] * 3
+    profile = build_profile(frame, columns=columns).to_dict()
+    collab = profile["overall"]["collaboration"]
+    assert collab["projects_with_partners"] == 3 and collab["mean_partners"] == 1.0
+    assert collab["share_international"] == 0.2 and collab["share_public_private"] == 0.2
+    assert {g["name"] for g in profile["groups"]} == {'{"programme": "EFRE"}', "Interreg"}
+
+
 def test_partner_counts_and_bare_names():
     counts = scored([{"n": v, "probs": {}} for v in ("3", "1", "0", "")])
     collab = build_profile(counts, columns=ProfileColumns(partners_col="n")).to_dict()["overall"][

@@ -8,6 +8,7 @@ becomes one :class:`~sdg_align.errors.DataError` line that names the column and 
 from __future__ import annotations
 
 import datetime
+import json
 import math
 import warnings
 from collections.abc import Sequence
@@ -86,10 +87,31 @@ def is_scored(frame: pd.DataFrame) -> bool:
 
 
 def text_cells(series: pd.Series) -> pd.Series:
-    """Cells as strings, missing ones as ''; whole floats lose their '.0' (JSON Lines input)."""
+    """Cells as strings, missing ones as ''; whole floats lose their '.0' (JSON Lines input).
+
+    A list (a JSON Lines array, a Parquet list) becomes its items joined by '; ', as a partners
+    list is written in a CSV; an object becomes JSON, not Python's spelling of it.
+    """
     if pd.api.types.is_float_dtype(series.dtype) and bool((series.dropna() % 1 == 0).all()):
         series = series.astype("Int64")
+    if series.dtype == object and series.map(lambda v: isinstance(v, _NESTED)).any():
+        series = series.map(_nested_text)
     return series.astype(object).where(series.notna(), "").astype(str)
+
+
+_NESTED = (list, tuple, dict, np.ndarray)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _nested_text(value: Any) -> Any:
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return "; ".join(str(_nested_text(v)) for v in value if not _missing(v))
+    return value
 
 
 @dataclass(frozen=True)
