@@ -389,3 +389,21 @@ def test_the_command_draws_as_many_as_the_python_api():
 
     (option,) = [p for p in profile.params if p.name == "bootstrap"]
     assert option.default == DEFAULT_DRAWS == 4000
+
+
+def test_another_operating_point_retags_and_says_how_many_tags_changed(scored_csv, rated_model_dir):
+    from sdg_align.modeling import read_model_config
+
+    broad = read_model_config(str(rated_model_dir)).thresholds_for("broad")
+    frame = scored_rows()
+    probs = frame[[f"p_sdg{k}" for k in range(1, 18)]].astype(float).to_numpy()
+    expected = sum(
+        {str(k + 1) for k in range(17) if p[k] >= broad[k]} != set(filter(None, s.split(";")))
+        for p, s in zip(probs, frame["sdgs"], strict=True)
+    )
+    args = [str(scored_csv), "--model", str(rated_model_dir), "--tags", "broad", "--json-out", "-"]
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    note = f"tagged again from its probabilities at the 'broad' thresholds; {expected} of 6"
+    assert note in result.stderr
+    assert note not in run(*args, "-q").stderr

@@ -246,7 +246,17 @@ def _scored_input(
         return _score(frame, list(text_col), model_path, tags, quiet, backend)
     if text_col:
         click.echo("warning: the input is already scored; --text-col is ignored", err=True)
-    return _retag(frame, model_path, tags) if tags != "balanced" else frame
+    if tags == "balanced":
+        return frame
+    retagged = _retag(frame, model_path, tags)
+    changed = sum(_tag_set(a) != _tag_set(b) for a, b in zip(frame["sdgs"], retagged["sdgs"]))
+    if not quiet:
+        click.echo(
+            f"note: --tags {tags}: the scored file is tagged again from its probabilities at the "
+            f"'{tags}' thresholds; {changed} of {len(frame)} projects' tags changed",
+            err=True,
+        )
+    return retagged
 
 
 def _write_outputs(
@@ -316,6 +326,10 @@ def _read_json(path: str) -> Any:
             f"{path} is not JSON ({exc.msg} at line {exc.lineno}); pass a file written by "
             "`sdg-align profile --json-out`"
         ) from exc
+
+
+def _tag_set(cell: object) -> frozenset[str]:
+    return frozenset(p.strip() for p in str(cell if pd.notna(cell) else "").split(";") if p.strip())
 
 
 def _retag(frame: pd.DataFrame, model_path: str | None, tags: str) -> pd.DataFrame:
