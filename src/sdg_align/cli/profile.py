@@ -249,7 +249,8 @@ def _scored_input(
     if tags == "balanced":
         return frame
     retagged = _retag(frame, model_path, tags)
-    changed = sum(_tag_set(a) != _tag_set(b) for a, b in zip(frame["sdgs"], retagged["sdgs"]))
+    pairs = zip(frame["sdgs"], retagged["sdgs"], strict=True)
+    changed = sum(_tag_set(before) != _tag_set(after) for before, after in pairs)
     if not quiet:
         click.echo(
             f"note: --tags {tags}: the scored file is tagged again from its probabilities at the "

@@ -143,13 +143,22 @@ def _groups(
     return groups
 
 
+def _excluded_row(row: dict[str, Any]) -> str:
+    """'row 17 (HV-017): empty text'."""
+    named = f" ({row['id']})" if row["id"] else ""
+    return f"row {row['row']}{named}: {row['error']}"
+
+
 def _warnings(checked: ProfileInput, groups: list[GroupProfile]) -> list[str]:
     failed, all_groups = checked.failed, checked.all_groups
     found = []
     if failed.any():
+        count = int(failed.sum())
+        first = "; ".join(_excluded_row(row) for row in checked.excluded_rows[:3])
         found.append(
-            f"{int(failed.sum())} of {checked.rows} rows could not be scored and are left out "
-            "of every figure (see input.excluded_rows)"
+            f"{count} of {checked.rows} rows could not be scored and are left out of every "
+            f"figure ({first}{'; ...' if count > 3 else ''}); the report lists them under "
+            "'Rows left out'"
         )
     if all_groups is not None:
         lost = sorted(set(all_groups[failed].tolist()) - {g.name for g in groups})

@@ -24,7 +24,7 @@ from matplotlib.ticker import PercentFormatter
 from ..labels import GOALS, NUM_SDGS
 from ..profile.figures import Profile
 from ..tables import atomic_path
-from .format import as_document
+from .format import as_document, plural
 
 
 def _style() -> AbstractContextManager[None]:
@@ -76,7 +76,7 @@ def profile_chart(group: Mapping[str, Any]) -> Figure:
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlim(0, min(1.0, max(0.05, max(right) * 1.1)))
     ax.set_xlabel("share of the group's projects")
-    ax.set_title(f"{_label(group['name'])}: {group['projects']} projects", loc="left")
+    ax.set_title(f"{_label(group['name'])}: {plural(group['projects'], 'project')}", loc="left")
     handles = [
         Patch(facecolor="#9aa3ad", label="share of projects (tags), 95% interval"),
         Line2D([], [], marker="D", color="#111", markerfacecolor="white", linestyle="none",
