@@ -319,6 +319,14 @@ def test_error_rows_are_left_out_and_counted(four):
     assert "1 of 4 rows could not be scored and are left out of every figure (row 2 (P2): empty text)" in doc["warnings"][0]  # fmt: skip
 
 
+def test_a_project_id_on_several_rows_is_warned_about(four):
+    four.loc[2, "project_id"] = "P1"
+    doc = build_profile(four).to_dict()
+    assert doc["overall"]["projects"] == 4  # still counted: the rows may be different projects
+    assert any("names 1 project(s) in more than one row ('P1' in rows 1, 3)" in w for w in doc["warnings"])  # fmt: skip
+    assert not any("more than one row" in w for w in build_profile(four.iloc[:2]).to_dict()["warnings"])  # fmt: skip
+
+
 def test_top_projects_carry_their_evidence():
     evidence = {
         "7": {

@@ -339,6 +339,27 @@ class ProfileInput:
     warnings: list[str] = field(default_factory=list)
 
 
+def _repeated_ids(ids: Sequence[str], column: str) -> list[str]:
+    """A warning when a project id names several rows: each row counts as a project, so a project
+    pasted twice counts twice (review refuses such a table; a profile can still be read)."""
+    seen: dict[str, list[int]] = {}
+    for row, project in enumerate(ids, start=1):
+        if project.strip():
+            seen.setdefault(project.strip(), []).append(row)
+    repeated = {project: rows for project, rows in seen.items() if len(rows) > 1}
+    if not repeated:
+        return []
+    named = "; ".join(
+        f"'{project}' in rows {', '.join(map(str, rows))}"
+        for project, rows in list(repeated.items())[:3]
+    )
+    more = "; ..." if len(repeated) > 3 else ""
+    return [
+        f"column '{column}' names {len(repeated)} project(s) in more than one row ({named}{more}); "
+        "each row counts as a project: remove the copies if they are the same project"
+    ]
+
+
 def read_input(frame: pd.DataFrame, columns: ProfileColumns) -> ProfileInput:
     """Check a scored table and parse every column the profile uses; errors name columns and rows."""
     if len(frame) == 0:
@@ -374,6 +395,8 @@ def read_input(frame: pd.DataFrame, columns: ProfileColumns) -> ProfileInput:
             f"none of the {len(frame)} rows was scored; every row has an error (row 1: {first!r})"
         )
     found: list[str] = []
+    if all_ids is not None and columns.id_col is not None:
+        found.extend(_repeated_ids(all_ids, columns.id_col))
     return ProfileInput(
         columns=columns,
         projects=_parse_projects(kept, np.flatnonzero(~failed) + 1, columns, found),
