@@ -207,6 +207,23 @@ def test_changes_name_the_sdgs_and_colour_only_real_losses():
     assert "4 → 5" in seven and 'class="up"' in seven
 
 
+def test_groups_at_a_glance_round_prevalence_as_the_tables_do():
+    # The glance printed '9%' beside the table's 'about 10% (0-45%)' for the same SDG.
+    from sdg_align.report.format import estimate
+    from sdg_align.report.html import glance
+
+    profile = build_profile(
+        plain_frame(), columns=ProfileColumns(by="cluster"), error_rates=rates()
+    )
+    html = render_html(profile)
+    for group in profile.to_dict()["groups"]:
+        for item in glance(group)[:3]:
+            shown = estimate(
+                item["prevalence"], item["prevalence_ci_low"], item["prevalence_ci_high"]
+            )
+            assert f"{item['name']} {shown}" in html
+
+
 def test_markdown_says_what_it_means():
     frame = plain_frame()
     profile = build_profile(frame, columns=ProfileColumns(by="cluster"), error_rates=rates())
