@@ -311,6 +311,23 @@ def test_trends_count_a_persons_labels_as_they_are():
     assert uncorrected[0].prevalences[1] == pytest.approx(0.8)  # as model tags: 0.4 / recall 0.5
 
 
+def test_a_portfolio_labelled_in_full_keeps_the_doubt_of_its_size():
+    # An audit of every project gave the interval [p, p] overall while its groups, too small
+    # for an audit, got the labels' bootstrap interval: now both carry the same doubt.
+    from sdg_align.profile.prevalence import Audit
+
+    y, _tags, probs = portfolio(60, SHARES, recall=0.5)
+    everyone = np.ones(60, dtype=bool)
+    labels, as_probs = y.astype(bool), y.astype(float)
+    audited = estimate_prevalence(
+        labels, as_probs, rates(), known=everyone, audit=Audit(everyone, probs), draws=2000
+    )
+    counted = estimate_prevalence(labels, as_probs, rates(), known=everyone, draws=2000)
+    np.testing.assert_allclose(audited.estimate, y.mean(axis=0))
+    assert np.all(audited.high - audited.low > 0.03)  # 3 points even where no project has it
+    np.testing.assert_allclose(audited.high - audited.low, counted.high - counted.low, atol=0.04)
+
+
 def test_a_random_audit_corrects_what_the_validation_rates_get_wrong():
     from sdg_align.profile.prevalence import MIN_AUDIT, Audit
 

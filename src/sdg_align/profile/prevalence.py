@@ -157,7 +157,10 @@ def _audited(
     this portfolio's own text; the unlabelled projects' sum of ``f`` is shifted by its mean. The
     interval draws that mean by the Bayesian bootstrap with one unseen project whose residual is
     uniform in [-1, 1] (as :func:`mean_draws` weighs one unseen project), so an audit in which
-    the model never erred still leaves room for an error.
+    the model never erred still leaves room for an error. The labelled projects keep the
+    Bayesian bootstrap's doubt about projects of their kind, as in :func:`_with_known`: a
+    portfolio labelled in full got the interval [p, p] overall while its groups, too small for
+    an audit, got wide ones.
     """
     low, high = anchors(method, rates)
     corrected = (audit.model_probs - low) / np.maximum(high - low, 1e-9)
@@ -175,7 +178,9 @@ def _audited(
     weights /= weights.sum(axis=1, keepdims=True)
     unseen = rng.uniform(-1.0, 1.0, size=(draws, NUM_SDGS))
     mean_residual = weights[:, :-1] @ residual + weights[:, -1:] * unseen
-    return estimate, np.clip(fixed / len(tags) + scale * mean_residual, 0.0, 1.0)
+    labelled_part = labelled.mean() * mean_draws(labels, rng, draws, binary=True)
+    rest = corrected[others].sum(axis=0) / len(tags) + scale * mean_residual
+    return estimate, np.clip(labelled_part + rest, 0.0, 1.0)
 
 
 def _with_known(
