@@ -68,6 +68,22 @@ def test_classify_from_file_and_stdin_lines_keep_line_numbers(runner, tiny_model
     assert json.loads(dash.stdout)[0]["text"] == "ocean"  # '-' is stdin, not a text of one dash
 
 
+def test_classify_leaves_out_placeholders_and_names_them(runner, tiny_model_dir):
+    # 'TBD' was tagged (SDG 3 at 0.65 with the default model) while score refused it
+    model = ["-m", str(tiny_model_dir)]
+    alone = runner.invoke(main, ["classify", "TBD", *model])
+    assert alone.exit_code == 1
+    assert "holds a placeholder ('TBD'), not a description" in alone.output
+    lines = runner.invoke(
+        main,
+        ["classify", "--lines", "--json", *model],
+        input="solar wind battery\nNoch offen\nsiehe Anhang.\nocean fish coral\n",
+    )
+    assert lines.exit_code == 0, lines.output
+    assert [r["line"] for r in json.loads(lines.stdout)] == [1, 4]
+    assert "2 lines (2, 3) hold a placeholder such as 'Noch offen'" in lines.stderr
+
+
 def test_classify_top_k_marks_tags_and_threshold(runner, tiny_model_dir):
     result = runner.invoke(
         main, ["classify", "solar", "-m", str(tiny_model_dir), "--top-k", "3", "--json"]

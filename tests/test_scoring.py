@@ -58,8 +58,8 @@ def test_placeholders_are_failed_rows_not_tagged_texts(model):
     """'TBD' was scored (SDG 3 at 0.65 with the default model: tuberculosis)."""
     frame = pd.DataFrame(
         {
-            "title": ["", "Solar roofs", "N/A", "", "Test bench for batteries"],
-            "description": ["TBD", "(to do)", "n/a", "Keine Angabe.", ""],
+            "title": ["", "Solar roofs", "N/A", "", "Test bench for batteries", "Noch offen"],
+            "description": ["TBD", "(to do)", "n/a", "Keine Angabe.", "", "siehe Anhang"],
         }
     )
     scored = score_frame(frame, model, text_cols=["title", "description"])
@@ -69,6 +69,7 @@ def test_placeholders_are_failed_rows_not_tagged_texts(model):
         "placeholder text ('N/A'), not a description",
         "placeholder text ('Keine Angabe.'), not a description",
         "",
+        "placeholder text ('Noch offen'), not a description",  # German: 'still open'
     ]
     np.testing.assert_allclose(
         scored.loc[1, PROBABILITY_COLUMNS].to_numpy(float),

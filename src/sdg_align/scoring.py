@@ -104,12 +104,22 @@ def _cell_text(value: Any) -> str | None:
 # (SDG 3 at 0.65) and "n/a" gets tags too, so a portfolio of unfinished rows would gain SDGs.
 PLACEHOLDERS = frozenset(
     {
+        # English
         "tbd", "tba", "tbc", "n/a", "na", "n.a", "nd", "n.d", "none", "null", "nil",
         "nan", "todo", "to do", "to be defined", "to be determined", "to be confirmed",
         "to be announced", "to follow", "pending", "placeholder", "lorem ipsum", "xxx", "xx", "x",
-        "test", "see attachment", "see annex", "k.a", "k. a", "keine angabe", "folgt",
-        "à définir", "a definir", "à compléter", "néant", "por definir", "pendiente",
-        "da definire",
+        "test", "see attachment", "see annex", "see above", "same as above",
+        # German
+        "k.a", "k. a", "keine angabe", "folgt", "noch offen", "offen", "siehe anhang",
+        "siehe anlage", "siehe oben", "wird nachgereicht", "in bearbeitung",
+        # French ("a definir" is also Portuguese)
+        "à définir", "a definir", "à compléter", "a completer", "néant", "voir annexe",
+        "voir ci-dessus", "en cours",
+        # Spanish, Italian, Portuguese
+        "por definir", "pendiente", "ver anexo", "da definire", "vedi allegato",
+        # Dutch, Polish, Swedish
+        "nvt", "n.v.t", "nog in te vullen", "zie bijlage", "brak", "do uzupełnienia",
+        "saknas", "se bilaga",
     }
 )  # fmt: skip
 

@@ -81,11 +81,38 @@ def _texts(content: str, source: str, lines: bool) -> list[tuple[int | None, str
     pairs = [(n, t) for n, t in pairs if t]
     if not pairs:
         raise DataError(f"{source} is empty: nothing to classify")
+    pairs = _without_placeholders(pairs, source)
     for number, body in pairs:
         if len(body) > MAX_TEXT_CHARS:
             where = f"{source} line {number}" if number else source
             raise DataError(f"{where}: {too_long_message(len(body))}")
     return pairs
+
+
+def _without_placeholders(
+    pairs: list[tuple[int | None, str]], source: str
+) -> list[tuple[int | None, str]]:
+    """The texts that are not a stand-in such as 'TBD' or 'n/a' ('TBD' was tagged SDG 3, read as
+    tuberculosis); the lines left out are named, as score names its failed rows."""
+    from ..scoring import is_placeholder
+
+    left_out = [(n, t) for n, t in pairs if is_placeholder(t)]
+    if not left_out:
+        return pairs
+    if len(left_out) == len(pairs):
+        where = f"{source} holds" if len(pairs) == 1 else f"every line of {source} is"
+        raise DataError(
+            f"{where} a placeholder ({left_out[0][1][:40]!r}), not a description: nothing to "
+            "classify"
+        )
+    named = ", ".join(str(n) for n, _t in left_out[:10]) + (", ..." if len(left_out) > 10 else "")
+    click.echo(
+        f"warning: {len(left_out)} line{'s' if len(left_out) > 1 else ''} ({named}) "
+        f"{'hold' if len(left_out) > 1 else 'holds'} a placeholder such as "
+        f"{left_out[0][1][:40]!r}, not a description: not classified",
+        err=True,
+    )
+    return [(n, t) for n, t in pairs if not is_placeholder(t)]
 
 
 @click.command()
