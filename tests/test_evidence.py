@@ -66,6 +66,13 @@ def test_evidence_is_deterministic_and_points_into_the_input(model):
                 assert sentences[sentence["index"]] == sentence["text"]
 
 
+def test_a_repeated_sentence_is_quoted_once(model):
+    text = "Ocean fish coral. Solar wind battery. Ocean fish coral. Schools run training."
+    quoted = explain_texts(model, [text], [[14]])[0]["14"]["sentences"]
+    assert [q["text"] for q in quoted].count("Ocean fish coral.") == 1
+    assert len(quoted) == 3 and quoted[0]["index"] == 0  # the first copy is the one quoted
+
+
 def test_model_without_index_gives_a_clear_error(model):
     from sdg_align.errors import ModelError
 

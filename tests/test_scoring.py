@@ -236,7 +236,9 @@ def test_short_texts_are_warned_about_even_when_quiet(tiny_model_dir, tmp_path):
     assert "2 rows could not be scored" in result.stderr and "row c: empty text" in result.stderr
     assert "row f: placeholder text ('TBD'), not a description" in result.stderr
     classified = CliRunner().invoke(
-        main, ["classify", "--lines", "-q", "-m", str(tiny_model_dir)], input="TBD\n" + rows[1]
+        main,
+        ["classify", "--lines", "-q", "-m", str(tiny_model_dir)],
+        input="Project 12\n" + rows[1],
     )
     assert "1 text has fewer than 5 words (line 1): its tags" in classified.stderr
     profiled = CliRunner().invoke(

@@ -58,6 +58,18 @@ def split_sentences(text: str) -> list[str]:
     return [p for p in parts if p and any(ch.isalpha() for ch in p)] or [text.strip()]
 
 
+def _first_copies(sentences: list[str], order: np.ndarray) -> list[int]:
+    """``order`` without a sentence the text said before (a repeat is no new evidence)."""
+    seen: set[str] = set()
+    kept = []
+    for index in order:
+        key = " ".join(sentences[index].casefold().split())
+        if key not in seen:
+            seen.add(key)
+            kept.append(int(index))
+    return kept
+
+
 def quote(text: str, width: int = 100) -> str:
     """``text`` cut at a word boundary to at most ``width`` characters, with an ellipsis if cut."""
     text = " ".join(text.split())
@@ -208,7 +220,7 @@ def explain_texts(
             mine = np.flatnonzero(sdg_of == sdg)
             best_targets = mine[np.argsort(-similarity[mine], kind="stable")[:TOP_TARGETS]]
             support = sentence_probs[rows][:, sdg - 1]
-            order = np.argsort(-support, kind="stable")[:TOP_SENTENCES]
+            order = _first_copies(group, np.argsort(-support, kind="stable"))[:TOP_SENTENCES]
             block[str(sdg)] = {
                 "targets": [
                     {

@@ -36,6 +36,7 @@ from .errors import DataError, Interrupted
 from .labels import SDG_NUMBERS
 from .modeling.windows import (
     MAX_TEXT_CHARS,
+    READING,
     is_short_text,
     short_texts_message,
     too_long_message,
@@ -303,6 +304,7 @@ def _fingerprint(
         "text columns": list(text_cols),
         "model (hash of its weights and thresholds)": classifier.weights_hash(),
         "backend": classifier.backend,
+        "how texts are read": READING,
         "threshold": threshold,
         "tags": tags,
         "explain": explain,

@@ -23,6 +23,7 @@ import torch
 
 from .labels import NUM_SDGS
 from .modeling.network import mean_pool
+from .modeling.windows import READING
 from .pooling import pool_texts, pool_torch
 
 if TYPE_CHECKING:
@@ -135,6 +136,7 @@ def frozen_fingerprint(classifier: SDGClassifier, first_trainable: int) -> str:
                 config.max_length,
                 config.window_overlap,
                 config.text_prefix,
+                READING,
                 first_trainable,
                 classifier.network.num_layers,
             )

@@ -112,6 +112,10 @@ def folder_tokenizer(folder: Path, *, fast: bool = False) -> Any:
         raise ModelError(f"cannot read the tokenizer {path}: {exc}") from exc
 
 
+# Changes whenever the windows of a text change (cached frozen states are keyed by it).
+READING = "repeated-sentences-dropped"
+
+
 class TokenWindows:
     """Tokenises once, without truncation, and cuts long texts into overlapping windows."""
 
@@ -129,8 +133,9 @@ class TokenWindows:
         self.prefix = prefix
 
     def windows(self, texts: Sequence[str]) -> list[list[list[int]]]:
+        """Token windows of each text, read without its repeated sentences (same in training)."""
         encoded = self.tokenizer.encode_batch(
-            [self.prefix + t for t in texts], add_special_tokens=False
+            [self.prefix + drop_repeated_sentences(t) for t in texts], add_special_tokens=False
         )
         result = []
         for enc in encoded:
