@@ -143,3 +143,43 @@ def test_cli_names_the_sheet_it_reads_and_takes_sheet(tmp_path, tiny_model_dir):
         main, ["review", str(tmp_path / "b.csv"), "-o", str(tmp_path / "r.xlsx"), "--sheet", "1"]
     )
     assert not_excel.exit_code == 1 and "--sheet is for Excel inputs" in not_excel.stderr
+
+
+PROJECTS = pd.DataFrame({"id": ["a", "b", "c"], "text": ["solar wind", "ocean fish", "school"]})
+
+
+def test_a_json_array_of_records_reads_like_json_lines(tmp_path):
+    # most tools export ".json" as one array; it was read as one row of columns 0, 1, 2
+    path = tmp_path / "projects.json"
+    path.write_text(PROJECTS.to_json(orient="records", indent=1), encoding="utf-8")
+    pd.testing.assert_frame_equal(read_table(path), PROJECTS)
+    chunks = list(iter_table_chunks(path, chunk_rows=2))
+    assert [len(c) for c in chunks] == [2, 1] and count_rows(path) == 3
+    path.write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(DataError, match="a JSON array, but not of objects"):
+        read_table(path)
+
+
+def test_excel_files_named_xls_and_old_workbooks(tmp_path):
+    renamed = tmp_path / "renamed.xls"  # an .xlsx workbook saved under the old name
+    write_table(PROJECTS, tmp_path / "book.xlsx")
+    renamed.write_bytes((tmp_path / "book.xlsx").read_bytes())
+    pd.testing.assert_frame_equal(read_table(renamed), PROJECTS)
+    old = tmp_path / "old.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0" + bytes(508))
+    with pytest.raises(DataError, match=r"Excel 97-2003 workbook \(.xls\).*save it as .xlsx"):
+        read_table(old)
+    with pytest.raises(DataError, match="LibreOffice, Numbers or binary Excel workbook"):
+        read_table(tmp_path / "book.ods")
+
+
+def test_a_header_below_a_title_row_is_named_as_the_likely_cause(tmp_path, tiny_model_dir):
+    path = tmp_path / "titled.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame([["Portfolio 2025"]]).to_excel(writer, header=False, index=False)
+        PROJECTS.to_excel(writer, startrow=2, index=False)
+    result = CliRunner().invoke(
+        main, ["score", str(path), "-o", str(tmp_path / "o.csv"), "-m", str(tiny_model_dir)]
+    )
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "is the header row below a title or notes?" in result.output

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import os
 import sys
 import tempfile
@@ -85,8 +86,21 @@ def text_columns_or_default(
         raise DataError(
             "expected a text column 'text', or 'title' and 'description'; the input has: "
             f"{', '.join(map(str, columns))}. Use --text-col to choose one{hint}"
+            + header_hint(columns)
         )
     return chosen
+
+
+def header_hint(columns: Sequence[object]) -> str:
+    """A hint when most column names are pandas' 'Unnamed: 3': the header is not the first row
+    (a title or a note above the table), so the real column names were read as data."""
+    names = [str(c) for c in columns]
+    if not names or sum(n.startswith("Unnamed: ") for n in names) < len(names) / 2:
+        return ""
+    return (
+        ". Most columns have no name: is the header row below a title or notes? Delete the rows "
+        "above the header (or save the table without them)"
+    )
 
 
 def detect_format(path: str | Path, fmt: str | None = None, option: str | None = "--format") -> str:
@@ -102,8 +116,13 @@ def detect_format(path: str | Path, fmt: str | None = None, option: str | None =
         return fmt
     suffix = Path(path).suffix.lower()
     if suffix not in _EXTENSIONS:
+        resave = (
+            " (a LibreOffice, Numbers or binary Excel workbook: save it as .xlsx or .csv)"
+            if suffix in (".ods", ".numbers", ".xlsb")
+            else ""
+        )
         raise DataError(
-            f"cannot tell the format of '{path}' from its extension '{suffix}'; "
+            f"cannot tell the format of '{path}' from its extension '{suffix}'{resave}; "
             f"use one of {', '.join(sorted(_EXTENSIONS))}"
             + (f" or pass {option}" if option else "")
         )
@@ -210,15 +229,33 @@ def check_text_columns(columns: Sequence[object], text_cols: Sequence[str]) -> N
     if missing:
         raise DataError(
             f"text column(s) not found: {', '.join(missing)}; the input has: "
-            f"{', '.join(map(str, columns))}. Use --text-col to choose."
+            f"{', '.join(map(str, columns))}. Use --text-col to choose" + header_hint(columns)
         )
+
+
+OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0"  # the compound-file header of Excel 97-2003 .xls files
+
+
+def excel_source(path: Path) -> Path | io.BytesIO:
+    """What openpyxl can open: the path of an .xlsx workbook, the bytes of one named .xls (it
+    refuses the name), or an error that says to save an Excel 97-2003 file as .xlsx."""
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if magic == OLD_EXCEL_MAGIC:
+        raise DataError(
+            f"{path} is an Excel 97-2003 workbook (.xls), which cannot be read here; open it in "
+            "Excel or LibreOffice and save it as .xlsx (or CSV)"
+        )
+    if path.suffix.lower() != ".xlsx" and magic.startswith(b"PK"):
+        return io.BytesIO(path.read_bytes())
+    return path
 
 
 def excel_sheets(path: Path) -> list[str]:
     """The sheet names of a workbook, in order (read-only: cheap even for a large workbook)."""
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True)
+    workbook = load_workbook(excel_source(path), read_only=True)
     try:
         return list(workbook.sheetnames)
     finally:
@@ -304,10 +341,32 @@ def read_table(
                 path, sep=dialect.sep, encoding=dialect.encoding, dtype=str, keep_default_na=False
             )
         if fmt == "jsonl":
-            return pd.read_json(path, lines=True, dtype=False)
+            return _read_json_records(path)
         if fmt == "parquet":
             return pd.read_parquet(path)
-        return pd.read_excel(path, sheet_name=sheet_name or 0, dtype=str, keep_default_na=False)
+        return pd.read_excel(
+            excel_source(path), sheet_name=sheet_name or 0, dtype=str, keep_default_na=False
+        )
+
+
+def _json_array(path: Path) -> bool:
+    """Whether a .json file holds one JSON array (of records) rather than one object per line."""
+    with path.open("rb") as handle:
+        start = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return start.startswith(b"[")
+
+
+def _read_json_records(path: Path) -> pd.DataFrame:
+    """JSON Lines, or a JSON array of objects (what most tools export as .json)."""
+    if not _json_array(path):
+        return pd.read_json(path, lines=True, dtype=False)
+    records = json.loads(path.read_text(encoding="utf-8-sig"))
+    if not all(isinstance(r, dict) for r in records):
+        raise DataError(
+            f"{path} is a JSON array, but not of objects (one per project, e.g. "
+            '[{"title": "...", "description": "..."}])'
+        )
+    return pd.DataFrame.from_records(records)
 
 
 def read_input(
@@ -363,6 +422,10 @@ def iter_table_chunks(
                 keep_default_na=False,
                 chunksize=chunk_rows,
             )
+        elif fmt == "jsonl" and _json_array(path):  # one array: read whole, like a workbook
+            frame = _read_json_records(path)
+            for start in range(0, len(frame), chunk_rows):
+                yield frame.iloc[start : start + chunk_rows]
         elif fmt == "jsonl":
             yield from pd.read_json(path, lines=True, dtype=False, chunksize=chunk_rows)
         elif fmt == "parquet":
@@ -372,7 +435,7 @@ def iter_table_chunks(
                 yield batch.to_pandas()
         else:
             frame = pd.read_excel(
-                path, sheet_name=sheet_name or 0, dtype=str, keep_default_na=False
+                excel_source(path), sheet_name=sheet_name or 0, dtype=str, keep_default_na=False
             )
             for start in range(0, len(frame), chunk_rows):
                 yield frame.iloc[start : start + chunk_rows]
@@ -395,6 +458,8 @@ def count_rows(
 
             return int(pq.ParquetFile(path).metadata.num_rows)
         if fmt == "jsonl":
+            if _json_array(path):
+                return len(_read_json_records(path))
             with path.open("rb") as handle:
                 return sum(1 for line in handle if line.strip())
         if fmt in ("csv", "tsv"):
@@ -404,7 +469,7 @@ def count_rows(
         from openpyxl import load_workbook
 
         name = choose_sheet(path, fmt, sheet)
-        rows = load_workbook(path, read_only=True)[str(name)].max_row
+        rows = load_workbook(excel_source(path), read_only=True)[str(name)].max_row
         return max(0, (rows or 1) - 1)
     except Exception:  # a progress total is a nicety: never fail a run over it
         return None
