@@ -146,7 +146,7 @@ def test_review_sheet_round_trip_through_train_and_profile(scored_csv, tiny_mode
          "--model", str(tiny_model_dir), "--text-col", "description"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "picked 24 of 40 projects" in result.output
+    assert "picked 24 of 40 scored projects" in result.output
     sheet = pd.read_excel(sheet_path, sheet_name=None)
     assert set(sheet) == {"to label", "instructions"}
     table = sheet["to label"]
@@ -303,7 +303,7 @@ def test_a_random_review_is_an_audit_the_profile_knows(scored_csv, rated_model_d
              "--seed", "4", "--model", str(rated_model_dir), "--text-col", "description"],
         )  # fmt: skip
         assert result.exit_code == 0, result.output
-        assert "picked 30 of 40 projects at random" in result.output
+        assert "picked 30 of 40 scored projects at random" in result.output
     first, second = (pd.read_excel(s, sheet_name="to label") for s in sheets)
     assert first["project_id"].tolist() == second["project_id"].tolist()  # the seed decides
     assert (first["picked"] == "at random").all() and first["project_id"].is_unique
@@ -371,3 +371,20 @@ def test_review_refuses_to_write_over_its_input(scored_csv, tiny_model_dir):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1 and "-o names the input file itself" in result.stderr
     assert scored_csv.read_bytes() == before
+
+
+def test_review_counts_scored_projects_and_names_the_blank_group(scored_csv, tiny_model_dir):
+    frame = pd.read_csv(scored_csv, dtype=str, keep_default_na=False)
+    frame.loc[0, "cluster"] = ""
+    frame.loc[1, "error"] = "empty text"
+    for k in range(1, 18):
+        frame.loc[1, f"p_sdg{k}"] = ""
+    frame.to_csv(scored_csv, index=False)
+    result = CliRunner().invoke(
+        main,
+        ["review", str(scored_csv), "-o", str(scored_csv.with_name("audit.xlsx")), "--random",
+         "--n", "60", "--by", "cluster", "--model", str(tiny_model_dir), "--text-col", "description"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "picked 39 of 39 scored projects (1 row could not be scored) at random" in result.output
+    assert "per group: (blank) 1, north 19, south 19" in result.output

@@ -91,7 +91,10 @@ def review(
       sdg-align train -d to_label.xlsx --init-model default -o models/ours
       sdg-align profile scored.csv --corrections to_label.xlsx --html report.html
     """
+    import numpy as np
+
     from ..modeling import read_model_config
+    from ..profile.figures import BLANK_GROUP
     from ..review import (
         pick_for_review,
         random_picks,
@@ -132,21 +135,26 @@ def review(
     )
     write_review_sheet(sheet, output_path)
     if not quiet:
+        scored = int(np.isfinite(probs).all(axis=1).sum())
+        failed = len(frame) - scored
+        of = f"{len(picks)} of {scored} scored projects" + (
+            f" ({failed} row{'s' if failed > 1 else ''} could not be scored)" if failed else ""
+        )
         if at_random:
             click.echo(
-                f"picked {len(picks)} of {len(frame)} projects at random (an audit: review "
-                "every one of them, or the sample is no longer random)",
+                f"picked {of} at random (an audit: review every one of them, or the sample is "
+                "no longer random)",
                 err=True,
             )
         else:
             spread = Counter(p.sdg for p in picks if p.sdg is not None)
             click.echo(
-                f"picked {len(picks)} of {len(frame)} projects; unsure about SDG "
+                f"picked {of}; unsure about SDG "
                 + ", ".join(f"{s} ({c})" for s, c in sorted(spread.items())),
                 err=True,
             )
         if groups is not None:
-            per_group = Counter(groups[p.row] for p in picks)
+            per_group = Counter(groups[p.row] or BLANK_GROUP for p in picks)
             click.echo(
                 "per group: " + ", ".join(f"{g} {c}" for g, c in sorted(per_group.items())),
                 err=True,
