@@ -683,3 +683,13 @@ def test_a_group_audited_at_random_says_its_prevalence_rests_on_the_audit():
     # the audit's residual (half the projects advance SDG 7, the correction says (0.3 - 0.05) /
     # 0.65 = 0.38) moves the 20 others from 0.38 to 0.5, so the whole group is at about 0.5
     assert sdg(overall, 7)["prevalence"] == pytest.approx(0.5, abs=0.01)
+
+
+def test_the_api_names_the_bundled_models_error_rates_as_the_cli_does():
+    from sdg_align.profile import error_rates_for_model
+
+    rates, why_not = error_rates_for_model("default", "balanced")
+    assert rates is not None and why_not is None
+    assert rates.operating_point == "balanced" and rates.thresholds is not None
+    again, _ = error_rates_for_model(None, "balanced")
+    assert again is not None and again.source == rates.source

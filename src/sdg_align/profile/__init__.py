@@ -18,6 +18,7 @@ from typing import Any
 
 from .compare import check_document, compare_profiles
 from .compute import build_profile
+from .error_rates import error_rates_for_model
 from .figures import (
     ALL_LABEL,
     FIGURES,
@@ -40,6 +41,7 @@ __all__ = [
     "build_profile",
     "check_document",
     "compare_profiles",
+    "error_rates_for_model",
     "is_scored",
     "json_schema",
     "profile_markdown",

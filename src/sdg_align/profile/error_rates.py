@@ -203,13 +203,14 @@ def load_error_rates(model_dir: str | Path, operating_point: str = "balanced") -
 def error_rates_for_model(
     model_path: str | Path | None, operating_point: str = "balanced"
 ) -> tuple[ErrorRates | None, str | None]:
-    """The error rates of a model folder (None: the bundled model), or None and a warning why not.
+    """The error rates of a model folder (None or 'default': the bundled model), or None and a
+    warning why not; ``build_profile(error_rates=...)`` needs them for the corrected prevalence.
 
     A model without the file, or without rates for this operating point, profiles uncorrected.
     """
-    from ..modeling import default_model_path
+    from ..modeling.config import resolve_model_path
 
-    folder = Path(model_path) if model_path is not None else default_model_path()
+    folder = resolve_model_path(model_path)
     path = folder / ERROR_RATES_FILE
     if path.is_file():
         data = _read(path)
