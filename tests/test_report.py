@@ -207,6 +207,20 @@ def test_changes_name_the_sdgs_and_colour_only_real_losses():
     assert "4 → 5" in seven and 'class="up"' in seven
 
 
+def test_markdown_changes_match_the_html_and_say_why_a_group_has_none():
+    # The Markdown lacked the allocation change the HTML shows; a group in one profile only
+    # was a heading over nothing.
+    frame = plain_frame()
+    columns = ProfileColumns(by="cluster")
+    old = build_profile(frame.iloc[:6].assign(cluster="A"), columns=columns).to_dict()
+    new = build_profile(frame, columns=columns)
+    new.comparison = compare_profiles(new, old)
+    text = new.to_markdown()
+    assert "| Change | Allocation change |" in text
+    assert "### B (added)\n\nA group new in this profile: nothing to compare it with." in text
+    assert "A group new in this profile" in render_html(new)
+
+
 def test_groups_at_a_glance_round_prevalence_as_the_tables_do():
     # The glance printed '9%' beside the table's 'about 10% (0-45%)' for the same SDG.
     from sdg_align.report.format import estimate

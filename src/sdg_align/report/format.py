@@ -15,6 +15,13 @@ def as_document(profile: Profile | Mapping[str, Any]) -> Mapping[str, Any]:
     return profile.to_dict() if isinstance(profile, Profile) else profile
 
 
+# What a --compare section says of a group found in only one of the two profiles.
+ONE_SIDED_GROUP = {
+    "added": "A group new in this profile: nothing to compare it with.",
+    "removed": "A group of the previous profile with no project in this one.",
+}
+
+
 def pct(value: float | None, digits: int = 0) -> str:
     """A fraction as a percentage ('12%'); '–' when missing."""
     return "–" if value is None else f"{100 * value:.{digits}f}%"

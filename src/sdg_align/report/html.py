@@ -20,6 +20,7 @@ from ..profile.figures import FIGURES, VIEWS, Profile
 from ..tables import write_text
 from .charts import build_charts, slug, svg
 from .format import (
+    ONE_SIDED_GROUP,
     as_document,
     change_class,
     correction_sentence,
@@ -87,6 +88,7 @@ def render_html(
             correction=correction_sentence(document["settings"]),
             labels_note=labels_sentence(document),
             goals=GOALS,
+            one_sided=ONE_SIDED_GROUP,
         )
     )
 

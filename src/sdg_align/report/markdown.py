@@ -8,6 +8,7 @@ from typing import Any
 from ..labels import GOALS
 from ..profile.figures import Profile
 from .format import (
+    ONE_SIDED_GROUP,
     as_document,
     correction_sentence,
     estimate,
@@ -144,7 +145,7 @@ def _group_markdown(group: Mapping[str, Any], settings: Mapping[str, Any]) -> li
     lines += ["", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += [_sdg_row(item, group, settings) for item in group["sdgs"]]
     if group.get("periods") and settings.get("prevalence"):
-        lines += ["", "Slopes and trends are those of the corrected prevalence."]
+        lines += ["", "Trends (accelerating, slowing) are judged on the corrected slope."]
     if group["combinations"]:
         lines += [
             "",
@@ -180,6 +181,7 @@ def _comparison_markdown(comparison: Mapping[str, Any]) -> list[str]:
     for group in [comparison["overall"], *comparison["groups"]]:
         lines += ["", f"### {md_escape(group['name'])} ({group['status']})"]
         if group["status"] != "both":
+            lines += ["", ONE_SIDED_GROUP[group["status"]]]
             continue
         corrected = any(item.get("prevalence_change") is not None for item in group["sdgs"])
         extra = " | Prevalence before | Prevalence now | Change" if corrected else ""
@@ -189,8 +191,9 @@ def _comparison_markdown(comparison: Mapping[str, Any]) -> list[str]:
             f"{group['breadth_old']} → {group['breadth_new']}; SDGs no longer absent: "
             f"{sdg_list(group['gaps_closed'])}; newly absent: {sdg_list(group['gaps_new'])}.",
             "",
-            f"| SDG | Projects before | Projects now | Share before | Share now | Change{extra} |",
-            "|---|---|---|---|---|---|" + ("---|---|---|" if corrected else ""),
+            f"| SDG | Projects before | Projects now | Share before | Share now | Change{extra} "
+            "| Allocation change |",
+            "|---|---|---|---|---|---|---|" + ("---|---|---|" if corrected else ""),
         ]
         for item in group["sdgs"]:
             row = (
@@ -204,5 +207,5 @@ def _comparison_markdown(comparison: Mapping[str, Any]) -> list[str]:
                     f" {pct(item.get('prevalence_old'))} | {pct(item.get('prevalence_new'))} | "
                     f"{points(item.get('prevalence_change'))} |"
                 )
-            lines.append(row)
+            lines.append(row + f" {points(item.get('allocation_share_change'))} |")
     return lines
