@@ -383,6 +383,12 @@ def test_tidy_frame_has_one_row_per_group_and_sdg(four):
     assert tidy["group"].tolist()[:17] == [ALL_LABEL] * 17 and tidy["is_overall"].sum() == 17
     assert tidy.loc[tidy["sdg"] == 7, "projects"].tolist() == [2, 2, 0]
     assert {"projects_2020", "share_2021", "slope", "trend", "allocated_weight"} <= set(tidy)
+    # a group without a period: its count is empty, and the others stay whole numbers in a CSV
+    four.loc[3, "year"] = "2022"
+    csv = build_profile(four, columns=ProfileColumns(by="cluster", time_col="year")).to_tidy_frame()
+    assert str(csv["projects_2022"].dtype) == "Int64"
+    counts = csv[["projects_2020", "projects_2021", "projects_2022"]].to_csv(index=False)
+    assert ".0" not in counts and ",," in counts.replace("\n", ",")
 
 
 def test_markdown_escapes_untrusted_names(four):

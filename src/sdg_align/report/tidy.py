@@ -75,7 +75,10 @@ def tidy_frame(profile: Profile | Mapping[str, Any]) -> pd.DataFrame:
                 row["previous_prevalence"] = change.get("prevalence_old")
                 row["prevalence_change"] = change.get("prevalence_change")
             rows.append(row)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    # counts stay whole numbers where a group lacks a period (NaN made the column '1.0')
+    counts = [c for c in frame.columns if c.startswith("projects_") or c == "previous_projects"]
+    return frame.astype({c: "Int64" for c in counts})
 
 
 def _comparison_index(comparison: Mapping[str, Any] | None) -> dict[tuple[str, int], dict]:
