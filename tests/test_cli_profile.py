@@ -297,7 +297,7 @@ def fake_model(monkeypatch, tmp_path_factory):
     models = tmp_path_factory.mktemp("fake-models")  # a bundled model without error rates
     monkeypatch.setitem(sys.modules, "sdg_align.modeling",
                         types.SimpleNamespace(load_classifier=load_classifier,
-                                              default_model_path=lambda: models))  # fmt: skip
+                                              resolve_model_path=lambda path: Path(path or models)))  # fmt: skip
     monkeypatch.setitem(sys.modules, "sdg_align.scoring",
                         types.SimpleNamespace(score_rows=score_rows,
                                               short_texts_warning=lambda *_: None))  # fmt: skip

@@ -208,7 +208,7 @@ def error_rates_for_model(
 
     A model without the file, or without rates for this operating point, profiles uncorrected.
     """
-    from ..modeling.config import resolve_model_path
+    from ..modeling import resolve_model_path
 
     folder = resolve_model_path(model_path)
     path = folder / ERROR_RATES_FILE
