@@ -159,7 +159,7 @@ def classify(
 
     \b
     Examples:
-      sdg-align classify "Solar-powered desalination pilot for three coastal towns"
+      sdg-align classify "Solar-powered desalination pilot for three coastal towns."
       sdg-align classify --file project.txt --explain
       cat projects.txt | sdg-align classify --lines --json
       cat project.txt | sdg-align classify -     # '-' (or no TEXT): read stdin
