@@ -472,7 +472,9 @@ def test_row_numbers_count_input_rows_even_after_excluded_ones(four):
     [
         (["80.000 €", "1,2 Mio.", "€ 45 000", "1.234,56"], [80_000, 1_200_000, 45_000, 1234.56]),
         (["$1,200", "1,234.56", "2.5k", "3 Mrd."], [1200, 1234.56, 2500, 3e9]),
-        (["CHF 1'200", "EUR 2.500.000", "1.5e6", "0"], [1200, 2_500_000, 1.5e6, 0]),
+        (["CHF 1'200", "CHF 2.500.000", "1.5e6", "0"], [1200, 2_500_000, 1.5e6, 0]),
+        # thousands of euros, and the ',-' of a whole amount
+        (["45 TEUR", "45 T€", "120.000,-", "500 kEUR"], [45_000, 45_000, 120_000, 500_000]),
         (["80.000", "1.200", "5", "7"], [80_000, 1200, 5, 7]),  # one mark, 3 digits: groups
         # a scaled amount's decimals say nothing of the plain cells (80.000 was read as 80)
         (["80.000 €", "2.5 Mio €", "45.000 €", "300.000"], [80_000, 2_500_000, 45_000, 300_000]),
@@ -484,6 +486,15 @@ def test_weights_read_as_european_spreadsheets_write_them(four, cells, expected)
     profile = build_profile(four, columns=ProfileColumns(weight_col="budget"))
     assert profile.overall.total_weight == pytest.approx(sum(expected))
     assert profile.overall.weight_missing == 0 and profile.warnings == []
+
+
+def test_budgets_in_several_currencies_are_warned_about(four):
+    four["budget"] = ["80.000 €", "USD 50.000", "£30k", "1.200 EUR"]
+    profile = build_profile(four, columns=ProfileColumns(weight_col="budget"))
+    assert profile.overall.total_weight == pytest.approx(80_000 + 50_000 + 30_000 + 1200)
+    (warning,) = profile.warnings
+    assert "the budgets name 3 currencies (EUR in 2 rows, USD in 1 row, GBP in 1 row)" in warning
+    assert "convert them to one currency first" in warning
 
 
 @pytest.mark.parametrize("cell", ["300,000", "$300,000"])

@@ -11,6 +11,7 @@ import datetime
 import json
 import math
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -441,6 +442,16 @@ def read_weights(
             f"three digits were read as decimals, because the column writes decimals that way "
             f"({rows.where(weights.ambiguous, series)}): '{example}' is {value:g}; if they mean "
             "thousands, write them without the mark"
+        )
+    named = Counter(c for c, k in zip(weights.currencies or [], known, strict=False) if c and k)
+    if len(named) > 1:
+        found.append(
+            f"--weight-col '{column}': the budgets name {len(named)} currencies ("
+            + ", ".join(
+                f"{code} in {count} row{'' if count == 1 else 's'}"
+                for code, count in named.most_common()
+            )
+            + "); they are added up as written: convert them to one currency first"
         )
     return np.where(known, weights.values, 0.0), known
 

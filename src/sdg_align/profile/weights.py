@@ -1,7 +1,8 @@
 """Budgets as cluster offices write them: ``80.000 €``, ``1,2 Mio.``, ``€ 45 000``, ``1.234,56``.
 
 A weight cell may carry a currency (sign or code), spaces or apostrophes between digit groups, a
-scale word (``k``, ``Tsd.``, ``Mio.``, ``million``, ``Mrd.``, ``bn``) and either decimal mark. The
+scale word (``k``, ``Tsd.``, ``Mio.``, ``million``, ``Mrd.``, ``bn``; ``TEUR`` and ``T€`` are
+thousands of euros), the ``,-`` of a whole amount (``120.000,-``) and either decimal mark. The
 decimal mark is read from the cell when the cell says it (``1.234,56``; ``1,2``; ``1.000.000``) and
 otherwise from the rest of the column: ``80.000`` is eighty thousand in a column that writes
 ``1.234,56`` and also on its own, because budgets are almost never written with three decimals.
@@ -19,6 +20,7 @@ import pandas as pd
 
 SCALES = {
     "k": 1e3,
+    "t": 1e3,  # what is left of 'T€' and 'TEUR' (thousands of euros) once the currency is read
     "tsd": 1e3,
     "tsd.": 1e3,
     "tausend": 1e3,
@@ -44,8 +46,16 @@ SCALES = {
     "milliards": 1e9,
 }
 _CURRENCY = re.compile(
-    r"[€$£¥₹]|\b(?:eur|euro|euros|usd|gbp|chf|sfr|fr|dkk|sek|nok|pln|czk|huf|ron|bgn)\b\.?"
+    r"[€$£¥₹]|(?:\b|(?<=\dt)|(?<=\dk)|(?<=\dm)|(?<=\bt)|(?<=\bk)|(?<=\bm))"
+    r"(?:eur|euro|euros|usd|gbp|chf|sfr|fr|dkk|sek|nok|pln|zł|czk|huf|ron|bgn)\b\.?"
 )
+# The currency each sign or code names, so a column that mixes currencies can be told apart.
+_CURRENCY_NAMES = {
+    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "$": "USD", "usd": "USD",
+    "£": "GBP", "gbp": "GBP", "chf": "CHF", "sfr": "CHF", "fr": "CHF", "¥": "JPY", "₹": "INR",
+    "zł": "PLN",
+}  # fmt: skip
+_WHOLE_AMOUNT = re.compile(r"[.,]-+$")  # '120.000,-': German for a whole amount
 _SPACES = re.compile(r"[\s\u00a0\u202f'’]")
 _CELL = re.compile(r"^(?P<number>[0-9.,]+)(?P<scale>[a-z.]*)$")
 
@@ -60,6 +70,7 @@ class Weights:
     # bool: one mark before three digits ('300,000') read as a decimal mark because the rest of
     # the column writes decimals with it; worth a warning, since it may mean thousands
     ambiguous: np.ndarray
+    currencies: list[str | None] | None = None  # the currency each cell names, if any
 
 
 def parse_weights(series: pd.Series) -> Weights:
@@ -69,13 +80,26 @@ def parse_weights(series: pd.Series) -> Weights:
         blank = np.isnan(values)
         bad = ~blank & ~(np.isfinite(values) & (values >= 0))
         return Weights(np.where(blank | bad, np.nan, values), blank, bad, np.zeros_like(blank))
-    cells = [_prepare(v) for v in series.tolist()]
+    raw = series.tolist()
+    cells = [_prepare(v) for v in raw]
     decimal = _column_decimal_mark([c for c in cells if c])
     values = np.array([_read(c, decimal) if c else np.nan for c in cells], dtype=float)
     blank = np.array([not c for c in cells], dtype=bool)
     bad = ~blank & ~(np.isfinite(values) & (values >= 0))
     ambiguous = np.array([bool(c) and _read_as_decimal_by_column(c, decimal) for c in cells])
-    return Weights(np.where(bad, np.nan, values), blank, bad, ambiguous & ~bad)
+    currencies = [_currency(v) for v in raw]
+    return Weights(np.where(bad, np.nan, values), blank, bad, ambiguous & ~bad, currencies)
+
+
+def _currency(value: object) -> str | None:
+    """The currency a cell names ('EUR' for '80.000 €' or '45 TEUR'), or None."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    found = _CURRENCY.search(str(value).strip().lower())
+    if not found:
+        return None
+    code = found.group(0).rstrip(".")
+    return _CURRENCY_NAMES.get(code, code.upper())
 
 
 def _prepare(value: object) -> str:
@@ -83,7 +107,7 @@ def _prepare(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     text = _CURRENCY.sub("", str(value).strip().lower())
-    return _SPACES.sub("", text)
+    return _WHOLE_AMOUNT.sub("", _SPACES.sub("", text))
 
 
 def _split(cell: str) -> tuple[str, float] | None:
