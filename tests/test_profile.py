@@ -518,6 +518,17 @@ def test_a_year_typo_is_left_out_of_the_trends_not_read_as_a_year(four):
     assert "'2203' in row 2 (P2)" in warning and "'1021' in row 3 (P3)" in warning
 
 
+def test_years_with_a_label_are_read_as_the_year_they_name(four):
+    # 'FY2023', '2021/22', 'Q1 2021' and 'März 2021' were left out of the trends as unreadable
+    four["year"] = ["FY2020", "2021/22", "Q1 2020", "März 2021"]
+    profile = build_profile(four, columns=ProfileColumns(time_col="year"))
+    periods = profile.to_dict()["overall"]["periods"]
+    assert periods == [{"period": 2020, "projects": 2}, {"period": 2021, "projects": 2}]
+    (note,) = profile.warnings
+    assert "4 cell(s) with a label or a second year were read as the (first) year" in note
+    assert "'2021/22' as 2021" in note
+
+
 def test_a_period_of_one_project_is_named_in_the_group_note():
     """One 2026 project tagged SDG 16 showed 'last change +100 points' without a word."""
     rows = [{"cluster": "X", "year": y, "probs": {7: 0.8}} for y in [2020] * 5 + [2021] * 5]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import re
 import warnings
 from collections import Counter
 from collections.abc import Sequence
@@ -191,6 +192,12 @@ def parse_primary(series: pd.Series, rows: RowNames) -> np.ndarray:
 
 
 NO_PERIOD = 0  # a project whose time cell is blank or unreadable: in every figure but the trends
+# A year with a label before it (FY, Q1, H2, a month's name) or a second year after it (2021/22).
+_YEAR_IN_LABEL = re.compile(
+    r"^(?:fy|gj|wj|q[1-4]|h[12]|[^\W\d_]+\.?)?\s*[-/]?\s*((?:19|20)\d{2})"
+    r"(?:\s*[-/]\s*(?:\d{2}|(?:19|20)\d{2}))?$",
+    re.IGNORECASE,
+)
 FIRST_YEAR = 1950  # earlier or
 YEARS_AHEAD = 15  # later than this many years from now: a typo (2203), not a project's year
 
@@ -199,7 +206,11 @@ def parse_periods(
     series: pd.Series, column: str, rows: RowNames, found: list[str] | None = None
 ) -> np.ndarray:
     """Years (2021, or 2021.0 as spreadsheets export them) or dates (2021-03-15, read as their year)
-    as ints; :data:`NO_PERIOD` where a cell is blank or unreadable, counted in ``found``."""
+    as ints; :data:`NO_PERIOD` where a cell is blank or unreadable, counted in ``found``.
+
+    A year with a label or a second year ('FY2023', 'Q1 2021', 'März 2021', '2021/22') is read as
+    the (first) year it names, and ``found`` says how such cells were read.
+    """
     text = text_cells(series).str.strip()
     years = pd.Series(np.nan, index=text.index)
     is_year = text.str.fullmatch(r"\d{4}(?:\.0+)?")
@@ -210,6 +221,21 @@ def parse_periods(
             warnings.simplefilter("ignore")
             dates = pd.to_datetime(text[rest], errors="coerce", format="mixed")
         years[rest] = dates.dt.year
+    labelled = (years.isna() & rest).to_numpy()
+    if labelled.any():
+        named = text[labelled].str.extract(_YEAR_IN_LABEL, expand=False).astype(float)
+        years[labelled] = named
+        read = labelled & years.notna().to_numpy()
+        if read.any() and found is not None:
+            first = ", ".join(
+                f"'{cell}' as {int(year)}"
+                for cell, year in zip(text[read][:3], years[read][:3], strict=True)
+            )
+            found.append(
+                f"--time-col '{column}': {int(read.sum())} cell(s) with a label or a second year "
+                f"were read as the (first) year they name ({first}"
+                f"{', ...' if read.sum() > 3 else ''})"
+            )
     last_year = datetime.date.today().year + YEARS_AHEAD
     implausible = (years.notna() & ((years < FIRST_YEAR) | (years > last_year))).to_numpy()
     years[implausible] = np.nan
