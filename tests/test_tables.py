@@ -64,6 +64,11 @@ def test_score_reads_a_semicolon_cp1252_export_and_says_how(tiny_model_dir, tmp_
     assert result.exit_code == 0, result.output
     assert "semicolon-separated, cp1252" in result.stderr
     assert read_table(out)["title"].tolist() == FRAME["title"].tolist()
+    # written back as it came (it came back comma-separated UTF-8, which that Excel misreads)
+    assert "written as the input was: separator ';', encoding cp1252" in result.stderr
+    scored = pd.read_csv(out, sep=";", encoding="cp1252", dtype=str)
+    assert scored["title"].tolist() == FRAME["title"].tolist()
+    assert scored["p_sdg7"].str.fullmatch(r"\d,\d+").all()  # a decimal comma, as ';' files use
     bad = CliRunner().invoke(main, [*args, "--sep", ";;"])
     assert bad.exit_code == 2 and "--sep takes one character" in bad.output
     bad = CliRunner().invoke(main, [*args, "--encoding", "klingon"])
@@ -183,3 +188,15 @@ def test_a_header_below_a_title_row_is_named_as_the_likely_cause(tmp_path, tiny_
     )
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "is the header row below a title or notes?" in result.output
+
+
+def test_a_csv_output_the_input_encoding_lacks_a_character_for_falls_back_to_utf8(tmp_path):
+    from sdg_align.scoring import _assemble
+    from sdg_align.tables import Dialect
+
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    pd.DataFrame({"text": ["Łódź: współpraca", "solar"]}).to_parquet(parts / "chunk-000000.parquet")
+    written = _assemble(parts, tmp_path / "out.csv", "csv", [], Dialect(";", "cp1252"))
+    assert written == Dialect(";", "utf-8-sig")
+    assert read_table(tmp_path / "out.csv")["text"].tolist() == ["Łódź: współpraca", "solar"]

@@ -43,6 +43,7 @@ from .modeling.windows import (
 )
 from .tables import (
     TEXT_READ_FORMATS,
+    Dialect,
     TextKind,
     as_numbers,
     atomic_path,
@@ -56,6 +57,7 @@ from .tables import (
     number_kind,
     output_format,
     sheet_count,
+    sniff,
     text_columns_or_default,
 )
 
@@ -268,6 +270,8 @@ class ScoreSummary:
     resumed_rows: int = 0
     failures: list[str] = field(default_factory=list)  # "row N: why", the first 50
     replaced_columns: list[str] = field(default_factory=list)  # an input scored before
+    # how a CSV output was written when it follows the input's dialect: "';', cp1252"
+    csv_dialect: str | None = None
 
     @property
     def rows_per_second(self) -> float:
@@ -435,7 +439,10 @@ def score_file(
             _write_part(scored, parts / f"chunk-{index:06d}.parquet")
         if summary.rows == 0:
             raise DataError(f"{input_path} has no rows to score")
-        _assemble(parts, output_path, out_format, read_as_text)
+        written = _csv_dialect(input_path, in_format, out_format, sep, encoding)
+        written = _assemble(parts, output_path, out_format, read_as_text, written)
+        if written != Dialect(",", "utf-8"):
+            summary.csv_dialect = f"separator {written.sep!r}, encoding {written.encoding}"
     except KeyboardInterrupt as exc:
         kept = sum(1 for _ in parts.glob("chunk-*.parquet")) * chunk_rows
         raise Interrupted(
@@ -556,8 +563,26 @@ def _number_kinds(files: list[Path], columns: list[str]) -> dict[str, TextKind]:
     return {c: k for c, k in kinds.items() if k in ("Int64", "float64")}
 
 
-def _assemble(parts: Path, output: Path, fmt: str, read_as_text: list[str]) -> None:
-    """Concatenate the chunk files into the output, one chunk in memory at a time.
+def _csv_dialect(
+    input_path: Path, in_format: str, out_format: str, sep: str | None, encoding: str | None
+) -> Dialect:
+    """How to write a CSV output: as the input CSV was written (a German Excel export with ';'
+    and Windows-1252 comes back so, and opens in that Excel), else comma-separated UTF-8."""
+    if out_format != "csv" or in_format != "csv":
+        return Dialect(",", "utf-8")
+    return sniff(input_path, in_format, sep, encoding)
+
+
+def _assemble(
+    parts: Path,
+    output: Path,
+    fmt: str,
+    read_as_text: list[str],
+    dialect: Dialect | None = None,
+) -> Dialect:
+    """Concatenate the chunk files into the output, one chunk in memory at a time; returns the
+    dialect a CSV output was written in (UTF-8 with a byte-order mark, which Excel reads, when a
+    cell holds a character the input's encoding lacks).
 
     Typed outputs (Excel, Parquet, JSON Lines) get the input's plain-number text columns (a year,
     a budget read from a CSV) as numbers; CSV and TSV outputs keep every cell as it was read.
@@ -565,6 +590,7 @@ def _assemble(parts: Path, output: Path, fmt: str, read_as_text: list[str]) -> N
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    dialect = dialect or Dialect(",", "utf-8")
     files = sorted(parts.glob("chunk-*.parquet"))
     kinds = _number_kinds(files, read_as_text) if fmt in ("xlsx", "parquet", "jsonl") else {}
 
@@ -585,7 +611,7 @@ def _assemble(parts: Path, output: Path, fmt: str, read_as_text: list[str]) -> N
         if fmt == "xlsx":
             frame = pd.concat([chunk(f) for f in files], ignore_index=True)
             frame.to_excel(tmp, index=False, engine="openpyxl")
-            return
+            return dialect
         if fmt == "parquet":
             # the schema of the first chunk as converted; a column empty there takes its type
             # from the parts (all chunks were written with the same one)
@@ -599,17 +625,37 @@ def _assemble(parts: Path, output: Path, fmt: str, read_as_text: list[str]) -> N
                     writer.write_table(
                         pa.Table.from_pandas(chunk(f), schema=schema, preserve_index=False)
                     )
-            return
-        with tmp.open("w", encoding="utf-8", newline="") as handle:
-            for n, f in enumerate(files):
-                frame = chunk(f)
-                if fmt == "jsonl":
-                    lines = frame.to_json(orient="records", lines=True, force_ascii=False)
-                    handle.write(lines if lines.endswith("\n") else lines + "\n")
-                else:
-                    frame.to_csv(
-                        handle, index=False, header=n == 0, sep="," if fmt == "csv" else "\t"
-                    )
+            return dialect
+        encoding = dialect.encoding if fmt == "csv" else "utf-8"
+        try:
+            _write_text_table(tmp, files, chunk, fmt, dialect.sep, encoding)
+        except UnicodeEncodeError:
+            dialect = Dialect(dialect.sep, "utf-8-sig")
+            _write_text_table(tmp, files, chunk, fmt, dialect.sep, dialect.encoding)
+        return dialect
+
+
+def _write_text_table(
+    tmp: Path,
+    files: list[Path],
+    chunk: Callable[[Path], pd.DataFrame],
+    fmt: str,
+    sep: str,
+    encoding: str,
+) -> None:
+    """The chunks as one CSV, TSV or JSON Lines file (CSV with ``sep``), in ``encoding``; a CSV
+    separated by ';' writes probabilities with a decimal comma, as the spreadsheets that write such
+    files read them ('0.83' is no number to a German Excel)."""
+    with tmp.open("w", encoding=encoding, newline="") as handle:
+        for n, f in enumerate(files):
+            frame = chunk(f)
+            if fmt == "jsonl":
+                lines = frame.to_json(orient="records", lines=True, force_ascii=False)
+                handle.write(lines if lines.endswith("\n") else lines + "\n")
+            else:
+                sep = sep if fmt == "csv" else "\t"
+                decimal = "," if sep == ";" else "."
+                frame.to_csv(handle, index=False, header=n == 0, sep=sep, decimal=decimal)
 
 
 def load_for_scoring(model_path: str | Path | None, backend: str = "onnx") -> Classifier:

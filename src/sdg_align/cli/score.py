@@ -164,6 +164,10 @@ def score(
             + ("stdout" if output_path == "-" else output_path),
             err=True,
         )
+        if summary.csv_dialect:
+            click.echo(
+                f"the CSV output is written as the input was: {summary.csv_dialect}", err=True
+            )
         if summary.replaced_columns:
             click.echo(
                 "the input was scored before: its columns "
@@ -193,6 +197,7 @@ def score(
                     "failures": summary.failures,
                     "long_texts": summary.long_texts,
                     "short_texts": summary.short_texts,
+                    "csv_dialect": summary.csv_dialect,
                     "seconds": round(summary.seconds, 3),
                     "rows_per_second": round(summary.rows_per_second, 2),
                     "output": output_path,
