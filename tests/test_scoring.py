@@ -612,7 +612,10 @@ def test_a_users_own_column_named_like_an_output_column_is_not_overwritten(
     result = _score(tiny_model_dir, source, tmp_path / "o.csv", "-q")
     assert result.exit_code == 1, result.output
     assert "the input already has column(s) error, which score writes" in result.output
-    assert not (tmp_path / "o.csv").exists()
+    assert not (tmp_path / "o.csv").exists() and "sdg-align evaluate" not in result.output
+    write_table(PORTFOLIO.assign(sdgs="7"), source)  # a labelled file: evaluate measures it
+    labelled = _score(tiny_model_dir, source, tmp_path / "o.csv", "-q")
+    assert labelled.exit_code == 1 and "run `sdg-align evaluate default FILE`" in labelled.output
     with pytest.raises(DataError, match="column.s. evidence, which score writes"):
         score_frame(PORTFOLIO.assign(evidence="x"), SDGClassifier.from_pretrained(tiny_model_dir),
                     text_cols=["title"], explain=True)  # fmt: skip

@@ -84,10 +84,15 @@ def columns_to_replace(columns: Sequence[Any], explain: bool = False) -> list[st
         return [c for c in ours if c in names]
     clashes = [c for c in (ours if explain else OUTPUT_COLUMNS) if c in names]
     if clashes:
+        labelled = (
+            " To measure the model on labelled projects, run `sdg-align evaluate default FILE`."
+            if "sdgs" in clashes
+            else ""
+        )
         raise DataError(
             f"the input already has column(s) {', '.join(clashes)}, which score writes; every input "
             "column is kept, so rename yours first (it is not a scored file: that would have sdgs "
-            "and p_sdg1 ... p_sdg17, and scoring it again replaces them)"
+            "and p_sdg1 ... p_sdg17, and scoring it again replaces them)." + labelled
         )
     return []
 
