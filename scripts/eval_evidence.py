@@ -19,7 +19,6 @@ Writes results/eval_evidence.json (test) or results/eval_evidence_dev.json.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import sys
 from collections import defaultdict
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from sdg_align.data import load_corpus, load_source  # noqa: E402
-from sdg_align.evidence import CENTRE_TARGETS, explain_texts  # noqa: E402
+from sdg_align.evidence import explain_texts  # noqa: E402
 from sdg_align.labels import targets_of  # noqa: E402
 from sdg_align.modeling import load_classifier  # noqa: E402
 from sdg_align.runtime import configure_threads  # noqa: E402
@@ -92,9 +91,6 @@ def main() -> None:
     parser.add_argument(
         "--neighbours", type=int, nargs="*", default=None, help="nearest examples averaged"
     )
-    parser.add_argument(
-        "--centre", type=int, nargs="*", default=None, help="1: centre target titles, 0: not"
-    )
     parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args()
     configure_threads()
@@ -109,31 +105,30 @@ def main() -> None:
     kinds = texts_for(args.split, args.model)
     weights = args.weights or [float(model.extras["example_weight"])]
     neighbours = [0] if older else args.neighbours or [int(model.extras["example_neighbours"])]
-    centre = args.centre if args.centre is not None else [int(CENTRE_TARGETS)]
     results = {}
-    for weight, k, centred in itertools.product(weights, neighbours, centre):
-        model.extras["example_weight"], model.extras["example_neighbours"] = weight, k
-        model.extras["centre_targets"] = bool(centred)
-        row: dict = {}  # type: ignore[type-arg]
-        for kind, examples in kinds.items():
-            wanted = [
-                sorted({int(t.split(".")[0]) for t in e.targets} & set(e.sdgs)) for e in examples
-            ]
-            row[kind] = top3(model, examples, wanted)
-            row[kind].pop("evidence")
-        row["mean"] = sum(row[k]["top3_target_accuracy"] for k in kinds) / len(kinds)
-        name = f"weight {weight}, " + ("mean of examples" if older else f"neighbours {k}")
-        name += ", titles centred" if centred else ""
-        results[name] = row
-        print(
-            f"{name}: top-3 target accuracy "
-            + "; ".join(
-                f"{kind} {row[kind]['top3_target_accuracy']:.3f} ({row[kind]['pairs']} pairs, "
-                f"chance {row[kind]['chance']:.3f})"
-                for kind in kinds
+    for weight in weights:
+        for k in neighbours:
+            model.extras["example_weight"], model.extras["example_neighbours"] = weight, k
+            row: dict = {}  # type: ignore[type-arg]
+            for kind, examples in kinds.items():
+                wanted = [
+                    sorted({int(t.split(".")[0]) for t in e.targets} & set(e.sdgs))
+                    for e in examples
+                ]
+                row[kind] = top3(model, examples, wanted)
+                row[kind].pop("evidence")
+            row["mean"] = sum(row[k]["top3_target_accuracy"] for k in kinds) / len(kinds)
+            name = f"weight {weight}, " + ("mean of examples" if older else f"neighbours {k}")
+            results[name] = row
+            print(
+                f"{name}: top-3 target accuracy "
+                + "; ".join(
+                    f"{kind} {row[kind]['top3_target_accuracy']:.3f} ({row[kind]['pairs']} pairs, "
+                    f"chance {row[kind]['chance']:.3f})"
+                    for kind in kinds
+                )
+                + f"; mean {row['mean']:.3f}"
             )
-            + f"; mean {row['mean']:.3f}"
-        )
     if len(results) == 1:
         (row,) = results.values()
         for kind in kinds:

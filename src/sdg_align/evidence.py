@@ -38,9 +38,6 @@ TOP_SENTENCES = 3
 MIN_EXAMPLES = 2  # labelled training texts a target needs before its examples count
 EXAMPLE_WEIGHT = 0.5  # share of the example cosine (chosen on validation texts: eval_evidence.py)
 EXAMPLE_NEIGHBOURS = 1  # nearest examples of a target whose cosines are averaged (chosen there too)
-# Subtract from each target title's cosine its mean cosine to the training examples: the encoder's
-# cosines crowd into 0.9-0.95, and a few titles ('tobacco control') sit close to every text.
-CENTRE_TARGETS = False
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\"'“(\[]?[A-ZÀ-ÖØ-Þ0-9])|\n+")
 
 _STOPWORDS = {
@@ -172,13 +169,6 @@ def _example_similarity(
     return np.array([c.mean() for c in nearest], dtype=np.float32)
 
 
-def _hub_bias(extras: dict[str, Any], table: np.ndarray) -> np.ndarray:
-    """Each target title's mean cosine to the training examples, less the mean over targets (so
-    scores keep the cosine's scale): how close the title sits to any text at all."""
-    bias = extras["example_vectors"].astype(np.float32).mean(0) @ table.T
-    return bias - bias.mean()
-
-
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9, None)
 
@@ -219,8 +209,6 @@ def explain_texts(
         lang = guess_language(text) if extras.get("multilingual") else "en"
         table = extras.get(f"targets_{lang}", extras["targets_en"]).astype(np.float32)
         similarity = (candidates @ table.T).max(0)  # best of the text and its sentences
-        if extras.get("centre_targets", CENTRE_TARGETS) and "example_vectors" in extras:
-            similarity = similarity - _hub_bias(extras, table)
         if "example_vectors" in extras or "targets_examples" in extras:
             weight = float(extras.get("example_weight", EXAMPLE_WEIGHT))
             has = np.asarray(extras["target_example_counts"]) >= MIN_EXAMPLES
