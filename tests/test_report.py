@@ -204,7 +204,17 @@ def test_changes_name_the_sdgs_and_colour_only_real_losses():
     row = next(r for r in section.split("<tr>") if "3 Good health and well-being" in r)
     assert "2 → 2" in row and "-4.8 pts" in row and 'class="down"' not in row
     seven = next(r for r in section.split("<tr>") if "7 Affordable and clean energy" in r)
-    assert "4 → 5" in seven and 'class="up"' in seven
+    # 4 of 6 -> 5 of 7 projects: +4.8 points, far inside what chance moves: not coloured a gain
+    assert "4 → 5" in seven and 'class="up"' not in seven and "-39.6 pts to +48.7 pts" in seven
+
+
+def test_only_changes_beyond_chance_are_coloured():
+    from sdg_align.report.format import change_class
+
+    base = {"projects_old": 10, "projects_new": 60, "share_change": 0.3}
+    assert change_class({**base, "share_change_ci_low": 0.1, "share_change_ci_high": 0.5}) == "up"
+    assert change_class({**base, "share_change_ci_low": -0.1, "share_change_ci_high": 0.6}) == ""
+    assert change_class(base) == "up"  # a previous profile without intervals: as before
 
 
 def test_markdown_changes_match_the_html_and_say_why_a_group_has_none():
@@ -216,7 +226,7 @@ def test_markdown_changes_match_the_html_and_say_why_a_group_has_none():
     new = build_profile(frame, columns=columns)
     new.comparison = compare_profiles(new, old)
     text = new.to_markdown()
-    assert "| Change | Allocation change |" in text
+    assert "| Change (95% CI) | Allocation change |" in text
     assert "### B (added)\n\nA group new in this profile: nothing to compare it with." in text
     assert "A group new in this profile" in render_html(new)
 

@@ -101,12 +101,34 @@ def _diff(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else a - b
 
 
+def change_interval(
+    new: Mapping[str, Any], old: Mapping[str, Any], figure: str
+) -> tuple[float | None, float | None]:
+    """A 95% interval for ``figure`` now minus then, from the two profiles' own intervals
+    (Newcombe's square-and-add; the profiles are taken as independent samples). A change whose
+    interval holds 0 is within what chance alone moves: 1 -> 5 projects of 12 is such a change.
+    """
+    keys = (figure, f"{figure}_ci_low", f"{figure}_ci_high")
+    found = [d.get(key) for d in (new, old) for key in keys]
+    if any(v is None for v in found):
+        return None, None
+    now, now_low, now_high, then, then_low, then_high = (float(v) for v in found if v is not None)
+    change = now - then
+    low = change - ((now - now_low) ** 2 + (then_high - then) ** 2) ** 0.5
+    high = change + ((now_high - now) ** 2 + (then - then_low) ** 2) ** 0.5
+    return round(low, 6), round(high, 6)
+
+
 def _compare_sdg(item: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, Any]:
+    share_low, share_high = change_interval(item, before, "share")
+    prevalence_low, prevalence_high = change_interval(item, before, "prevalence")
     return {
         "sdg": item["sdg"],
         "share_old": before.get("share"),
         "share_new": item["share"],
         "share_change": _diff(item["share"], before.get("share")),
+        "share_change_ci_low": share_low,
+        "share_change_ci_high": share_high,
         "projects_old": before.get("projects"),
         "projects_new": item["projects"],
         "allocation_share_change": _diff(item["allocation_share"], before.get("allocation_share")),
@@ -115,6 +137,8 @@ def _compare_sdg(item: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str
         "prevalence_old": before.get("prevalence"),
         "prevalence_new": item.get("prevalence"),
         "prevalence_change": _diff(item.get("prevalence"), before.get("prevalence")),
+        "prevalence_change_ci_low": prevalence_low,
+        "prevalence_change_ci_high": prevalence_high,
     }
 
 

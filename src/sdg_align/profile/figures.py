@@ -22,7 +22,7 @@ from ..labels import SDG_NUMBERS
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 PROB_COLS: tuple[str, ...] = tuple(f"p_sdg{n}" for n in SDG_NUMBERS)
 SCORED_COLS: tuple[str, ...] = ("sdgs", *PROB_COLS)
 ALL_LABEL = "All projects"
@@ -206,6 +206,12 @@ FIGURES: dict[str, tuple[str, str]] = {
     ),
     "sdg17_share": ("counts", "Share of projects whose text is tagged SDG 17, for comparison."),
     "change": ("comparison", "The figure now minus the figure in the previous profile."),
+    "change_ci": (
+        "comparison",
+        "95% interval of a change, from the two profiles' own intervals (Newcombe's square-and-add, "
+        "the profiles taken as independent samples); a change whose interval holds 0 is within "
+        "what chance alone moves, and is not coloured as a gain or a loss.",
+    ),
 }
 
 

@@ -142,18 +142,29 @@ def correction_sentence(settings: Mapping[str, Any]) -> str | None:
     return sentence
 
 
+def change_with_interval(item: Mapping[str, Any], figure: str) -> str:
+    """'+13.1 pts (-20.3, +45.0)': a comparison's change of ``figure`` and its 95% interval."""
+    change = points(item.get(f"{figure}_change"))
+    low, high = item.get(f"{figure}_change_ci_low"), item.get(f"{figure}_change_ci_high")
+    if low is None or high is None:
+        return change
+    return f"{change} ({points(low).removesuffix(' pts')}, {points(high).removesuffix(' pts')})"
+
+
 def change_class(item: Mapping[str, Any]) -> str:
-    """'up' or 'down' when a share moved and its project count moved the same way, else ''.
+    """'up' or 'down' when a share moved beyond chance and its project count moved the same way.
 
     A share can fall only because the group grew: with an unchanged project count that is not a
-    loss, so it is not coloured as one.
+    loss, so it is not coloured as one; nor is a change whose 95% interval holds 0.
     """
-    change = item.get("prevalence_change")
-    if change is None:
-        change = item.get("share_change")
+    prefix = "prevalence_" if item.get("prevalence_change") is not None else "share_"
+    change = item.get(prefix + "change")
+    low, high = item.get(prefix + "change_ci_low"), item.get(prefix + "change_ci_high")
     before, now = item.get("projects_old"), item.get("projects_new")
     if not change or before is None or now is None or now == before:
         return ""
+    if low is not None and high is not None and low <= 0 <= high:
+        return ""  # within what chance alone moves
     if change > 0 and now > before:
         return "up"
     if change < 0 and now < before:

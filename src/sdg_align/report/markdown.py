@@ -10,6 +10,7 @@ from ..profile.figures import Profile
 from .format import (
     ONE_SIDED_GROUP,
     as_document,
+    change_with_interval,
     correction_sentence,
     estimate,
     labels_sentence,
@@ -184,14 +185,14 @@ def _comparison_markdown(comparison: Mapping[str, Any]) -> list[str]:
             lines += ["", ONE_SIDED_GROUP[group["status"]]]
             continue
         corrected = any(item.get("prevalence_change") is not None for item in group["sdgs"])
-        extra = " | Prevalence before | Prevalence now | Change" if corrected else ""
+        extra = " | Prevalence before | Prevalence now | Change (95% CI)" if corrected else ""
         lines += [
             "",
             f"Projects {group['projects_old']} → {group['projects_new']}; breadth "
             f"{group['breadth_old']} → {group['breadth_new']}; SDGs no longer absent: "
             f"{sdg_list(group['gaps_closed'])}; newly absent: {sdg_list(group['gaps_new'])}.",
             "",
-            f"| SDG | Projects before | Projects now | Share before | Share now | Change{extra} "
+            f"| SDG | Projects before | Projects now | Share before | Share now | Change (95% CI){extra} "
             "| Allocation change |",
             "|---|---|---|---|---|---|---|" + ("---|---|---|" if corrected else ""),
         ]
@@ -200,12 +201,12 @@ def _comparison_markdown(comparison: Mapping[str, Any]) -> list[str]:
                 f"| {item['sdg']} {GOALS[item['sdg'] - 1].short_name} | "
                 f"{'–' if item['projects_old'] is None else item['projects_old']} | "
                 f"{item['projects_new']} | {pct(item['share_old'])} | {pct(item['share_new'])} | "
-                f"{points(item['share_change'])} |"
+                f"{change_with_interval(item, 'share')} |"
             )
             if corrected:
                 row += (
                     f" {pct(item.get('prevalence_old'))} | {pct(item.get('prevalence_new'))} | "
-                    f"{points(item.get('prevalence_change'))} |"
+                    f"{change_with_interval(item, 'prevalence')} |"
                 )
             lines.append(row + f" {points(item.get('allocation_share_change'))} |")
     return lines
