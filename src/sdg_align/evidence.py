@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .labels import load_reference, targets
+from .modeling.windows import SENTENCE_BREAK, sentence_key
 
 if TYPE_CHECKING:
     from .modeling import Classifier
@@ -38,7 +39,6 @@ TOP_SENTENCES = 3
 MIN_EXAMPLES = 2  # labelled training texts a target needs before its examples count
 EXAMPLE_WEIGHT = 0.5  # share of the example cosine (chosen on validation texts: eval_evidence.py)
 EXAMPLE_NEIGHBOURS = 1  # nearest examples of a target whose cosines are averaged (chosen there too)
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\"'“(\[]?[A-ZÀ-ÖØ-Þ0-9])|\n+")
 
 _STOPWORDS = {
     "en": "the and of to in for with is are on by this that from",
@@ -54,7 +54,7 @@ _STOPWORD_SETS = {lang: set(words.split()) for lang, words in _STOPWORDS.items()
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of a text (a light rule: end punctuation before a capital, or a line break)."""
-    parts = [p.strip() for p in _SENTENCE_END.split(text)]
+    parts = [p.strip() for p in SENTENCE_BREAK.split(text)]
     return [p for p in parts if p and any(ch.isalpha() for ch in p)] or [text.strip()]
 
 
@@ -63,7 +63,7 @@ def _first_copies(sentences: list[str], order: np.ndarray) -> list[int]:
     seen: set[str] = set()
     kept = []
     for index in order:
-        key = " ".join(sentences[index].casefold().split())
+        key = sentence_key(sentences[index])
         if key not in seen:
             seen.add(key)
             kept.append(int(index))

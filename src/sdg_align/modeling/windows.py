@@ -56,6 +56,11 @@ SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+(?=[\"'“(\[]?[A-ZÀ-ÖØ-Þ0-9])|\
 REPEAT_MIN_WORDS = 3  # a repeated shorter piece (a heading, "Yes") is left as it is
 
 
+def sentence_key(sentence: str) -> str:
+    """What makes two sentences the same one: their words, without case, spacing or end mark."""
+    return " ".join(sentence.casefold().split()).rstrip(".!?;")
+
+
 def drop_repeated_sentences(text: str) -> str:
     """The text without the second and later copies of a sentence it already said.
 
@@ -74,7 +79,7 @@ def drop_repeated_sentences(text: str) -> str:
         (len(text), len(text)),
     ]:
         sentence = text[start:piece_end]
-        key = " ".join(sentence.casefold().split()).rstrip(".!?;")
+        key = sentence_key(sentence)
         if key in seen and len(key.split()) >= REPEAT_MIN_WORDS:
             dropped = True
         else:

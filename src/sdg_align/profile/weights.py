@@ -45,8 +45,9 @@ SCALES = {
     "milliard": 1e9,
     "milliards": 1e9,
 }
+# A code may follow a scale letter without a space: TEUR, kEUR, MEUR.
 _CURRENCY = re.compile(
-    r"[€$£¥₹]|(?:\b|(?<=\dt)|(?<=\dk)|(?<=\dm)|(?<=\bt)|(?<=\bk)|(?<=\bm))"
+    r"[€$£¥₹]|(?:\b|(?<=[tkm]))"
     r"(?:eur|euro|euros|usd|gbp|chf|sfr|fr|dkk|sek|nok|pln|zł|czk|huf|ron|bgn)\b\.?"
 )
 # The currency each sign or code names, so a column that mixes currencies can be told apart.
