@@ -215,6 +215,13 @@ def test_only_changes_beyond_chance_are_coloured():
     assert change_class({**base, "share_change_ci_low": 0.1, "share_change_ci_high": 0.5}) == "up"
     assert change_class({**base, "share_change_ci_low": -0.1, "share_change_ci_high": 0.6}) == ""
     assert change_class(base) == "up"  # a previous profile without intervals: as before
+    # a prevalence change is judged on the share's interval: both share the model's error rates
+    corrected = {**base, "prevalence_change": 0.25, "share_change_ci_low": -0.1}
+    assert change_class({**corrected, "share_change_ci_high": 0.6}) == ""
+    assert (
+        change_class({**corrected, "share_change_ci_low": 0.05, "share_change_ci_high": 0.6})
+        == "up"
+    )
 
 
 def test_markdown_changes_match_the_html_and_say_why_a_group_has_none():
@@ -226,7 +233,7 @@ def test_markdown_changes_match_the_html_and_say_why_a_group_has_none():
     new = build_profile(frame, columns=columns)
     new.comparison = compare_profiles(new, old)
     text = new.to_markdown()
-    assert "| Change (95% CI) | Allocation change |" in text
+    assert "| Share change (95% CI) | Allocation change |" in text
     assert "### B (added)\n\nA group new in this profile: nothing to compare it with." in text
     assert "A group new in this profile" in render_html(new)
 

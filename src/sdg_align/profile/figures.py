@@ -208,9 +208,10 @@ FIGURES: dict[str, tuple[str, str]] = {
     "change": ("comparison", "The figure now minus the figure in the previous profile."),
     "change_ci": (
         "comparison",
-        "95% interval of a change, from the two profiles' own intervals (Newcombe's square-and-add, "
-        "the profiles taken as independent samples); a change whose interval holds 0 is within "
-        "what chance alone moves, and is not coloured as a gain or a loss.",
+        "95% interval of a change of share, from the two profiles' share intervals (Newcombe's "
+        "square-and-add, the profiles taken as independent samples); a change whose interval holds "
+        "0 is within what chance alone moves, and neither it nor the prevalence change beside it "
+        "is coloured as a gain or a loss.",
     ),
 }
 

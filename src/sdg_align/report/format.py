@@ -159,7 +159,8 @@ def change_class(item: Mapping[str, Any]) -> str:
     """
     prefix = "prevalence_" if item.get("prevalence_change") is not None else "share_"
     change = item.get(prefix + "change")
-    low, high = item.get(prefix + "change_ci_low"), item.get(prefix + "change_ci_high")
+    # chance is judged on the share: both profiles' prevalences share the model's error rates
+    low, high = item.get("share_change_ci_low"), item.get("share_change_ci_high")
     before, now = item.get("projects_old"), item.get("projects_new")
     if not change or before is None or now is None or now == before:
         return ""

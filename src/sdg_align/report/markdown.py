@@ -185,14 +185,15 @@ def _comparison_markdown(comparison: Mapping[str, Any]) -> list[str]:
             lines += ["", ONE_SIDED_GROUP[group["status"]]]
             continue
         corrected = any(item.get("prevalence_change") is not None for item in group["sdgs"])
-        extra = " | Prevalence before | Prevalence now | Change (95% CI)" if corrected else ""
+        extra = " | Prevalence before | Prevalence now | Prevalence change" if corrected else ""
         lines += [
             "",
             f"Projects {group['projects_old']} → {group['projects_new']}; breadth "
             f"{group['breadth_old']} → {group['breadth_new']}; SDGs no longer absent: "
             f"{sdg_list(group['gaps_closed'])}; newly absent: {sdg_list(group['gaps_new'])}.",
             "",
-            f"| SDG | Projects before | Projects now | Share before | Share now | Change (95% CI){extra} "
+            f"| SDG | Projects before | Projects now | Share before | Share now | Share change "
+            f"(95% CI){extra} "
             "| Allocation change |",
             "|---|---|---|---|---|---|---|" + ("---|---|---|" if corrected else ""),
         ]
@@ -206,7 +207,7 @@ def _comparison_markdown(comparison: Mapping[str, Any]) -> list[str]:
             if corrected:
                 row += (
                     f" {pct(item.get('prevalence_old'))} | {pct(item.get('prevalence_new'))} | "
-                    f"{change_with_interval(item, 'prevalence')} |"
+                    f"{points(item.get('prevalence_change'))} |"
                 )
             lines.append(row + f" {points(item.get('allocation_share_change'))} |")
     return lines

@@ -76,8 +76,6 @@ def tidy_frame(profile: Profile | Mapping[str, Any]) -> pd.DataFrame:
                 row["previous_projects"] = change.get("projects_old")
                 row["previous_prevalence"] = change.get("prevalence_old")
                 row["prevalence_change"] = change.get("prevalence_change")
-                row["prevalence_change_ci_low"] = change.get("prevalence_change_ci_low")
-                row["prevalence_change_ci_high"] = change.get("prevalence_change_ci_high")
             rows.append(row)
     frame = pd.DataFrame(rows)
     # counts stay whole numbers where a group lacks a period (NaN made the column '1.0')
