@@ -214,6 +214,31 @@ def test_classify_reads_a_windows_or_utf16_file_as_score_does(runner, tiny_model
         assert ("read as cp1252" in result.stderr) == note
 
 
+def test_classify_reads_a_file_of_mixed_encodings_line_by_line(runner, tiny_model_dir, tmp_path):
+    # a UTF-8 line beside a Windows-1252 line: the whole file was read as cp1252 ('WÃ¤rme')
+    path = tmp_path / "mixed.txt"
+    path.write_bytes("Wärmepumpe für Schulen\n".encode() + "Café à Lyon\n".encode("cp1252"))
+    args = ["classify", "-f", str(path), "--lines", "-m", str(tiny_model_dir), "--json", "-q"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert [r["text"] for r in json.loads(result.stdout)] == [
+        "Wärmepumpe für Schulen",
+        "Café à Lyon",
+    ]
+    assert "mixes encodings: 1 line(s) read as UTF-8, 1 as cp1252" in result.stderr
+    bare = tmp_path / "u16.txt"  # UTF-16 without its byte-order mark was called binary
+    bare.write_bytes("Solar pumps for farms".encode("utf-16-le"))
+    refused = runner.invoke(main, ["classify", "-f", str(bare), "-m", str(tiny_model_dir)])
+    assert refused.exit_code == 1 and "pass --encoding utf-16-le" in refused.output
+
+
+def test_a_probability_and_threshold_that_round_alike_show_three_decimals():
+    from sdg_align.cli.classify import _apart
+
+    assert _apart(0.1873, 0.1905) == ("0.187", "0.191")
+    assert _apart(0.5, 0.52) == ("0.50", "0.52")
+
+
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [

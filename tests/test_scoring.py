@@ -684,3 +684,11 @@ def test_nested_json_lines_values_stay_json(model, tmp_path):
     score_file(source, csv_out, model, progress=False)
     written = pd.read_csv(csv_out, dtype=str, keep_default_na=False)
     assert written["meta"].tolist() == ['{"budget": 100, "tags": ["a"]}', "", "plain"]
+
+
+def test_errors_about_stdin_name_stdin_not_a_temporary_copy(tiny_model_dir):
+    args = ["score", "-", "-o", "-", "-m", str(tiny_model_dir), "-q"]
+    for stdin, message in (("", "cannot read stdin as csv"), ("id,text\n", "stdin has no rows")):
+        result = CliRunner().invoke(main, args, input=stdin)
+        assert result.exit_code == 1 and message in result.stderr
+        assert "sdg-align-score-" not in result.stderr

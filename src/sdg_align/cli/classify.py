@@ -53,20 +53,58 @@ def _read_input(text: str | None, file: str | None, encoding: str | None = None)
 
     chosen = encoding or detect_encoding(raw)
     if b"\x00" in raw and not chosen.startswith("utf-16"):
+        utf16 = _utf16_without_mark(raw)
+        if utf16:
+            raise DataError(
+                f"{source} looks like UTF-16 text without a byte-order mark; pass --encoding {utf16}"
+            )
         raise DataError(f"{source} looks like a binary file, not text")
+    if chosen == FALLBACK_ENCODING and not encoding:
+        content, as_utf8, as_fallback = _decode_by_line(raw)
+        western = f"{FALLBACK_ENCODING} (Windows Western European)"
+        how = (
+            f"mixes encodings: {as_utf8} line(s) read as UTF-8, {as_fallback} as {western}"
+            if as_utf8
+            else f"is not UTF-8; read as {western}"
+        )
+        click.echo(f"note: {source} {how}. Pass --encoding if that is wrong", err=True)
+        return content.lstrip("\ufeff"), source
     try:
         content = raw.decode(chosen)
     except UnicodeDecodeError as exc:
         raise DataError(
             f"{source} is not {chosen} text (byte {exc.start}); pass its encoding with --encoding"
         ) from exc
-    if chosen == FALLBACK_ENCODING and not encoding:
-        click.echo(
-            f"note: {source} is not UTF-8; read as {FALLBACK_ENCODING} (Windows Western "
-            "European). Pass --encoding if it is another",
-            err=True,
-        )
     return content.lstrip("\ufeff"), source
+
+
+def _utf16_without_mark(raw: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when the zero bytes sit where UTF-16 puts them for Latin text."""
+    sample = raw[:2000]
+    odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    half = len(sample) // 2
+    if half and odd > 0.4 * half and even < 0.05 * half:
+        return "utf-16-le"
+    if half and even > 0.4 * half and odd < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def _decode_by_line(raw: bytes) -> tuple[str, int, int]:
+    """Each line as UTF-8 where it is, else as the fallback encoding: a file put together from
+    two sources (a UTF-8 line, a Windows-1252 line) reads right. Returns the text and how many
+    non-ASCII lines were read each way."""
+    from ..tables import FALLBACK_ENCODING
+
+    parts, as_utf8, as_fallback = [], 0, 0
+    for line in raw.splitlines(keepends=True):
+        try:
+            parts.append(line.decode("utf-8"))
+            as_utf8 += not line.isascii()
+        except UnicodeDecodeError:
+            parts.append(line.decode(FALLBACK_ENCODING, errors="replace"))
+            as_fallback += 1
+    return "".join(parts), as_utf8, as_fallback
 
 
 def _texts(content: str, source: str, lines: bool) -> list[tuple[int | None, str]]:
@@ -199,6 +237,13 @@ def classify(
         click.echo("(evidence is English-only: this model's encoder is not multilingual)", err=True)
 
 
+def _apart(probability: float, threshold: float) -> tuple[str, str]:
+    """Both to two decimals, or to three when two would show them equal ('0.19 below its
+    threshold 0.19' for 0.187 and 0.191)."""
+    digits = 2 if f"{probability:.2f}" != f"{threshold:.2f}" else 3
+    return f"{probability:.{digits}f}", f"{threshold:.{digits}f}"
+
+
 def _warn_short_texts(pairs: list[tuple[int | None, str]]) -> None:
     from ..modeling.windows import is_short_text, short_texts_message
 
@@ -257,16 +302,17 @@ def _print_prediction(
         shown = ranked[:top_k]
     if not prediction.sdgs:
         best = _most_likely(prediction)
+        p, t = _apart(prediction.probabilities[best], cut[best - 1])
         click.echo(
             f"  no SDG reaches its threshold (most likely: SDG {best} {goal(best).short_name}, "
-            f"p={prediction.probabilities[best]:.2f}, threshold {cut[best - 1]:.2f})"
+            f"p={p}, threshold {t})"
         )
         if not top_k:
             shown = [best] if evidence else []
     for number in shown:
-        p = prediction.probabilities[number]
-        mark = "tag" if number in prediction.sdgs else f"below its threshold {cut[number - 1]:.2f}"
-        click.echo(f"  SDG {number:<2} {goal(number).short_name:<40} {p:5.2f}   {mark}")
+        p, t = _apart(prediction.probabilities[number], cut[number - 1])
+        mark = "tag" if number in prediction.sdgs else f"below its threshold {t}"
+        click.echo(f"  SDG {number:<2} {goal(number).short_name:<40} {p:>5}   {mark}")
         block = (evidence or {}).get(str(number), {})
         for target in block.get("targets", []):
             click.echo(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import DataError
 from ..tables import ID_COL_HELP
 from ._common import (
     backend_option,
@@ -235,7 +236,7 @@ def _through_files(
     if not streams:
         yield input_path, output_path, in_format, out_format
         return
-    with tempfile.TemporaryDirectory(prefix="sdg-align-score-") as folder:
+    with tempfile.TemporaryDirectory(prefix="sdg-align-score-") as folder, _named_streams(folder):
         if input_path == "-":
             in_format = in_format or "csv"
             input_path = str(Path(folder) / f"stdin.{in_format}")
@@ -250,6 +251,20 @@ def _through_files(
             with open(output_path, "rb") as handle:
                 shutil.copyfileobj(handle, sys.stdout.buffer)
             sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def _named_streams(folder: str) -> Iterator[None]:
+    """Errors about the temporary copies name stdin and stdout, not a path the user never saw."""
+    try:
+        yield
+    except DataError as exc:
+        message = str(exc)
+        for name in ("stdin", "scored"):
+            for suffix in STREAM_FORMATS:
+                copy = str(Path(folder) / f"{name}.{suffix}")
+                message = message.replace(copy, "stdin" if name == "stdin" else "stdout")
+        raise DataError(message) from exc
 
 
 def _note_dialect(
