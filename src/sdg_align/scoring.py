@@ -275,7 +275,7 @@ class ScoreSummary:
     resumed_rows: int = 0
     failures: list[str] = field(default_factory=list)  # "row N: why", the first 50
     replaced_columns: list[str] = field(default_factory=list)  # an input scored before
-    # how a CSV output was written when it follows the input's dialect: "';', cp1252"
+    # how a CSV output was written (as a CSV input was): "separator ';', encoding cp1252"
     csv_dialect: str | None = None
 
     @property
@@ -446,7 +446,7 @@ def score_file(
             raise DataError(f"{input_path} has no rows to score")
         written = _csv_dialect(input_path, in_format, out_format, sep, encoding)
         written = _assemble(parts, output_path, out_format, read_as_text, written)
-        if written != Dialect(",", "utf-8"):
+        if out_format == "csv":
             summary.csv_dialect = f"separator {written.sep!r}, encoding {written.encoding}"
     except KeyboardInterrupt as exc:
         kept = sum(1 for _ in parts.glob("chunk-*.parquet")) * chunk_rows
@@ -566,6 +566,9 @@ def _number_kinds(files: list[Path], columns: list[str]) -> dict[str, TextKind]:
         for column, values in frame.to_pandas().items():
             kinds[str(column)] = merge_kinds(kinds[str(column)], number_kind(values))
     return {c: k for c, k in kinds.items() if k in ("Int64", "float64")}
+
+
+PLAIN_CSV = "separator ',', encoding utf-8"  # what a CSV output is unless the input was otherwise
 
 
 def _csv_dialect(

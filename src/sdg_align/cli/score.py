@@ -116,7 +116,7 @@ def score(
     """
     from ..modeling.windows import short_texts_message
     from ..runtime import configure_threads
-    from ..scoring import load_for_scoring, score_file
+    from ..scoring import PLAIN_CSV, load_for_scoring, score_file
     from ..tables import sheet_note
 
     check_tags_or_threshold(threshold)
@@ -165,7 +165,7 @@ def score(
             + ("stdout" if output_path == "-" else output_path),
             err=True,
         )
-        if summary.csv_dialect:
+        if summary.csv_dialect not in (None, PLAIN_CSV):
             click.echo(
                 f"the CSV output is written as the input was: {summary.csv_dialect}", err=True
             )
