@@ -11,7 +11,8 @@ final labels. Writes results/annotation_agreement.json.
 
 With ``--set contrast`` it compares ``contrast_pass{1,2}.jsonl``: the labels the writers of the
 contrast test set gave (before adjudication) and a second pass by annotators who saw only the guide
-and the texts; writes results/annotation_agreement_contrast.json.
+and the texts; writes results/annotation_agreement_contrast.json. ``--set contrast_train`` and
+``--set probes`` (the robustness probes) do the same for those sets.
 """
 
 from __future__ import annotations
@@ -68,7 +69,10 @@ def pair_figures(first: list[dict], second: list[dict]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--set", dest="which", choices=["real", "contrast", "contrast_train"], default="real"
+        "--set",
+        dest="which",
+        choices=["real", "contrast", "contrast_train", "probes"],
+        default="real",
     )
     args = parser.parse_args()
     folder = ANNOTATIONS_DIR / "agreement"

@@ -255,3 +255,21 @@ def test_annotations_replace_source_labels_and_real_test_is_held_out():
     real_test = load_source("real-test")
     assert len(real_test) >= 400
     assert all(e.split == "test" for e in real_test.examples)
+
+
+def test_the_robustness_probes_are_a_clean_test_set():
+    """Each probe names the SDG its wording invites (never one of its labels), is a test record,
+    and is no training text: the corpus and the contrast training set do not hold it."""
+    root = ROOT / "training_data"
+    probes = [
+        json.loads(line) for line in (root / "robustness_probes.jsonl").open(encoding="utf-8")
+    ]
+    assert len({p["id"] for p in probes}) == len(probes) == 65
+    assert {p["kind"] for p in probes} == {"page_furniture", "negation", "place_name"}
+    for probe in probes:
+        assert probe["split"] == "test" and probe["trap"] not in probe["sdgs"]
+        assert probe["primary"] == (probe["sdgs"][0] if probe["sdgs"] else None)
+    texts = {p["text"].casefold() for p in probes}
+    for name in ("cluster_projects.jsonl", "contrast_train.jsonl"):
+        for line in (root / name).open(encoding="utf-8"):
+            assert json.loads(line)["text"].casefold() not in texts
