@@ -692,3 +692,12 @@ def test_errors_about_stdin_name_stdin_not_a_temporary_copy(tiny_model_dir):
         result = CliRunner().invoke(main, args, input=stdin)
         assert result.exit_code == 1 and message in result.stderr
         assert "sdg-align-score-" not in result.stderr
+
+
+def test_the_run_summary_does_not_call_failed_rows_scored(tiny_model_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    write_table(PORTFOLIO, source)  # two of its six rows cannot be scored
+    result = _score(tiny_model_dir, source, tmp_path / "o.csv", "--text-col", "title",
+                    "--text-col", "description")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "read 6 rows in" in result.stderr and "; 2 could not be scored (below)" in result.stderr

@@ -158,9 +158,10 @@ def score(
     if not quiet:
         kept = summary.resumed_rows
         click.echo(
-            f"scored {_rows(summary.rows - kept)} in {summary.seconds:.1f}s "
-            f"({summary.rows_per_second:.1f} rows/s)"
+            f"{'read' if summary.failed else 'scored'} {_rows(summary.rows - kept)} in "
+            f"{summary.seconds:.1f}s ({summary.rows_per_second:.1f} rows/s)"
             + (f" and kept {_rows(kept)} from the interrupted run" if kept else "")
+            + (f"; {summary.failed} could not be scored (below)" if summary.failed else "")
             + " -> "
             + ("stdout" if output_path == "-" else output_path),
             err=True,
