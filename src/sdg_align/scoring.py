@@ -654,6 +654,8 @@ def _write_text_table(
     """The chunks as one CSV, TSV or JSON Lines file (CSV with ``sep``), in ``encoding``; a CSV
     separated by ';' writes probabilities with a decimal comma, as the spreadsheets that write such
     files read them ('0.83' is no number to a German Excel)."""
+    sep = sep if fmt == "csv" else "\t"
+    decimal = "," if sep == ";" else "."
     with tmp.open("w", encoding=encoding, newline="") as handle:
         for n, f in enumerate(files):
             frame = chunk(f)
@@ -661,8 +663,6 @@ def _write_text_table(
                 lines = frame.to_json(orient="records", lines=True, force_ascii=False)
                 handle.write(lines if lines.endswith("\n") else lines + "\n")
             else:
-                sep = sep if fmt == "csv" else "\t"
-                decimal = "," if sep == ";" else "."
                 frame.to_csv(handle, index=False, header=n == 0, sep=sep, decimal=decimal)
 
 

@@ -445,12 +445,13 @@ def load_source(
     elif path.name.startswith("dpga") and path.suffix == ".csv":
         labelled = load_dpga(path, source=path.stem)
     else:
-        delimited = _format(path) in ("csv", "tsv")
+        fmt = _format(path)
+        delimited = fmt in ("csv", "tsv")
         labelled = load_generic(
             path,
             text_col=text_col,
             sdgs_col=sdgs_col,
-            sheet=sheet if _format(path) == "xlsx" else None,
+            sheet=sheet if fmt == "xlsx" else None,
             sep=sep if delimited else None,
             encoding=encoding if delimited else None,
         )

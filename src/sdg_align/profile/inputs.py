@@ -88,6 +88,9 @@ def is_scored(frame: pd.DataFrame) -> bool:
     return any(c in frame.columns for c in PROB_COLS)
 
 
+_NESTED = (list, tuple, dict, np.ndarray)  # what a JSON Lines or Parquet cell may hold
+
+
 def text_cells(series: pd.Series) -> pd.Series:
     """Cells as strings, missing ones as ''; whole floats lose their '.0' (JSON Lines input).
 
@@ -99,9 +102,6 @@ def text_cells(series: pd.Series) -> pd.Series:
     if series.dtype == object and series.map(lambda v: isinstance(v, _NESTED)).any():
         series = series.map(_nested_text)
     return series.astype(object).where(series.notna(), "").astype(str)
-
-
-_NESTED = (list, tuple, dict, np.ndarray)
 
 
 def _missing(value: Any) -> bool:
