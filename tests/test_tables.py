@@ -20,9 +20,10 @@ FRAME = pd.DataFrame(
 
 
 @pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "utf-16"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "utf-16", "utf-16-le"])
 def test_separator_and_encoding_are_detected(tmp_path, sep, encoding):
-    """utf-16 with its byte order mark is what Excel's "Unicode Text" export writes."""
+    """utf-16 with its byte order mark is what Excel's "Unicode Text" export writes; some tools
+    leave the mark out (read as UTF-8, the columns were 'p r o j e c t _ i d')."""
     path = tmp_path / "export.csv"
     path.write_bytes(FRAME.to_csv(sep=sep, index=False).encode(encoding))
     dialect = sniff(path, "csv")
@@ -73,6 +74,19 @@ def test_score_reads_a_semicolon_cp1252_export_and_says_how(tiny_model_dir, tmp_
     assert bad.exit_code == 2 and "--sep takes one character" in bad.output
     bad = CliRunner().invoke(main, [*args, "--encoding", "klingon"])
     assert bad.exit_code == 2 and "unknown --encoding" in bad.output
+
+
+def test_score_reads_utf16_without_its_mark_and_writes_it_with_one(tiny_model_dir, tmp_path):
+    # read as UTF-8 the columns were 'p r o j e c t _ i d' and no text column was found
+    path = tmp_path / "export.csv"
+    path.write_bytes(FRAME.to_csv(index=False).encode("utf-16-le"))
+    out = tmp_path / "scored.csv"
+    args = ["score", str(path), "-o", str(out), "--text-col", "title", "-m", str(tiny_model_dir)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "comma-separated, utf-16-le" in result.stderr
+    assert out.read_bytes().startswith(b"\xff\xfe")  # a spreadsheet needs the mark to read it
+    assert read_table(out)["title"].tolist() == FRAME["title"].tolist()
 
 
 def test_ctrl_c_says_what_was_kept_and_how_to_resume(tiny_model_dir, tmp_path, monkeypatch):

@@ -575,10 +575,14 @@ def _csv_dialect(
     input_path: Path, in_format: str, out_format: str, sep: str | None, encoding: str | None
 ) -> Dialect:
     """How to write a CSV output: as the input CSV was written (a German Excel export with ';'
-    and Windows-1252 comes back so, and opens in that Excel), else comma-separated UTF-8."""
+    and Windows-1252 comes back so, and opens in that Excel), else comma-separated UTF-8. UTF-16
+    is written with its byte order mark, which spreadsheets need, even where the input lacked it."""
     if out_format != "csv" or in_format != "csv":
         return Dialect(",", "utf-8")
-    return sniff(input_path, in_format, sep, encoding)
+    read = sniff(input_path, in_format, sep, encoding)
+    if read.encoding.lower().replace("_", "-") in ("utf-16-le", "utf-16-be"):
+        return Dialect(read.sep, "utf-16")
+    return read
 
 
 def _assemble(

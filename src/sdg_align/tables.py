@@ -153,18 +153,35 @@ class Dialect:
 def detect_encoding(sample: bytes) -> str:
     """UTF-8 (with or without a byte order mark) when the bytes decode as such, else cp1252.
 
-    A UTF-16 byte order mark means UTF-16: Excel's "Unicode Text" export writes it.
+    A UTF-16 byte order mark means UTF-16: Excel's "Unicode Text" export writes it. Some tools
+    write UTF-16 without the mark; its zero bytes give it away (read as UTF-8, every second
+    character was a NUL and no column was found).
     """
     if sample.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
+    bare_utf16 = utf16_without_mark(sample)
+    if bare_utf16:
+        return bare_utf16
     try:
         sample.decode("utf-8")
     except UnicodeDecodeError as exc:
         if exc.start < len(sample) - 4:  # not just a character cut at the sample's end
             return FALLBACK_ENCODING
     return "utf-8"
+
+
+def utf16_without_mark(sample: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when the zero bytes sit where UTF-16 puts them for Latin text."""
+    sample = sample[:2000]
+    odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    half = len(sample) // 2
+    if half and odd > 0.4 * half and even < 0.05 * half:
+        return "utf-16-le"
+    if half and even > 0.4 * half and odd < 0.05 * half:
+        return "utf-16-be"
+    return None
 
 
 def detect_separator(text: str, preferred: str) -> str:

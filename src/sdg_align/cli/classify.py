@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 def _read_input(text: str | None, file: str | None, encoding: str | None = None) -> tuple[str, str]:
     """The raw input and where it came from: the argument, else --file (``-`` = stdin), else stdin.
 
-    Bytes are decoded as ``score`` decodes a table: UTF-8 (or UTF-16 with its byte order mark),
+    Bytes are decoded as ``score`` decodes a table: UTF-8 or UTF-16 (with or without its byte order mark),
     else cp1252 with a note, unless ``encoding`` says otherwise.
     """
     if text is not None and file is not None:
@@ -53,11 +53,6 @@ def _read_input(text: str | None, file: str | None, encoding: str | None = None)
 
     chosen = encoding or detect_encoding(raw)
     if b"\x00" in raw and not chosen.startswith("utf-16"):
-        utf16 = _utf16_without_mark(raw)
-        if utf16:
-            raise DataError(
-                f"{source} looks like UTF-16 text without a byte-order mark; pass --encoding {utf16}"
-            )
         raise DataError(f"{source} looks like a binary file, not text")
     if chosen == FALLBACK_ENCODING and not encoding:
         content, as_utf8, as_fallback = _decode_by_line(raw)
@@ -76,18 +71,6 @@ def _read_input(text: str | None, file: str | None, encoding: str | None = None)
             f"{source} is not {chosen} text (byte {exc.start}); pass its encoding with --encoding"
         ) from exc
     return content.lstrip("\ufeff"), source
-
-
-def _utf16_without_mark(raw: bytes) -> str | None:
-    """'utf-16-le' or 'utf-16-be' when the zero bytes sit where UTF-16 puts them for Latin text."""
-    sample = raw[:2000]
-    odd, even = sample[1::2].count(0), sample[0::2].count(0)
-    half = len(sample) // 2
-    if half and odd > 0.4 * half and even < 0.05 * half:
-        return "utf-16-le"
-    if half and even > 0.4 * half and odd < 0.05 * half:
-        return "utf-16-be"
-    return None
 
 
 def _decode_by_line(raw: bytes) -> tuple[str, int, int]:
