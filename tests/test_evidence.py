@@ -33,6 +33,27 @@ def test_sentence_splitting_keeps_every_sentence():
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Funded under Grant No. 101036588 of Horizon Europe.",
+        "Die Anlage spart ca. 640 t CO2 pro Jahr, inkl. Wärme.",
+        "Contact Prof. Dr. S. Wendler at the OrbitalEye S.A. lab.",
+        "Einweihung am Donnerstag, 13. November, mit z. B. Führungen.",
+        "Redukcja emisji o ok. 270 t/rok, m.in. Lelkowo.",
+    ],
+)
+def test_an_abbreviation_does_not_end_a_sentence(text):
+    # 'Grant No.' and '101036588 of Horizon Europe.' were two evidence quotes
+    assert split_sentences(text) == [text]
+
+
+def test_a_full_stop_after_an_ordinary_word_or_capitals_still_ends_a_sentence():
+    assert len(split_sentences("Lakes sink fixed N. In addition, they emit gas.")) == 2
+    assert len(split_sentences("Immune cells in MS. MiRNAs also act outside.")) == 2
+    assert len(split_sentences("Finished in 2026. The next phase starts.")) == 2
+
+
+@pytest.mark.parametrize(
     ("text", "lang"),
     [
         ("The cluster launches a training academy for the region", "en"),

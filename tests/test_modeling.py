@@ -82,6 +82,8 @@ def test_a_sentence_said_again_adds_no_evidence(tiny_model_dir):
         "Ocean fish coral reefs.\nSolar wind.\nOCEAN  fish coral reefs!"
     ) == ("Ocean fish coral reefs.\nSolar wind.")
     assert drop_repeated_sentences("Yes. Yes. Ocean fish.") == "Yes. Yes. Ocean fish."  # too short
+    cited = "As in SNF project Nr. 20020-1 we fit. As in SNF project Nr. 20020-2 we test."
+    assert drop_repeated_sentences(cited) == cited  # 'As in SNF project Nr.' is no sentence
     model = SDGClassifier.from_pretrained(tiny_model_dir)
     np.testing.assert_allclose(
         model.predict_proba(" ".join([said] * 60)), model.predict_proba(said), atol=1e-6

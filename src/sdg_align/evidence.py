@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .labels import load_reference, targets
-from .modeling.windows import SENTENCE_BREAK, sentence_key
+from .modeling.windows import sentence_key, split_into_sentences
 
 if TYPE_CHECKING:
     from .modeling import Classifier
@@ -53,8 +53,9 @@ _STOPWORD_SETS = {lang: set(words.split()) for lang, words in _STOPWORDS.items()
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of a text (a light rule: end punctuation before a capital, or a line break)."""
-    parts = [p.strip() for p in SENTENCE_BREAK.split(text)]
+    """Sentences of a text (a light rule: end punctuation before a capital, or a line break, but
+    not after an abbreviation such as 'No.' or 'ca.')."""
+    parts = [p.strip() for p in split_into_sentences(text)]
     return [p for p in parts if p and any(ch.isalpha() for ch in p)] or [text.strip()]
 
 

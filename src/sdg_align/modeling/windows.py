@@ -51,9 +51,69 @@ def short_texts_message(count: int, places: Sequence[str] = (), unit: str = "row
     )
 
 
-# Where one sentence ends and the next begins: end punctuation before a capital, or a line break.
+# Where one sentence may end and the next begin: end punctuation before a capital, or a line break.
 SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+(?=[\"'“(\[]?[A-ZÀ-ÖØ-Þ0-9])|\n+")
+# Abbreviations that a capital or a number follows inside a sentence ('Grant No. 101036',
+# 'ca. 640 t', 'Dr. Wendler', 'ok. 270 t/rok', 'inkl. Mittagessen'); compared without case.
+# fmt: off
+ABBREVIATIONS = frozenset({
+    "no", "nr", "nos", "dr", "prof", "mr", "mrs", "ms", "mme", "st", "ca", "approx", "vs", "cf",
+    "resp", "min", "max", "tel", "fax", "mio", "mrd", "tsd", "bzw", "inkl", "zzgl", "ggf", "mind",
+    "vgl", "evtl", "bspw", "dipl", "ing", "ok", "np", "ul", "godz", "lda",
+})
+# After '12.' a German month is a date ('Donnerstag, 12. März 2026'), not a numbered heading.
+_GERMAN_MONTHS = frozenset({
+    "januar", "februar", "märz", "april", "mai", "juni", "juli", "august", "september",
+    "oktober", "november", "dezember",
+})
+# fmt: on
+_DOTTED = re.compile(r"[^\W\d_]{1,2}\.(?:[^\W\d_]{1,2}\.)+")  # 'S.A.', 'e.V.', 'm.in.', 'e.g.'
 REPEAT_MIN_WORDS = 3  # a repeated shorter piece (a heading, "Yes") is left as it is
+
+
+def _is_abbreviation(word: str, previous: str) -> bool:
+    """Whether ``word`` (ending in a full stop) is an abbreviation, given the word before it."""
+    stem = word[:-1]
+    if stem.casefold() in ABBREVIATIONS and not (len(stem) > 1 and stem.isupper()):  # not 'MS.'
+        return True
+    if _DOTTED.fullmatch(word):
+        return True
+    if len(stem) == 1 and stem.isalpha():  # an initial ('Dr. S. Wendler', 'z. B.', 'v. a.') ...
+        ordinary_word = previous.isalpha() and previous.islower() and len(previous) > 1
+        return stem.islower() or not ordinary_word  # ... but not 'fixed N. In addition'
+    return False
+
+
+def _ends_a_sentence(text: str, match: re.Match[str]) -> bool:
+    """Whether a SENTENCE_BREAK match ends a sentence: a line break always does; a full stop
+    after an abbreviation, an initial, a dotted name or a German date's day does not."""
+    if "\n" in match.group():
+        return True
+    before = text[max(0, match.start() - 60) : match.start()].split()
+    word = before[-1].lstrip("(\"'“[") if before else ""
+    if not word.endswith("."):
+        return True
+    if _is_abbreviation(word, before[-2] if len(before) > 1 else ""):
+        return False
+    following = text[match.end() : match.end() + 40].split(maxsplit=1)
+    day = re.fullmatch(r"\d{1,2}\.", word)
+    return not (day and following and following[0].casefold().strip(",") in _GERMAN_MONTHS)
+
+
+def sentence_breaks(text: str) -> list[tuple[int, int]]:
+    """(end of one sentence, start of the next) for every break in ``text``: the one rule that
+    windows (repeats) and evidence (quotes) share."""
+    return [
+        (m.start(), m.end()) for m in SENTENCE_BREAK.finditer(text) if _ends_a_sentence(text, m)
+    ]
+
+
+def split_into_sentences(text: str) -> list[str]:
+    """The pieces of ``text`` between its sentence breaks, as written (not stripped)."""
+    breaks = sentence_breaks(text)
+    starts = [0, *(end for _, end in breaks)]
+    ends = [*(start for start, _ in breaks), len(text)]
+    return [text[a:b] for a, b in zip(starts, ends, strict=True)]
 
 
 def sentence_key(sentence: str) -> str:
@@ -75,7 +135,7 @@ def drop_repeated_sentences(text: str) -> str:
     dropped = False
     start = 0
     for piece_end, next_start in [
-        *((m.start(), m.end()) for m in SENTENCE_BREAK.finditer(text)),
+        *sentence_breaks(text),
         (len(text), len(text)),
     ]:
         sentence = text[start:piece_end]
@@ -118,7 +178,7 @@ def folder_tokenizer(folder: Path, *, fast: bool = False) -> Any:
 
 
 # Changes whenever the windows of a text change (cached frozen states are keyed by it).
-READING = "repeated-sentences-dropped"
+READING = "repeated-sentences-dropped, abbreviations kept"
 
 
 class TokenWindows:
