@@ -274,6 +274,10 @@ def test_partner_lists_as_json_arrays_count_each_partner():
     assert collab["projects_with_partners"] == 3 and collab["mean_partners"] == 1.0
     assert collab["share_international"] == 0.2 and collab["share_public_private"] == 0.2
     assert {g["name"] for g in profile["groups"]} == {'{"programme": "EFRE"}', "Interreg"}
+    # the same arrays as JSON text, in a CSV that score wrote from the JSON Lines file
+    frame["partners"] = [json.dumps(p) if p is not None else "" for p in frame["partners"]]
+    as_text = build_profile(frame, columns=columns).to_dict()["overall"]["collaboration"]
+    assert as_text == collab
 
 
 def test_partner_counts_and_bare_names():

@@ -686,6 +686,27 @@ def test_nested_json_lines_values_stay_json(model, tmp_path):
     assert written["meta"].tolist() == ['{"budget": 100, "tags": ["a"]}', "", "plain"]
 
 
+def test_parquet_lists_stay_lists_and_are_json_in_a_csv(model, tmp_path):
+    """A Parquet list cell came back as numpy's "['Acme' 'Uni Graz']" in every output."""
+    source = tmp_path / "in.parquet"
+    pd.DataFrame(
+        {
+            "text": ["solar battery grid", "fish coral", "school training"],
+            "partners": [["Acme (DE)", "Uni Graz (AT)"], None, ["Linz (AT)"]],
+        }
+    ).to_parquet(source)
+    score_file(source, tmp_path / "out.parquet", model, progress=False, chunk_rows=2)
+    back = pd.read_parquet(tmp_path / "out.parquet")["partners"]
+    assert [None if v is None else list(v) for v in back] == [
+        ["Acme (DE)", "Uni Graz (AT)"],
+        None,
+        ["Linz (AT)"],
+    ]
+    score_file(source, tmp_path / "out.csv", model, progress=False)
+    written = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert written["partners"].tolist() == ['["Acme (DE)", "Uni Graz (AT)"]', "", '["Linz (AT)"]']
+
+
 def test_errors_about_stdin_name_stdin_not_a_temporary_copy(tiny_model_dir):
     args = ["score", "-", "-o", "-", "-m", str(tiny_model_dir), "-q"]
     for stdin, message in (("", "cannot read stdin as csv"), ("id,text\n", "stdin has no rows")):

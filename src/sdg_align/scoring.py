@@ -522,21 +522,41 @@ def _note_failures(
     summary.long_texts += int((scored["windows"].fillna(0) > 1).sum())
 
 
-NESTED = (dict, list, tuple)  # JSON objects and arrays of a JSON Lines input
+NESTED = (dict, list, tuple, np.ndarray)  # JSON objects and arrays; Parquet lists are arrays
 
 
 def _plain_cell(value: Any) -> str | None:
     """A cell as stored in a part: text, JSON text for a nested value, None when missing."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
-    if isinstance(value, NESTED):
-        return json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, NESTED):  # a Parquet list was written as "['a' 'b']"
+        plain = value.tolist() if isinstance(value, np.ndarray) else value
+        return json.dumps(plain, ensure_ascii=False, default=str)
     return str(value)
 
 
 def _nested_file(part: Path) -> Path:
     """Beside each part: per column, the rows whose cells were JSON objects or arrays."""
     return part.with_name(part.name.replace(".parquet", ".nested.json"))
+
+
+def _nested_cells(part: Path) -> dict[str, list[int]]:
+    sidecar = _nested_file(part)
+    return dict(json.loads(sidecar.read_text())) if sidecar.is_file() else {}
+
+
+def _only_nested_columns(nested: dict[Path, dict[str, list[int]]]) -> set[str]:
+    """Columns whose every filled cell, in every part, was a JSON object or array, with one in the
+    first part (whose types the Parquet output's schema takes)."""
+    import pyarrow.parquet as pq
+
+    columns = set(next(iter(nested.values()), {}))
+    for part, cells in nested.items():
+        for column in list(columns):
+            filled = pq.read_table(part, columns=[column]).column(0).drop_null()
+            if len(filled) != len(cells.get(column, [])):
+                columns.discard(column)
+    return columns
 
 
 def _write_part(frame: pd.DataFrame, path: Path) -> None:
@@ -605,15 +625,17 @@ def _assemble(
     dialect = dialect or Dialect(",", "utf-8")
     files = sorted(parts.glob("chunk-*.parquet"))
     kinds = _number_kinds(files, read_as_text) if fmt in ("xlsx", "parquet", "jsonl") else {}
+    nested = {f: _nested_cells(f) for f in files}
+    # JSON Lines keeps every nested value; Parquet the columns that hold nothing else (a list
+    # column of a Parquet input), as one column has one type there; elsewhere they are JSON text
+    keep_nested = {"jsonl": None, "parquet": _only_nested_columns(nested)}.get(fmt, set())
 
     def chunk(f: Path) -> pd.DataFrame:
         frame = pq.read_table(f).to_pandas()
         for column, kind in kinds.items():
             frame[column] = as_numbers(frame[column], kind)
-        if fmt == "jsonl":  # a nested input value stays nested; elsewhere it is JSON text
-            sidecar = _nested_file(f)
-            cells = json.loads(sidecar.read_text()) if sidecar.is_file() else {}
-            for column, rows in cells.items():
+        for column, rows in nested[f].items():
+            if keep_nested is None or column in keep_nested:
                 values = frame[column].astype(object)
                 values.iloc[rows] = [json.loads(v) for v in values.iloc[rows]]
                 frame[column] = values

@@ -7,6 +7,7 @@ becomes one :class:`~sdg_align.errors.DataError` line that names the column and 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import math
@@ -94,14 +95,28 @@ _NESTED = (list, tuple, dict, np.ndarray)  # what a JSON Lines or Parquet cell m
 def text_cells(series: pd.Series) -> pd.Series:
     """Cells as strings, missing ones as ''; whole floats lose their '.0' (JSON Lines input).
 
-    A list (a JSON Lines array, a Parquet list) becomes its items joined by '; ', as a partners
-    list is written in a CSV; an object becomes JSON, not Python's spelling of it.
+    A list (a JSON Lines array, a Parquet list, or its JSON text in a CSV that ``score`` wrote
+    from such a file) becomes its items joined by '; ', as a partners list is written in a CSV;
+    an object becomes JSON, not Python's spelling of it.
     """
     if pd.api.types.is_float_dtype(series.dtype) and bool((series.dropna() % 1 == 0).all()):
         series = series.astype("Int64")
-    if series.dtype == object and series.map(lambda v: isinstance(v, _NESTED)).any():
-        series = series.map(_nested_text)
+    if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+        series = series.astype(object).map(_json_array)
+        if series.map(lambda v: isinstance(v, _NESTED)).any():
+            series = series.map(_nested_text)
     return series.astype(object).where(series.notna(), "").astype(str)
+
+
+def _json_array(value: Any) -> Any:
+    """The list a cell's JSON array text stands for ('["Acme (DE)", "Uni Graz (AT)"]' was one
+    partner), else the cell as it is."""
+    if isinstance(value, str) and value.startswith("[") and value.rstrip().endswith("]"):
+        with contextlib.suppress(ValueError):
+            parsed = json.loads(value)
+            if isinstance(parsed, list):
+                return parsed
+    return value
 
 
 def _missing(value: Any) -> bool:
