@@ -146,7 +146,7 @@ def test_cli_names_the_sheet_it_reads_and_takes_sheet(tmp_path, tiny_model_dir):
     book = workbook_with_a_cover_sheet(tmp_path / "cluster.xlsx")
     runner = CliRunner()
     base = ["score", str(book), "-m", str(tiny_model_dir), "-o"]
-    first = runner.invoke(main, [*base, str(tmp_path / "a.csv")])
+    first = runner.invoke(main, [*base, str(tmp_path / "a.csv"), "-q"])  # -q hid it
     assert first.exit_code == 1
     assert (
         "reading sheet 'README' of cluster.xlsx (the first of 2: README, Projects)" in first.stderr

@@ -198,3 +198,13 @@ def dialect_options(func: F) -> F:
         help="Column separator of a CSV input (default: detected; e.g. ';' for Excel's "
         "European CSV, '\\t' for a tab).",
     )(func)
+
+
+def say_which_sheet(path: str | Path, fmt: str | None, sheet: str | None) -> None:
+    """Name the sheet read from a workbook of several when none was chosen, even with --quiet
+    (it silences progress): a second year's sheet left unread must not pass unseen."""
+    from ..tables import sheet_note
+
+    note = sheet_note(path, fmt, sheet)
+    if note:
+        click.echo(note, err=True)

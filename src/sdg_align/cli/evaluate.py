@@ -13,6 +13,7 @@ from ._common import (
     check_tags_or_threshold,
     dialect_options,
     friendly_errors,
+    say_which_sheet,
     sheet_option,
     tags_option,
     threshold_option,
@@ -69,7 +70,6 @@ def evaluate(
     from ..evaluation import evaluate as run_evaluation
     from ..evaluation import format_metrics_table
     from ..modeling import load_classifier
-    from ..tables import sheet_note
     from ..trained_texts import seen_warning
 
     check_tags_or_threshold(threshold)
@@ -79,9 +79,7 @@ def evaluate(
     results, failed = {}, []
     for name in data:
         try:
-            note = sheet_note(name, None, sheet)
-            if note and not quiet:
-                click.echo(note, err=True)
+            say_which_sheet(name, None, sheet)
             labelled = load_source(
                 name,
                 text_col=list(text_col),

@@ -11,7 +11,7 @@ import click
 import pandas as pd
 
 from ..errors import DataError
-from ..tables import ID_COL_HELP, read_input, sheet_note, write_table, write_text
+from ..tables import ID_COL_HELP, read_input, write_table, write_text
 from ._common import (
     backend_option,
     check_dialect_options,
@@ -21,6 +21,7 @@ from ._common import (
     input_format_option,
     model_option,
     quiet_option,
+    say_which_sheet,
     sheet_option,
     tags_option,
 )
@@ -174,9 +175,8 @@ def profile(
         },
         {"input": input_path, "--compare": compare_path, "--corrections": corrections},
     )
-    note = sheet_note(input_path, in_format, sheet) if input_path != "-" else None
-    if note and not quiet:
-        click.echo(note, err=True)
+    if input_path != "-":
+        say_which_sheet(input_path, in_format, sheet)
     frame = _scored_input(
         read_input(input_path, in_format, sep=sep, encoding=encoding, sheet=sheet),
         text_col,

@@ -15,6 +15,7 @@ from ._common import (
     input_format_option,
     model_option,
     quiet_option,
+    say_which_sheet,
     sheet_option,
 )
 
@@ -103,13 +104,11 @@ def review(
         unique_rows,
         write_review_sheet,
     )
-    from ..tables import read_input, sheet_note
+    from ..tables import read_input
 
     sep, encoding = check_dialect_options(sep, encoding)
     check_outputs_spare_inputs({"-o": output_path}, {"input": input_path})
-    note = sheet_note(input_path, in_format, sheet)
-    if note and not quiet:
-        click.echo(note, err=True)
+    say_which_sheet(input_path, in_format, sheet)
     frame = read_input(input_path, in_format, sep=sep, encoding=encoding, sheet=sheet)
     probs, texts, ids, id_name, groups = scored_inputs(
         frame, text_cols=list(text_col), id_col=id_col, by=by

@@ -23,6 +23,7 @@ from ._common import (
     input_format_option,
     model_option,
     quiet_option,
+    say_which_sheet,
     sheet_option,
     tags_option,
     threshold_option,
@@ -117,7 +118,6 @@ def score(
     from ..modeling.windows import short_texts_message
     from ..runtime import configure_threads
     from ..scoring import PLAIN_CSV, load_for_scoring, score_file
-    from ..tables import sheet_note
 
     check_tags_or_threshold(threshold)
     if resume and restart:
@@ -131,9 +131,7 @@ def score(
     with _through_files(input_path, output_path, in_format, out_format, resume) as files:
         input_file, output_file, in_format, out_format = files
         _note_dialect(input_file, in_format, sep, encoding, quiet)
-        note = sheet_note(input_file, in_format, sheet)
-        if note and not quiet:
-            click.echo(note, err=True)
+        say_which_sheet(input_file, in_format, sheet)
         classifier = load_for_scoring(model_path, backend)
         summary = score_file(
             input_file,

@@ -8,7 +8,13 @@ from typing import Any
 
 import click
 
-from ._common import check_dialect_options, dialect_options, friendly_errors, sheet_option
+from ._common import (
+    check_dialect_options,
+    dialect_options,
+    friendly_errors,
+    say_which_sheet,
+    sheet_option,
+)
 
 # Flags that map one to one onto TrainingConfig fields; None means "not given: keep the recipe's".
 _FIELD_FLAGS = (
@@ -241,7 +247,6 @@ def train(
     from ..data import check_reading_options
     from ..evaluation import format_comparison, format_metrics_table
     from ..runtime import torch_device
-    from ..tables import sheet_note
     from ..training import (
         TrainingConfig,
         assemble_training_data,
@@ -287,9 +292,7 @@ def train(
             click.echo(message, err=True)
 
     for name in config.sources:
-        note = sheet_note(name, None, config.sheet)
-        if note:
-            log(note)
+        say_which_sheet(name, None, config.sheet)
     labelled = assemble_training_data(config, log=log)
     result = run_training(labelled, config, progress=not quiet, log=log)
     comparisons = compare_with_base(result, log=log)
