@@ -17,6 +17,7 @@ chunks to a parts folder (so ``resume`` can continue after a crash) and assemble
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import itertools
 import json
@@ -600,7 +601,7 @@ def _csv_dialect(
     if out_format != "csv" or in_format != "csv":
         return Dialect(",", "utf-8")
     read = sniff(input_path, in_format, sep, encoding)
-    if read.encoding.lower().replace("_", "-") in ("utf-16-le", "utf-16-be"):
+    if codecs.lookup(read.encoding).name in ("utf-16-le", "utf-16-be"):
         return Dialect(read.sep, "utf-16")
     return read
 
@@ -626,9 +627,13 @@ def _assemble(
     files = sorted(parts.glob("chunk-*.parquet"))
     kinds = _number_kinds(files, read_as_text) if fmt in ("xlsx", "parquet", "jsonl") else {}
     nested = {f: _nested_cells(f) for f in files}
-    # JSON Lines keeps every nested value; Parquet the columns that hold nothing else (a list
-    # column of a Parquet input), as one column has one type there; elsewhere they are JSON text
-    keep_nested = {"jsonl": None, "parquet": _only_nested_columns(nested)}.get(fmt, set())
+    # JSON Lines keeps every nested value (None: all); Parquet the columns that hold nothing else
+    # (a list column of a Parquet input), as one column has one type there; elsewhere JSON text
+    keep_nested: set[str] | None = set()
+    if fmt == "jsonl":
+        keep_nested = None
+    elif fmt == "parquet":
+        keep_nested = _only_nested_columns(nested)
 
     def chunk(f: Path) -> pd.DataFrame:
         frame = pq.read_table(f).to_pandas()
