@@ -248,6 +248,7 @@ def test_a_probability_and_threshold_that_round_alike_show_three_decimals():
         (["classify", "   "], None, "empty"),
         (["classify"], "", "empty"),
         (["classify", "-f", "{binary}"], None, "binary"),
+        (["classify", "-f", "{pdf}"], None, "is a PDF, Word, Excel or other packed file, not text"),
         (["classify", "-f", "{latin1}", "--encoding", "utf-8"], None, "not utf-8 text"),
         (["classify", "-f", "/nonexistent/file.txt"], None, "cannot read"),
         (["classify", "text", "-m", "/nonexistent/model"], None, "model directory not found"),
@@ -259,11 +260,13 @@ def test_classify_bad_input_gives_one_line_error(
 ):
     binary = tmp_path / "b.bin"
     binary.write_bytes(b"\x00\x01\x02PNG")
+    pdf = tmp_path / "project.pdf"  # was 'looks like a binary file'
+    pdf.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj")
     latin1 = tmp_path / "l.txt"
     latin1.write_bytes("Caf\xe9 \xe0 Lyon".encode("latin-1"))
     not_a_model = tmp_path / "empty-dir"
     not_a_model.mkdir()
-    args = [a.format(binary=binary, latin1=latin1, not_a_model=not_a_model) for a in args]
+    args = [a.format(binary=binary, pdf=pdf, latin1=latin1, not_a_model=not_a_model) for a in args]
     if "-m" not in args:
         args += ["-m", str(tiny_model_dir)]
     result = runner.invoke(main, args, input=stdin)

@@ -190,6 +190,8 @@ def test_excel_files_named_xls_and_old_workbooks(tmp_path):
         read_table(old)
     with pytest.raises(DataError, match="LibreOffice, Numbers or binary Excel workbook"):
         read_table(tmp_path / "book.ods")
+    with pytest.raises(DataError, match="a document, not a table: save its text as a .txt"):
+        read_table(tmp_path / "proposal.pdf")
 
 
 def test_a_header_below_a_title_row_is_named_as_the_likely_cause(tmp_path, tiny_model_dir):

@@ -103,6 +103,14 @@ def header_hint(columns: Sequence[object]) -> str:
     )
 
 
+# A project description kept as a document, not a table: its text goes to classify.
+DOCUMENT_EXTENSIONS = (".pdf", ".docx", ".doc", ".odt", ".rtf", ".pptx")
+DOCUMENT_ADVICE = (
+    "a document, not a table: save its text as a .txt file and run "
+    "'sdg-align classify -f FILE.txt', or put each project's text in a row of a .csv or .xlsx"
+)
+
+
 def detect_format(path: str | Path, fmt: str | None = None, option: str | None = "--format") -> str:
     """The table format for ``path``: ``fmt`` when given, else from the extension.
 
@@ -116,11 +124,11 @@ def detect_format(path: str | Path, fmt: str | None = None, option: str | None =
         return fmt
     suffix = Path(path).suffix.lower()
     if suffix not in _EXTENSIONS:
-        resave = (
-            " (a LibreOffice, Numbers or binary Excel workbook: save it as .xlsx or .csv)"
-            if suffix in (".ods", ".numbers", ".xlsb")
-            else ""
-        )
+        resave = ""
+        if suffix in (".ods", ".numbers", ".xlsb"):
+            resave = " (a LibreOffice, Numbers or binary Excel workbook: save it as .xlsx or .csv)"
+        elif suffix in DOCUMENT_EXTENSIONS:
+            resave = f" ({DOCUMENT_ADVICE})"
         raise DataError(
             f"cannot tell the format of '{path}' from its extension '{suffix}'{resave}; "
             f"use one of {', '.join(sorted(_EXTENSIONS))}"

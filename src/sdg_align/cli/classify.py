@@ -52,6 +52,11 @@ def _read_input(text: str | None, file: str | None, encoding: str | None = None)
     from ..tables import FALLBACK_ENCODING, detect_encoding
 
     chosen = encoding or detect_encoding(raw)
+    if raw.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # PDF, zipped, old Office
+        raise DataError(
+            f"{source} is a PDF, Word, Excel or other packed file, not text: save a document's "
+            "text as a .txt file, or score a table with 'sdg-align score'"
+        )
     if b"\x00" in raw and not chosen.startswith("utf-16"):
         raise DataError(f"{source} looks like a binary file, not text")
     if chosen == FALLBACK_ENCODING and not encoding:
