@@ -191,7 +191,7 @@ def dialect_options(func: F) -> F:
     """``--sep`` and ``--encoding`` of a CSV/TSV input (both detected by default)."""
     func = click.option(
         "--encoding",
-        help="Text encoding of a CSV input (default: UTF-8, else Windows-1252; e.g. cp1250).",
+        help="Text encoding of a CSV input (default: UTF-8 or UTF-16, else Windows-1252; e.g. cp1250).",
     )(func)
     return click.option(
         "--sep",

@@ -161,7 +161,7 @@ def _without_placeholders(
 )
 @click.option(
     "--encoding",
-    help="Encoding of --file or stdin (default: UTF-8, else cp1252 with a note).",
+    help="Encoding of --file or stdin (default: UTF-8 or UTF-16, else cp1252 with a note).",
 )
 @click.option("--explain", is_flag=True, help="Show the closest SDG targets and sentences.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON list on stdout, one object per text.")
