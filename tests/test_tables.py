@@ -216,3 +216,13 @@ def test_a_csv_output_the_input_encoding_lacks_a_character_for_falls_back_to_utf
     written = _assemble(parts, tmp_path / "out.csv", "csv", [], Dialect(";", "cp1252"))
     assert written == Dialect(";", "utf-8-sig")
     assert read_table(tmp_path / "out.csv")["text"].tolist() == ["Łódź: współpraca", "solar"]
+
+
+def test_an_id_column_is_found_whatever_its_case_or_spacing():
+    """A cluster's 'Project ID' was not an id column: projects were named by row number."""
+    from sdg_align.tables import guess_id_column
+
+    assert guess_id_column(["Project ID", "text"]) == "Project ID"
+    assert guess_id_column(["title", "ID"]) == "ID"
+    assert guess_id_column(["id", "project-id"]) == "project-id"  # project_id first, as before
+    assert guess_id_column(["identity", "text"]) is None

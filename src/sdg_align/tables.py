@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -30,12 +31,27 @@ from .errors import DataError
 FORMATS = ("csv", "tsv", "jsonl", "parquet", "xlsx")
 TEXT_READ_FORMATS = ("csv", "tsv", "xlsx")  # read with every cell as text (nothing reinterpreted)
 ID_COLUMNS = ("project_id", "id")  # what names a project where --id-col is not given
-ID_COL_HELP = "Column naming each project (default: project_id, else id, where there is one)."
+ID_COL_HELP = (
+    "Column naming each project (default: project_id, else id, where there is one; "
+    "'Project ID' or 'ID' count too)."
+)
 
 
 def guess_id_column(columns: Sequence[object]) -> str | None:
-    """The first of ``ID_COLUMNS`` a table has, so every command names a project the same way."""
-    return next((name for name in ID_COLUMNS if name in columns), None)
+    """The first of ``ID_COLUMNS`` a table has, so every command names a project the same way.
+
+    Names are compared without case, spaces or punctuation: a cluster's sheet says 'Project ID'
+    (it was keyed by row number, which a sorted or trimmed table silently breaks).
+    """
+    for wanted in ID_COLUMNS:
+        for column in columns:
+            if _name_key(str(column)) == _name_key(wanted):
+                return str(column)
+    return None
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"[\W_]+", "", name.casefold())
 
 
 _EXTENSIONS = {
