@@ -226,11 +226,10 @@ def _sheet(tmp_path, **cells) -> str:
     ("cells", "message"),
     [
         ({"reviewed": ["", ""]}, "no row is marked"),
-        ({"SDG_7": ["perhaps", ""]}, "holds 'perhaps'"),
+        ({"SDG_7": ["perhaps", ""]}, "hold 'perhaps' in SDG 7"),
         (  # every unreadable cell at once, not the first alone
             {"SDG_3": ["2", "?"], "SDG_9": ["2", ""], "reviewed": ["yes", "yes"]},
-            "sheet row 2: column 'SDG 3' holds '2', column 'SDG 9' holds '2'; sheet row 3: "
-            "column 'SDG 3' holds '?': write 1",
+            "SDG cells hold '2' in SDG 3, SDG 9 (sheet row 2); '?' in SDG 3 (sheet row 3): write 1",
         ),
         ({"project_id": ["NOPE", "P01"]}, "not in the table"),
         (
@@ -388,3 +387,56 @@ def test_review_counts_scored_projects_and_names_the_blank_group(scored_csv, tin
     assert result.exit_code == 0, result.output
     assert "picked 39 of 39 scored projects (1 row could not be scored) at random" in result.output
     assert "per group: (blank) 1, north 19, south 19" in result.output
+
+
+def test_a_sheet_keyed_by_row_number_is_checked_against_the_texts(
+    scored_csv, tiny_model_dir, tmp_path
+):
+    """Keyed by row number, a sheet used on a table sorted since put its labels on other
+    projects without a word; rerunning review wrote a blank sheet over the filled one."""
+    frame = pd.read_csv(scored_csv, dtype=str, keep_default_na=False)
+    table = tmp_path / "no_ids.csv"
+    frame.drop(columns=["project_id"]).to_csv(table, index=False)
+    sheet = tmp_path / "to_label.xlsx"
+    args = ["review", str(table), "-o", str(sheet), "--n", "6", "-m", str(tiny_model_dir), "-q"]
+    runner = CliRunner()
+    written = runner.invoke(main, args)
+    assert written.exit_code == 0, written.output
+    assert "names projects by row number" in written.stderr  # a warning, even with -q
+    truth = dict(enumerate(frame["truth"], start=1))
+    _fill(sheet, {str(k): v for k, v in truth.items()}, reviewed=6)
+    again = runner.invoke(main, args)
+    assert again.exit_code == 1 and "holds 6 row(s) marked reviewed" in again.stderr
+    assert len(Corrections.read(sheet).labels) == 6  # the person's work is still there
+
+    kept = runner.invoke(main, ["profile", str(table), "--corrections", str(sheet), "--json"])
+    assert kept.exit_code == 0, kept.output
+    assert "6 projects labelled by a person" in kept.stderr
+    frame.drop(columns=["project_id"]).iloc[::-1].to_csv(table, index=False)  # sorted since
+    moved = runner.invoke(main, ["profile", str(table), "--corrections", str(sheet), "--json"])
+    assert moved.exit_code == 1 and "now hold another project" in moved.stderr
+
+
+def test_a_sheet_keyed_by_id_says_which_texts_changed(scored_csv, tmp_path):
+    scored = pd.read_csv(scored_csv, dtype=str, keep_default_na=False)
+    path = _sheet(tmp_path, text=[scored["description"][0], "c d"])
+    scored.loc[0, "description"] = "A wholly rewritten description of a new project"
+    _, report = apply_corrections(scored, Corrections.read(path))
+    assert len(report.text_changed) == 1 and "have another text in the table" in report.line()
+    same = pd.read_csv(scored_csv, dtype=str, keep_default_na=False)
+    assert apply_corrections(same, Corrections.read(path))[1].text_changed == []
+
+
+def test_the_marks_people_write_are_read_and_odd_ones_named(scored_csv, tmp_path):
+    frame = pd.read_csv(_sheet(tmp_path, reviewed=["done", "OK"], SDG_7=["1", "nee"]))
+    frame = frame.rename(columns={"reviewed": "Reviewed "})  # a header typed by hand
+    path = tmp_path / "marks.csv"
+    frame.to_csv(path, index=False)
+    corrections = Corrections.read(path)
+    assert corrections.labels == {"P00": (7,), "P01": ()} and corrections.ignored == 0
+    assert len(load_generic(path)) == 2
+    frame["Reviewed "] = ["yes", "later"]
+    frame.to_csv(path, index=False)
+    for read in (Corrections.read, load_generic):
+        with pytest.raises(DataError, match=r"holds 'later' \((sheet row 3|row 2)\)"):
+            read(path)

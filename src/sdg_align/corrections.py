@@ -14,8 +14,8 @@ Rows the sheet says were picked at random (``sdg-align review --random``, an aud
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,14 +25,15 @@ from .data import clean_cell
 from .data.formats import (
     REVIEWED,
     SDG_CELL_HINT,
-    is_yes,
+    odd_sdg_values,
+    reviewed_column,
+    reviewed_marks,
     sdg_columns,
     sdgs_from_columns,
-    unreadable_sdg_cells,
 )
 from .errors import DataError
 from .labels import NUM_SDGS
-from .review import AT_RANDOM, PICKED_COLUMN
+from .review import AT_RANDOM, PICKED_COLUMN, TEXT_COLUMN
 from .tables import read_table
 
 CORRECTED_COLUMN = "labelled_by_person"
@@ -47,6 +48,7 @@ class CorrectionReport:
     ignored: int = 0  # sheet rows not marked as reviewed
     at_random: int = 0  # of the reviewed, projects picked at random (an audit)
     random_skipped: int = 0  # projects picked at random that nobody marked reviewed
+    text_changed: list[str] = field(default_factory=list)  # reviewed ids whose text changed
 
     def line(self) -> str:
         return (
@@ -56,6 +58,13 @@ class CorrectionReport:
             + (
                 f"; {self.ignored} sheet rows not marked reviewed were ignored"
                 if self.ignored
+                else ""
+            )
+            + (
+                f". {len(self.text_changed)} reviewed project(s) have another text in the table "
+                f"than the sheet showed ({'; '.join(self.text_changed[:2])}): their labels are "
+                "used; check they still hold"
+                if self.text_changed
                 else ""
             )
             + (
@@ -76,6 +85,7 @@ class Corrections:
     ignored: int
     at_random: frozenset[str] = frozenset()  # ids of reviewed rows picked at random (an audit)
     random_skipped: int = 0  # rows picked at random and not marked reviewed
+    texts: dict[str, str] = field(default_factory=dict)  # the project text the sheet showed
 
     @classmethod
     def read(cls, path: str | Path, *, id_col: str | None = None) -> Corrections:
@@ -88,21 +98,28 @@ class Corrections:
                 f"{path}: expected one column per SDG ('SDG 1' ... 'SDG 17'), as written by "
                 f"`sdg-align review`; found: {found}"
             )
-        if REVIEWED not in frame.columns:
+        reviewed = reviewed_column(frame.columns)
+        if reviewed is None:
             raise DataError(
                 f"{path}: no '{REVIEWED}' column; use a sheet written by sdg-align review"
             )
         key = id_col if id_col and id_col in frame.columns else str(frame.columns[0])
         labels: dict[str, tuple[int, ...]] = {}
+        texts: dict[str, str] = {}
         first_row: dict[str, int] = {}
         at_random: set[str] = set()
         ignored = random_skipped = 0
-        unreadable: list[str] = []
+        # an unreadable SDG cell's value -> its sheet rows and columns
+        odd: dict[str, tuple[list[int], list[str]]] = {}
         # rows as the spreadsheet numbers them (row 1: the header), where a person fixes them;
         # the profile's own errors count data rows, so these say "sheet row"
-        for number, row in enumerate(frame.to_dict("records"), start=2):
+        records = frame.to_dict("records")
+        marks = reviewed_marks(
+            [row[reviewed] for row in records], str(path), first_row=2, row_word="sheet row"
+        )
+        for number, row, marked in zip(range(2, len(records) + 2), records, marks, strict=True):
             picked_at_random = clean_cell(row.get(PICKED_COLUMN)).lower() == AT_RANDOM
-            if not is_yes(row[REVIEWED]):
+            if not marked:
                 ignored += 1
                 random_skipped += picked_at_random
                 continue
@@ -113,29 +130,41 @@ class Corrections:
                     f"row {first_row[identifier]}, both reviewed); keep one row per project"
                 )
             first_row[identifier] = number
-            try:
-                labels[identifier] = sdgs_from_columns(row, columns)
-            except ValueError:  # named cell by cell, the hint once for the whole sheet
-                cells = unreadable_sdg_cells(row, columns)
-                unreadable.append(f"sheet row {number}: {', '.join(cells)}")
+            cells = odd_sdg_values(row, columns)
+            for column, value in cells:
+                rows, where = odd.setdefault(value, ([], []))
+                rows.extend([number] if number not in rows else [])
+                where.extend([column] if column not in where else [])
+            if cells:
                 continue
+            labels[identifier] = sdgs_from_columns(row, columns)
+            texts[identifier] = clean_cell(row.get(TEXT_COLUMN))
             if picked_at_random:
                 at_random.add(identifier)
-        if unreadable:  # all of them at once: a person fixes the sheet in one go
-            more = f"; and {len(unreadable) - 3} more rows" if len(unreadable) > 3 else ""
-            raise DataError(f"{path} {'; '.join(unreadable[:3])}{more}: {SDG_CELL_HINT}")
+        if odd:  # all of them at once, by value: a person fixes the sheet in one go
+            named = "; ".join(
+                f"{value!r} in {_listed(where)} (sheet row{'s' if len(rows) > 1 else ''} "
+                f"{_listed(rows)})"
+                for value, (rows, where) in list(odd.items())[:5]
+            )
+            raise DataError(f"{path}: SDG cells hold {named}: {SDG_CELL_HINT}")
         if not labels:
             raise DataError(
                 f"{path}: no row is marked in the '{REVIEWED}' column; write yes there for every "
                 "row you checked"
             )
-        return cls(key, labels, ignored, frozenset(at_random), random_skipped)
+        return cls(key, labels, ignored, frozenset(at_random), random_skipped, texts)
 
 
 def apply_corrections(
-    frame: pd.DataFrame, corrections: Corrections
+    frame: pd.DataFrame, corrections: Corrections, text_cols: Sequence[str] | None = None
 ) -> tuple[pd.DataFrame, CorrectionReport]:
-    """The scored table with the person's labels for the reviewed projects (see module doc)."""
+    """The scored table with the person's labels for the reviewed projects (see module doc).
+
+    Each reviewed row's text, as the sheet showed it, is checked against the project it lands on
+    (``text_cols``, else the table's default text columns): a sheet keyed by row number used on
+    a table sorted or trimmed since put the labels on other projects without a word.
+    """
     from .scoring import PROBABILITY_COLUMNS
 
     key = corrections.id_col
@@ -161,6 +190,15 @@ def apply_corrections(
             f"project id '{repeated.iloc[0]}' occurs more than once in the table, so its "
             f"correction cannot be placed; give every row its own '{key}'"
         )
+    position = {identifier: i for i, identifier in enumerate(ids)}
+    moved = _texts_that_differ(frame, corrections, position, text_cols)
+    if moved and key == "row":
+        raise DataError(
+            f"the corrections sheet names projects by row number, and {len(moved)} reviewed "
+            f"row(s) now hold another project ({'; '.join(moved[:2])}): was the table sorted or "
+            "were rows deleted since the sheet was written? Use the table as it was, or write "
+            "the sheet with an id column (review --id-col)"
+        )
     out = frame.copy()
     probs = (
         out[PROBABILITY_COLUMNS]
@@ -176,7 +214,7 @@ def apply_corrections(
     tags = [clean_cell(cell) for cell in out["sdgs"]]  # an untagged row may be NaN, not ""
     primaries = list(pd.to_numeric(out["primary_sdg"], errors="coerce").astype("Int64"))
     labelled = np.zeros(len(out), dtype=bool)
-    position = {identifier: i for i, identifier in enumerate(ids)}
+    report.text_changed = moved
     for identifier, sdgs in corrections.labels.items():
         i = position[identifier]
         before = {int(s) for s in tags[i].split(";") if s.strip()}
@@ -201,15 +239,49 @@ def apply_corrections(
     return out, report
 
 
+def _texts_that_differ(
+    frame: pd.DataFrame,
+    corrections: Corrections,
+    position: dict[str, int],
+    text_cols: Sequence[str] | None,
+) -> list[str]:
+    """Reviewed projects whose text in the table is not the one the sheet showed, described."""
+    from .data import join_parts, normalise_text
+    from .tables import default_text_columns
+
+    columns = [c for c in (text_cols or default_text_columns(frame.columns)) if c in frame]
+    if not columns or not corrections.texts:
+        return []
+    differ = []
+    for identifier, shown in corrections.texts.items():
+        row = position[identifier]
+        now = join_parts(*(frame[c].iloc[row] for c in columns))
+        a, b = normalise_text(shown), normalise_text(now)
+        if a and b and a not in b and b not in a:  # one text column or several: one holds the other
+            differ.append(f"'{identifier}': sheet '{_short(shown)}', table '{_short(now)}'")
+    return differ
+
+
+def _listed(items: Sequence[object], most: int = 4) -> str:
+    return ", ".join(map(str, items[:most])) + (", ..." if len(items) > most else "")
+
+
+def _short(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def apply_corrections_file(
     frame: pd.DataFrame,
     path: str | Path,
     *,
     id_col: str | None = None,
+    text_cols: Sequence[str] | None = None,
     log: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Read a filled review sheet and apply it; says how many projects were corrected."""
-    table, report = apply_corrections(frame, Corrections.read(path, id_col=id_col))
+    corrections = Corrections.read(path, id_col=id_col)
+    table, report = apply_corrections(frame, corrections, text_cols)
     if log is not None:
         log(report.line())
     return table

@@ -246,6 +246,28 @@ def write_review_sheet(frame: pd.DataFrame, path: str | Path) -> None:
         writer.sheets["instructions"].column_dimensions["A"].width = 140
 
 
+def refuse_to_overwrite_labels(path: str | Path) -> None:
+    """Refuse to write a new sheet over one a person has filled in (rerunning the README's
+    review step lost every label)."""
+    from .data.formats import is_yes
+    from .tables import read_table
+
+    path = Path(path)
+    if not path.is_file():
+        return
+    try:
+        frame = read_table(path)
+    except DataError:  # not a table we can read: nothing of ours to lose
+        return
+    column = next((c for c in frame.columns if str(c).strip().casefold() == REVIEWED_COLUMN), None)
+    marked = int(frame[column].map(is_yes).sum()) if column is not None else 0
+    if marked:
+        raise DataError(
+            f"{path} holds {marked} row(s) marked reviewed: a person's labels. Write the new "
+            "sheet to another file (-o), or move that one away first"
+        )
+
+
 # ----------------------------------------------------------------------- reading a scored table
 def scored_inputs(
     frame: pd.DataFrame,

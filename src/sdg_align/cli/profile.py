@@ -189,7 +189,11 @@ def profile(
         from ..corrections import apply_corrections_file
 
         frame = apply_corrections_file(
-            frame, corrections, id_col=id_col, log=lambda m: click.echo(m, err=True)
+            frame,
+            corrections,
+            id_col=id_col,
+            text_cols=list(text_col) or None,
+            log=lambda m: click.echo(m, err=True),
         )
     columns = ProfileColumns(
         by=by,

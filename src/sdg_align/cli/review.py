@@ -99,6 +99,7 @@ def review(
     from ..review import (
         pick_for_review,
         random_picks,
+        refuse_to_overwrite_labels,
         review_frame,
         scored_inputs,
         unique_rows,
@@ -108,6 +109,7 @@ def review(
 
     sep, encoding = check_dialect_options(sep, encoding)
     check_outputs_spare_inputs({"-o": output_path}, {"input": input_path})
+    refuse_to_overwrite_labels(output_path)
     say_which_sheet(input_path, in_format, sheet)
     frame = read_input(input_path, in_format, sep=sep, encoding=encoding, sheet=sheet)
     probs, texts, ids, id_name, groups = scored_inputs(
@@ -133,6 +135,13 @@ def review(
         group_col=by,
     )
     write_review_sheet(sheet, output_path)
+    if id_name == "row":  # a warning, shown with --quiet too
+        click.echo(
+            "warning: the table has no id column (project_id or id; --id-col names one), so the "
+            "sheet names projects by row number: use it with this scored table as it is (not "
+            "sorted, no rows deleted)",
+            err=True,
+        )
     if not quiet:
         scored = int(np.isfinite(probs).all(axis=1).sum())
         failed = len(frame) - scored

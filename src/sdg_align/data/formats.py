@@ -57,8 +57,10 @@ def load_generic(
         )
     records = frame.to_dict("records")
     result = LabelledSet()
-    if REVIEWED in frame.columns:
-        marked = [i for i, row in enumerate(records) if is_yes(row[REVIEWED])]
+    reviewed = reviewed_column(frame.columns)
+    if reviewed is not None:
+        marks = reviewed_marks([row[reviewed] for row in records], path.name)
+        marked = [i for i, yes in enumerate(marks) if yes]
         if not marked:
             raise DataError(
                 f"{path}: no row is marked in the '{REVIEWED}' column; write yes there for "
@@ -118,8 +120,44 @@ def load_generic(
 
 REVIEWED = "reviewed"
 _SDG_COLUMN = re.compile(r"^\s*sdg[\s_-]*0?(\d{1,2})\s*$", re.IGNORECASE)
-_YES = {"1", "1.0", "yes", "y", "x", "true", "ja", "oui", "si", "sí", "✓", "✔"}
-_NO = {"", "0", "0.0", "no", "n", "false", "-", "nein", "non"}
+# How people mark a cell yes or no, in the languages of the clusters that fill the sheets in.
+_YES = {
+    "1",
+    "1.0",
+    "yes",
+    "y",
+    "x",
+    "true",
+    "ja",
+    "j",
+    "oui",
+    "si",
+    "sí",
+    "sì",
+    "sim",
+    "tak",
+    "✓",
+    "✔",
+}
+_NO = {"", "0", "0.0", "no", "n", "false", "-", "nein", "non", "nee", "nej", "nie", "não", "nao"}
+# The 'reviewed' column also takes what people write once a row is checked.
+_REVIEWED_YES = _YES | {
+    "done",
+    "ok",
+    "okay",
+    "checked",
+    "reviewed",
+    "erledigt",
+    "geprüft",
+    "klaar",
+    "gedaan",
+    "fait",
+    "vérifié",
+    "hecho",
+    "revisado",
+    "fatto",
+    "sprawdzone",
+}
 
 
 def sdg_columns(columns: Sequence[Any]) -> dict[str, int]:
@@ -136,7 +174,44 @@ def is_yes(value: Any) -> bool:
     return clean_cell(value).lower() in _YES
 
 
+def reviewed_marks(
+    values: Sequence[Any], where: str, first_row: int = 1, row_word: str = "row"
+) -> list[bool]:
+    """Which rows a person marked reviewed ('yes', 'x', 'done', 'OK' ...; empty or 'no': not).
+
+    A mark that is neither is an error that names it: 'later' must not count as checked, and a
+    'done' read as unchecked dropped the row's labels while the message called it unmarked.
+    """
+    marks = [clean_cell(v).lower() for v in values]
+    odd: dict[str, list[int]] = {}
+    for number, mark in enumerate(marks, start=first_row):
+        if mark not in _REVIEWED_YES | _NO:
+            odd.setdefault(mark, []).append(number)
+    if odd:
+        named = "; ".join(
+            f"{mark!r} ({row_word}{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows[:5]))}"
+            f"{', ...' if len(rows) > 5 else ''})"
+            for mark, rows in list(odd.items())[:5]
+        )
+        raise DataError(
+            f"{where}: the '{REVIEWED}' column holds {named}, neither yes nor no: write yes for a "
+            "row you checked and leave it empty otherwise"
+        )
+    return [mark in _REVIEWED_YES for mark in marks]
+
+
+def reviewed_column(columns: Sequence[Any]) -> str | None:
+    """The sheet's 'reviewed' column, whatever its case or spacing ('Reviewed ')."""
+    return next((str(c) for c in columns if str(c).strip().casefold() == REVIEWED), None)
+
+
 SDG_CELL_HINT = "write 1 (advances it) or leave it empty"
+
+
+def odd_sdg_values(row: dict[str, Any], columns: dict[str, int]) -> list[tuple[str, str]]:
+    """(column, value) of each one-column-per-SDG cell of a row that is neither yes nor no."""
+    cells = ((column, clean_cell(row.get(column))) for column in columns)
+    return [(column, cell) for column, cell in cells if cell.lower() not in _YES | _NO]
 
 
 def unreadable_sdg_cells(row: dict[str, Any], columns: dict[str, int]) -> list[str]:
