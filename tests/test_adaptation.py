@@ -386,6 +386,10 @@ def test_a_model_that_kept_its_base_knows_what_the_base_knew_and_nothing_more(
     )  # fmt: skip
     assert trained.exit_code == 0, trained.output
     assert json.loads((out / "metrics.json").read_text())["adaptation"]["epochs_chosen"] == 0
+    # its error rates stay the base model's (they were remeasured on the user's 40 texts)
+    rates = "error_rates.json"
+    assert (base_with_recipe / rates).is_file()
+    assert (out / rates).read_text() == (base_with_recipe / rates).read_text()
 
     on_ours = CliRunner().invoke(main, ["evaluate", str(out), str(ours), "--json"])
     assert on_ours.exit_code == 0, on_ours.output

@@ -229,12 +229,15 @@ def adapt(
     oof = oof_by_epoch[best.epoch][:n]
     rule = fit_rule(oof, pool, base, config.refit_min_positives) if best.refit else base
     apply_rule(classifier, rule, base)
-    classifier.error_rates = error_rates(
-        rule.probabilities(oof),
-        pool.label_matrix(),
-        pool.certain_mask(),
-        {name: rule.points[name] for name in rule.points},
-    )
+    if best is not unchanged:  # the base model kept keeps the error rates of its validation
+        # texts: the user's few texts, often picked by review near the thresholds, are no fair
+        # sample to measure them on (they swung a profile's corrected prevalence for nothing)
+        classifier.error_rates = error_rates(
+            rule.probabilities(oof),
+            pool.label_matrix(),
+            pool.certain_mask(),
+            {name: rule.points[name] for name in rule.points},
+        )
     if best is unchanged:
         log(
             "out of fold, nothing beat the base model convincingly (in "
