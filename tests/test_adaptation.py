@@ -233,7 +233,11 @@ def test_small_data_adaptation_keeps_the_base_rule_and_measures_out_of_fold(
     learned = 39 + 16 if adaptation["epochs_chosen"] else 0  # kept weights learned nothing
     assert len(result.trained_texts) == learned and rows[-1]["text"] not in result.trained_texts
     assert result.metrics["test"]["samples"] == 1
-    assert model.error_rates is not None and model.error_rates["texts"] == 39
+    assert model.error_rates is not None
+    if adaptation["epochs_chosen"]:  # new weights: error rates measured out of fold
+        assert model.error_rates["texts"] == 39
+    else:  # the base kept keeps the error rates measured on its own validation texts
+        assert model.error_rates == base.error_rates
     assert any("3-fold cross-validation" in m for m in messages)
     # The replay texts were held out in turn too: the chosen model forgets at most the tolerance.
     replay = adaptation["replay_out_of_fold"]
