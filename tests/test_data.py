@@ -31,6 +31,12 @@ from .conftest import needs_shared
         (15.0, (15,)),
         ("7.2; 17.19", (7, 17)),  # targets name their goal
         ("7 13", (7, 13)),
+        # a new user's sheet: 5 of 20 rows were dropped as unreadable
+        ("13.a", (13,)),
+        ("SDG 7/SDG 13", (7, 13)),
+        ("7 & 13", (7, 13)),
+        ("7 and 13", (7, 13)),
+        ("SDG 7 und SDG 13", (7, 13)),
         ("", ()),
         ("0", ()),
         ([1, 2], (1, 2)),
@@ -51,6 +57,8 @@ def test_parse_sdgs_accepts_the_usual_spellings(value, expected):
         # were read as {7} without a word: a German Excel's "7,13", and "no SDG" beside SDG 7
         (7.13, "a spreadsheet may have read '7,13' as a decimal number"),
         ("0;7", "0 (no SDG) beside SDGs"),
+        ("13.z", "is no SDG target"),
+        ("7 und", "cannot read"),
     ],
 )
 def test_parse_sdgs_rejects_garbage(value, why):

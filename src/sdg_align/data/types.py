@@ -137,7 +137,9 @@ class LabelledSet:
 
 
 # ----------------------------------------------------------------------- label parsing
-_SDG_TOKEN = re.compile(r"(?:sdg|goal)?[\s_-]*0*(\d{1,2})(?:\.(\d+))?", re.IGNORECASE)
+_SDG_TOKEN = re.compile(r"(?:sdg|goal)?[\s_-]*0*(\d{1,2})(?:\.(\d+|[a-z]))?", re.IGNORECASE)
+# Between SDGs: ; , | / & + or a word ("7 and 13", "7 und 13", "7 et 13")
+_SDG_SEPARATOR = re.compile(r"[;,|/&+]+|\s+(?:and|und|et|en|y|e|i|och|oraz|og)\s+", re.IGNORECASE)
 
 
 def _target_numbers() -> frozenset[str]:
@@ -169,7 +171,7 @@ def parse_sdgs(value: Any) -> tuple[int, ...]:
                 raise ValueError(f"cannot parse SDG list {text!r}") from exc
         else:
             items = []
-            for piece in re.split(r"[;,|]+", text):
+            for piece in _SDG_SEPARATOR.split(text):
                 piece = piece.strip()
                 if _SDG_TOKEN.fullmatch(piece) or not piece:
                     items.extend([piece] if piece else [])
@@ -184,9 +186,14 @@ def parse_sdgs(value: Any) -> tuple[int, ...]:
             if not match:
                 raise ValueError(f"cannot read an SDG number from {item!r}")
             number, decimals = int(match.group(1)), match.group(2)
+            if decimals and decimals.isalpha():  # "13.a", a target of SDG 13
+                if f"{number}.{decimals.lower()}" not in _target_numbers():
+                    raise ValueError(f"{str(item).strip()!r} is no SDG target")
             # "8.0" is a number format and "7.2" a target of SDG 7; "7.13" is neither, and is
             # what a spreadsheet with a decimal comma makes of "7,13"
-            if decimals and int(decimals) and f"{number}.{int(decimals)}" not in _target_numbers():
+            elif (
+                decimals and int(decimals) and f"{number}.{int(decimals)}" not in _target_numbers()
+            ):
                 raise ValueError(
                     f"{str(item).strip()!r} is neither an SDG nor one of its targets (a "
                     f"spreadsheet may have read '{number},{decimals}' as a decimal number): "
