@@ -440,3 +440,18 @@ def test_the_marks_people_write_are_read_and_odd_ones_named(scored_csv, tmp_path
     for read in (Corrections.read, load_generic):
         with pytest.raises(DataError, match=r"holds 'later' \((sheet row 3|row 2)\)"):
             read(path)
+
+
+def test_an_id_column_the_sheet_lacks_is_named_not_replaced(scored_csv, tmp_path):
+    """--id-col naming no column of the sheet fell back to its first column, and the error then
+    said 'pass --id-col' to someone who had."""
+    path = _sheet(tmp_path)
+    with pytest.raises(DataError, match="'code' is not a column of the corrections sheet"):
+        Corrections.read(path, id_col="code")
+    scored = pd.read_csv(scored_csv, dtype=str, keep_default_na=False)
+    scored = scored.rename(columns={"project_id": "Project ID"})
+    assert Corrections.read(path, id_col="project id").id_col == "project_id"
+    table, report = apply_corrections(scored, Corrections.read(path))  # the same name, spelt so
+    assert "person" in report.line()
+    with pytest.raises(DataError, match="a column the table does not have"):
+        apply_corrections(scored.drop(columns=["Project ID"]), Corrections.read(path))

@@ -226,3 +226,20 @@ def test_an_id_column_is_found_whatever_its_case_or_spacing():
     assert guess_id_column(["title", "ID"]) == "ID"
     assert guess_id_column(["id", "project-id"]) == "project-id"  # project_id first, as before
     assert guess_id_column(["identity", "text"]) is None
+
+
+def test_headers_are_found_whatever_their_case_or_stray_spaces(tmp_path):
+    """A new user's 'Title', 'Description ' and 'SDGs' columns were refused as missing."""
+    from sdg_align.data import load_generic
+    from sdg_align.tables import default_text_columns, find_column
+
+    assert default_text_columns(["ID", "Title", "Description "]) == ["Title", "Description "]
+    assert default_text_columns(["Text", "title"]) == ["Text"]
+    assert find_column(["sdgs", "SDGs"], "sdgs") == "sdgs"  # an exact name wins
+    assert find_column(["SDG s", "SDGs"], "sdgs") is None  # two alike: neither is guessed
+    for header in ("SDGs", "sdgs ", "SDG"):
+        path = tmp_path / "labelled.csv"
+        pd.DataFrame({"Text": ["Solar pilot", "Water reuse"], header: ["7", "6"]}).to_csv(
+            path, index=False
+        )
+        assert [e.sdgs for e in load_generic(path).examples] == [(7,), (6,)], header

@@ -34,7 +34,7 @@ from .data.formats import (
 from .errors import DataError
 from .labels import NUM_SDGS
 from .review import AT_RANDOM, PICKED_COLUMN, TEXT_COLUMN
-from .tables import read_table
+from .tables import find_column, read_table
 
 CORRECTED_COLUMN = "labelled_by_person"
 AUDIT_COLUMN = "reviewed_at_random"
@@ -103,7 +103,15 @@ class Corrections:
             raise DataError(
                 f"{path}: no '{REVIEWED}' column; use a sheet written by sdg-align review"
             )
-        key = id_col if id_col and id_col in frame.columns else str(frame.columns[0])
+        if id_col:
+            key = find_column(frame.columns, id_col) or ""
+            if not key:
+                raise DataError(
+                    f"{path}: --id-col {id_col!r} is not a column of the corrections sheet "
+                    f"(it has: {found}); the sheet names each project in its first column"
+                )
+        else:
+            key = str(frame.columns[0])
         labels: dict[str, tuple[int, ...]] = {}
         texts: dict[str, str] = {}
         first_row: dict[str, int] = {}
@@ -168,14 +176,16 @@ def apply_corrections(
     from .scoring import PROBABILITY_COLUMNS
 
     key = corrections.id_col
-    if key == "row" and key not in frame.columns:
+    column = find_column(frame.columns, key)
+    if key == "row" and column is None:
         ids = pd.Series([str(i) for i in range(1, len(frame) + 1)], index=frame.index)
-    elif key in frame.columns:
-        ids = frame[key].astype(str).str.strip()
+    elif column is not None:
+        ids = frame[column].astype(str).str.strip()
     else:
         raise DataError(
             f"the corrections sheet names projects by '{key}', a column the table does not have "
-            f"(it has: {', '.join(map(str, frame.columns))}); pass --id-col"
+            f"(it has: {', '.join(map(str, frame.columns))}): the sheet must come from this "
+            "portfolio, keyed by a column the table has (review --id-col)"
         )
     missing = [i for i in corrections.labels if i not in set(ids)]
     if missing:

@@ -54,6 +54,17 @@ def _name_key(name: str) -> str:
     return re.sub(r"[\W_]+", "", name.casefold())
 
 
+def find_column(columns: Sequence[object], wanted: str) -> str | None:
+    """The column named ``wanted``, else the one column that differs from it only in case,
+    spaces or punctuation ('Title', 'SDGs ', 'project-id'): spreadsheets capitalise headers and
+    keep stray spaces, and refusing them sent a new user hunting for an invisible difference."""
+    names = [str(c) for c in columns]
+    if wanted in names:
+        return wanted
+    close = [n for n in names if _name_key(n) == _name_key(wanted)]
+    return close[0] if len(close) == 1 else None
+
+
 _EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -82,10 +93,11 @@ def default_text_columns(columns: Sequence[object]) -> list[str]:
     columns needs no ``--text-col`` in any of them. With neither, ``["text"]``, whose absence the
     caller reports with the columns the table does have.
     """
-    names = [str(c) for c in columns]
-    if "text" in names:
-        return ["text"]
-    return [c for c in PROJECT_TEXT_COLUMNS if c in names] or ["text"]
+    text = find_column(columns, "text")
+    if text is not None:
+        return [text]
+    found = (find_column(columns, c) for c in PROJECT_TEXT_COLUMNS)
+    return [c for c in found if c is not None] or ["text"]
 
 
 def text_columns_or_default(

@@ -15,8 +15,16 @@ from typing import Any
 
 from ..errors import DataError
 from ..labels import SDG_NUMBERS
-from ..tables import default_text_columns, detect_format, read_table
+from ..tables import default_text_columns, detect_format, find_column, read_table
 from .types import Example, LabelledSet, clean_cell, join_parts, parse_or_report
+
+
+def _label_column(columns: Sequence[object], sdgs_col: str) -> str:
+    """``sdgs_col`` as the table spells it; the default 'sdgs' also finds a column 'SDG'."""
+    found = find_column(columns, sdgs_col)
+    if found is None and sdgs_col == "sdgs":
+        found = find_column(columns, "sdg")
+    return found or sdgs_col
 
 
 def load_generic(
@@ -44,7 +52,9 @@ def load_generic(
     if not text_col:
         text_cols = default_text_columns(frame.columns)
     else:
-        text_cols = [text_col] if isinstance(text_col, str) else list(text_col)
+        wanted = [text_col] if isinstance(text_col, str) else list(text_col)
+        text_cols = [find_column(frame.columns, c) or c for c in wanted]
+    sdgs_col = _label_column(frame.columns, sdgs_col)
     per_sdg = sdg_columns(frame.columns) if sdgs_col not in frame.columns else {}
     missing = [c for c in text_cols if c not in frame.columns]
     if sdgs_col not in frame.columns and not per_sdg:
