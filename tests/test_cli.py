@@ -253,6 +253,7 @@ def test_a_probability_and_threshold_that_round_alike_show_three_decimals():
         (["classify", "-f", "/nonexistent/file.txt"], None, "cannot read"),
         (["classify", "text", "-m", "/nonexistent/model"], None, "model directory not found"),
         (["classify", "text", "-m", "{not_a_model}"], None, "not an sdg-align model"),
+        (["classify", "text", "-m", "{pdf}"], None, "is a file, not a model folder"),
     ],
 )
 def test_classify_bad_input_gives_one_line_error(
@@ -406,3 +407,14 @@ def test_evaluate_names_a_bad_file_once(runner, tiny_model_dir, tmp_path):
     assert result.exit_code == 1
     (line,) = [x for x in result.stderr.splitlines() if x.startswith("error: ")]
     assert line.count(str(path)) == 1, line  # it read 'error: FILE: FILE: expected ...'
+
+
+def test_evaluate_names_a_second_model_given_as_data(runner, tiny_model_dir, toy_data_file):
+    """'evaluate default models/ours filled.xlsx' said only 'cannot tell the format of
+    models/ours'."""
+    result = runner.invoke(
+        main, ["evaluate", str(tiny_model_dir), str(tiny_model_dir), str(toy_data_file), "-q"]
+    )
+    assert result.exit_code == 1
+    assert "is a model folder, not labelled data: a run takes one model" in result.output
+    assert "Traceback" not in result.output

@@ -412,6 +412,19 @@ EVALUATION_SOURCES = (
 )
 
 
+def _folder_advice(path: Path, name: str) -> str:
+    """Why a folder is no labelled data: a second model given where data belongs (evaluate
+    takes one model per run), or a folder whose files were meant."""
+    from ..modeling.config import CONFIG_FILE
+
+    if (path / CONFIG_FILE).is_file():
+        return (
+            f"'{name}' is a model folder, not labelled data: a run takes one model, then the "
+            "data (`sdg-align evaluate MODEL DATA...`); run once per model to compare them"
+        )
+    return f"'{name}' is a folder, not a data file: name the file(s) in it"
+
+
 def load_source(
     name_or_path: str,
     *,
@@ -437,6 +450,8 @@ def load_source(
         raise DataError(
             f"'{name_or_path}' is neither a file nor a named source ({', '.join(SOURCES)})"
         )
+    if path.is_dir():
+        raise DataError(_folder_advice(path, name_or_path))
     eval_only = "eval-only" in path.resolve().parts
     if path.suffix.lower() in (".tsv", ".tab") and looks_like_osdg(path):
         labelled = load_osdg(path)

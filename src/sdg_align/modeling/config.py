@@ -137,6 +137,11 @@ def resolve_model_path(path: str | Path | None) -> Path:
 def read_model_config(path: str | Path | None = None) -> ModelConfig:
     """A model folder's config alone (thresholds, calibration), without loading any weights."""
     folder = resolve_model_path(path)
+    if folder.is_file():  # data given where the model belongs
+        raise ModelError(
+            f"{path} is a file, not a model folder: the model comes first (a folder written by "
+            "sdg-align train, or default), then the data"
+        )
     if not folder.is_dir():
         raise ModelError(f"model directory not found: {folder}")
     config_file = folder / CONFIG_FILE
