@@ -722,3 +722,20 @@ def test_the_run_summary_does_not_call_failed_rows_scored(tiny_model_dir, tmp_pa
                     "--text-col", "description")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "read 6 rows in" in result.stderr and "; 2 could not be scored (below)" in result.stderr
+
+
+def test_score_warns_when_ids_repeat(tiny_model_dir, tmp_path):
+    """A portfolio with one id on two rows scored silently; review and profile --corrections
+    then cannot place a person's labels."""
+    source = tmp_path / "in.csv"
+    frame = pd.DataFrame(
+        {"project_id": ["A", "B", "A", ""], "text": ["solar", "water", "wind", "soil"]}
+    )
+    frame.to_csv(source, index=False)
+    args = ["score", str(source), "-o", str(tmp_path / "out.csv"), "-m", str(tiny_model_dir)]
+    result = CliRunner().invoke(main, [*args, "-q"])
+    assert result.exit_code == 0, result.output
+    assert "1 id(s) of column 'project_id' name more than one row ('A')" in result.stderr
+    frame.assign(project_id=["A", "B", "C", ""]).to_csv(source, index=False)
+    result = CliRunner().invoke(main, [*args, "-q"])
+    assert "more than one row" not in result.stderr

@@ -24,6 +24,7 @@ import json
 import shutil
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .data.types import join_texts
+from .data.types import clean_cell, join_texts
 from .errors import DataError, Interrupted
 from .labels import SDG_NUMBERS
 from .modeling.windows import (
@@ -278,6 +279,9 @@ class ScoreSummary:
     replaced_columns: list[str] = field(default_factory=list)  # an input scored before
     # how a CSV output was written (as a CSV input was): "separator ';', encoding cp1252"
     csv_dialect: str | None = None
+    id_column: str | None = None
+    # ids that name more than one row: review and profile --corrections place labels by id
+    repeated_ids: list[str] = field(default_factory=list)
 
     @property
     def rows_per_second(self) -> float:
@@ -408,7 +412,8 @@ def score_file(
         if progress
         else None
     )
-    summary = ScoreSummary(replaced_columns=replaced)
+    summary = ScoreSummary(replaced_columns=replaced, id_column=id_col)
+    id_counts: Counter[str] = Counter()
     started = time.time()
     bar = tqdm(
         total=total,
@@ -428,6 +433,8 @@ def score_file(
     try:
         for index, chunk in enumerate(chunks):
             summary.rows += len(chunk)
+            if id_col:
+                id_counts.update(i for i in chunk[id_col].map(clean_cell) if i)
             if index < done_chunks:  # its failures and long texts still count in the summary
                 summary.resumed_rows += len(chunk)
                 done = pd.read_parquet(parts / f"chunk-{index:06d}.parquet")
@@ -445,6 +452,7 @@ def score_file(
             _write_part(scored, parts / f"chunk-{index:06d}.parquet")
         if summary.rows == 0:
             raise DataError(f"{input_path} has no rows to score")
+        summary.repeated_ids = [i for i, n in id_counts.items() if n > 1]
         written = _csv_dialect(input_path, in_format, out_format, sep, encoding)
         written = _assemble(parts, output_path, out_format, read_as_text, written)
         if out_format == "csv":

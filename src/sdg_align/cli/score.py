@@ -184,6 +184,15 @@ def score(
     if summary.short_texts:
         message = short_texts_message(summary.short_texts, summary.short_rows)
         click.echo(f"warning: {message}", err=True)
+    if summary.repeated_ids:
+        shown = ", ".join(f"'{i}'" for i in summary.repeated_ids[:3])
+        more = ", ..." if len(summary.repeated_ids) > 3 else ""
+        click.echo(
+            f"warning: {len(summary.repeated_ids)} id(s) of column '{summary.id_column}' name "
+            f"more than one row ({shown}{more}): review and profile --corrections place a "
+            "person's labels by id, so give every project its own",
+            err=True,
+        )
     if summary.failed:
         click.echo(f"{_rows(summary.failed)} could not be scored (see the error column):", err=True)
         for failure in summary.failures[:10]:

@@ -79,7 +79,9 @@ def load_generic(
         if len(marked) < len(records):
             unmarked = len(records) - len(marked)
             result.skip_many(
-                unmarked, f"{path.name}: {unmarked} rows not marked '{REVIEWED}' ignored"
+                unmarked,
+                f"{path.name}: {unmarked} row{'' if unmarked == 1 else 's'} not marked '{REVIEWED}' "
+                "ignored",
             )
         records = [records[i] for i in marked]
         numbers = [i + 1 for i in marked]

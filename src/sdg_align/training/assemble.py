@@ -59,7 +59,7 @@ def assemble_training_data(config: TrainingConfig, *, log: Progress = stderr_log
             f"{name}: {len(part)} examples"
             + (f" (weight {weight:g})" if weight != 1.0 else "")
             + (f", {disputed} disputed source labels trained as unknown" if disputed else "")
-            + (f", {part.skipped_rows} rows skipped" if part.problems else "")
+            + (f", {_rows(part.skipped_rows)} skipped" if part.problems else "")
         )
         for problem in part.problems[:10]:
             log(f"  {problem}")
@@ -117,3 +117,7 @@ def splits_of_saved_model(model_dir: Path) -> tuple[LabelledSet, LabelledSet, La
     if any(found[key] != expected[key] for key in found):
         raise DataError(f"the recipe now gives {found}, the model was trained on {expected}")
     return train_set, dev_set, test_set
+
+
+def _rows(count: int) -> str:
+    return f"{count} row{'' if count == 1 else 's'}"
