@@ -387,8 +387,14 @@ def test_train_refuses_a_folder_of_other_files_before_training(
         result.output
     )
     assert (mine / "README.md").read_text() == "my own notes"
-    check_output_folder(tiny_model_dir)  # a model folder may be replaced by a new model
-    check_output_folder(tmp_path / "new")  # and a new folder is made
+    assert check_output_folder(tiny_model_dir)  # a model folder may be replaced by a new model
+    assert not check_output_folder(tmp_path / "new")  # and a new folder is made
+    empty = tmp_path / "no-rows.csv"
+    empty.write_text("text,sdgs\n")
+    args = ["train", "-d", str(empty), "-o", str(tiny_model_dir), "--epochs", "1", "-q"]
+    replaced = CliRunner().invoke(main, args)  # said nothing of the model it would replace
+    assert replaced.exit_code == 1  # no rows: nothing was trained over the fixture
+    assert f"warning: {tiny_model_dir} holds a model; this run replaces it" in replaced.stderr
 
 
 def test_paths_resolve_from_where_the_user_stands(

@@ -119,16 +119,20 @@ def compare_with_base(
     return comparisons
 
 
-def check_output_folder(output_dir: str | Path) -> None:
+def check_output_folder(output_dir: str | Path) -> bool:
     """Refuse a folder that holds anything but an sdg-align model: saving writes README.md,
-    config.json and more into it, over a user's own files of those names."""
+    config.json and more into it, over a user's own files of those names.
+
+    True when the folder holds a model, which the new one replaces (the caller says so).
+    """
     from ..modeling.config import read_model_config
 
     folder = Path(output_dir)
     if not folder.is_dir() or not any(folder.iterdir()):
-        return
+        return False
     try:
         read_model_config(folder)  # a model folder: retraining into it replaces the model
+        return True
     except ModelError:
         names = sorted(p.name for p in folder.iterdir())
         found = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
