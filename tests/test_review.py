@@ -455,3 +455,32 @@ def test_an_id_column_the_sheet_lacks_is_named_not_replaced(scored_csv, tmp_path
     assert "person" in report.line()
     with pytest.raises(DataError, match="a column the table does not have"):
         apply_corrections(scored.drop(columns=["Project ID"]), Corrections.read(path))
+
+
+def test_review_leaves_placeholders_out_and_names_fill_ins(scored_csv, tiny_model_dir, tmp_path):
+    """A sheet asked a person to label 'TBD', and called rows far from every threshold
+    'unsure' when --n was near the portfolio's size."""
+    from sdg_align.review import FILL_IN, UNSURE
+
+    frame = pd.read_csv(scored_csv, dtype=str, keep_default_na=False)
+    frame.loc[0, "description"] = "TBD"
+    table = tmp_path / "with_tbd.csv"
+    frame.to_csv(table, index=False)
+    sheet = tmp_path / "sheet.csv"
+    args = ["review", str(table), "-o", str(sheet), "--n", "40", "-m", str(tiny_model_dir)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "1 project(s) with texts too short to judge (such as 'TBD') were not picked" in (
+        result.stderr
+    )
+    written = pd.read_csv(sheet, dtype=str, keep_default_na=False)
+    assert "P00" not in set(written["project_id"]) and len(written) == 39
+
+    probs = np.full((1, 17), 0.001)
+    far = Pick(row=0, sdg=7, probability=0.001, threshold=0.5, margin=6.9)
+    near = Pick(row=0, sdg=7, probability=0.001, threshold=0.5, margin=0.5)
+    for pick, label in ((far, FILL_IN), (near, UNSURE)):
+        made = review_frame(
+            [pick], ids=["p1"], texts=["a text"], probs=probs, thresholds=[0.5] * 17, id_col="id"
+        )
+        assert made["picked"][0] == label

@@ -43,12 +43,15 @@ NOTES_COLUMN = "notes"
 TEXT_COLUMN = "text"
 PICKED_COLUMN = "picked"
 AT_RANDOM = "at random"  # the picked column's value for a random (audit) pick
+UNSURE = "unsure"  # ... for a pick near a threshold
+# ... for a pick beyond MAX_MARGIN of every threshold: fewer projects were unsure than asked for
+FILL_IN = "fill-in (not unsure)"
 MAX_MARGIN = 3.0  # logit distance to a threshold beyond which a project is not "unsure"
 MAX_ALSO_UNSURE = 2  # other SDGs named beside the one a row was picked for
 
 INSTRUCTIONS = """\
 How to fill in this sheet
-Each row is a project the model was unsure about ('picked': unsure) or one drawn at random for an audit ('picked': at random; review every one of those, so the sample stays random). The model's tags are pre-filled in the columns SDG 1 ... SDG 17.
+Each row is a project the model was unsure about ('picked': unsure), one nearest a threshold among projects it was fairly sure about, when fewer were unsure than the sheet asked for ('picked': fill-in), or one drawn at random for an audit ('picked': at random; review every one of those, so the sample stays random). The model's tags are pre-filled in the columns SDG 1 ... SDG 17.
 1. Read the project text.
 2. For each SDG the project advances (by the labelling guide: the project's own aim or result, not a side effect), put 1 in its column; clear the cell (or put 0) for each SDG it does not advance.
 3. Write yes in the column 'reviewed' once you have checked the whole row. Rows without yes are ignored, so a pre-filled guess is never taken for your judgement.
@@ -208,7 +211,7 @@ def review_frame(
         if pick.sdg is None:
             row[PICKED_COLUMN], row["unsure_about"] = AT_RANDOM, ""
         else:
-            row[PICKED_COLUMN] = "unsure"
+            row[PICKED_COLUMN] = UNSURE if pick.margin <= MAX_MARGIN else FILL_IN
             row["unsure_about"] = _unsure_about(pick, p, cut)
         for k, column in enumerate(SDG_COLUMNS):
             row[column] = 1 if p[k] >= cut[k] else None  # Int64 below: "1", never "1.0"
@@ -337,14 +340,21 @@ def _cell(value: object) -> str:
     return clean_cell(value)
 
 
-def unique_rows(texts: Sequence[str]) -> np.ndarray:
-    """True for the first row of each distinct text (a sheet never asks twice)."""
+def unique_rows(texts: Sequence[str], *, judgeable: bool = False) -> np.ndarray:
+    """True for the first row of each distinct text (a sheet never asks twice).
+
+    With ``judgeable``, rows too short to judge are False too: a sheet asked a person to label
+    a placeholder 'TBD', which teaches a model nothing.
+    """
     from .data import text_key
+    from .modeling.windows import is_short_text
 
     seen: set[str] = set()
     keep = np.zeros(len(texts), dtype=bool)
     for i, text in enumerate(texts):
         key = text_key(text)
+        if judgeable and is_short_text(text):
+            continue
         if text and key not in seen:
             seen.add(key)
             keep[i] = True

@@ -97,6 +97,7 @@ def review(
     from ..modeling import read_model_config
     from ..profile.figures import BLANK_GROUP
     from ..review import (
+        MAX_MARGIN,
         pick_for_review,
         random_picks,
         refuse_to_overwrite_labels,
@@ -119,9 +120,9 @@ def review(
     if at_random:
         picks = random_picks(probs, n=count, seed=seed)
     else:
-        picks = pick_for_review(
-            probs, thresholds, n=count, groups=groups, allowed=unique_rows(texts)
-        )
+        allowed = unique_rows(texts, judgeable=True)
+        short = int((unique_rows(texts) & ~allowed).sum())
+        picks = pick_for_review(probs, thresholds, n=count, groups=groups, allowed=allowed)
     if not picks:
         raise click.ClickException(f"{input_path}: no scored project to pick (all rows failed?)")
     sheet = review_frame(
@@ -155,12 +156,29 @@ def review(
                 err=True,
             )
         else:
-            spread = Counter(p.sdg for p in picks if p.sdg is not None)
+            unsure = [p for p in picks if p.sdg is not None and p.margin <= MAX_MARGIN]
+            spread = Counter(p.sdg for p in unsure)
             click.echo(
-                f"picked {of}; unsure about SDG "
-                + ", ".join(f"{s} ({c})" for s, c in sorted(spread.items())),
+                f"picked {of}; unsure about "
+                + (
+                    "SDG " + ", ".join(f"{s} ({c})" for s, c in sorted(spread.items()))
+                    if spread
+                    else "no SDG"
+                )
+                + (
+                    f"; {len(picks) - len(unsure)} fill-in(s) the model is fairly sure about "
+                    "(fewer projects were unsure than --n asked for)"
+                    if len(unsure) < len(picks)
+                    else ""
+                ),
                 err=True,
             )
+            if short:
+                click.echo(
+                    f"{short} project(s) with texts too short to judge (such as 'TBD') were "
+                    "not picked",
+                    err=True,
+                )
         if groups is not None:
             per_group = Counter(groups[p.row] or BLANK_GROUP for p in picks)
             click.echo(
