@@ -407,3 +407,33 @@ def test_another_operating_point_retags_and_says_how_many_tags_changed(scored_cs
     note = f"tagged again from its probabilities at the 'broad' thresholds; {expected} of 6"
     assert note in result.stderr
     assert note not in run(*args, "-q").stderr
+
+
+def test_a_scored_file_with_decimal_commas_is_retagged_and_corrected(tmp_path, rated_model_dir):
+    """A German spreadsheet saves p_sdg cells as '0,50': --tags broad then tagged nothing (every
+    share 0%) and --corrections turned every unreviewed project's probabilities into NaN."""
+    from sdg_align.corrections import Corrections, apply_corrections
+
+    frame = scored_rows()
+    dotted, commas = tmp_path / "dotted.csv", tmp_path / "commas.csv"
+    frame.to_csv(dotted, index=False)
+    probability = [f"p_sdg{k}" for k in range(1, 18)]
+    german = frame.assign(**{c: frame[c].str.replace(".", ",") for c in probability})
+    german.to_csv(commas, index=False, sep=";")
+    outputs = []
+    for path in (dotted, commas):
+        args = [str(path), "--model", str(rated_model_dir), "--tags", "broad", "--json-out", "-"]
+        result = run(*args, "-q")
+        assert result.exit_code == 0, result.output
+        outputs.append(json.loads(result.stdout)["overall"]["sdgs"])
+    assert [s["projects"] for s in outputs[1]] == [s["projects"] for s in outputs[0]]
+    assert sum(s["projects"] for s in outputs[0]) > 0
+
+    sheet = tmp_path / "sheet.csv"
+    pd.DataFrame(
+        {"project_id": [frame["project_id"][0]], "text": [""], "SDG 7": ["1"], "reviewed": ["yes"]}
+        | {f"SDG {k}": [""] for k in range(1, 18) if k != 7}
+    ).to_csv(sheet, index=False)
+    read = pd.read_csv(commas, sep=";", dtype=str, keep_default_na=False)
+    corrected, _ = apply_corrections(read, Corrections.read(sheet))
+    assert corrected["p_sdg1"].notna().all()
