@@ -418,3 +418,14 @@ def test_evaluate_names_a_second_model_given_as_data(runner, tiny_model_dir, toy
     assert result.exit_code == 1
     assert "is a model folder, not labelled data: a run takes one model" in result.output
     assert "Traceback" not in result.output
+
+
+def test_score_refuses_an_output_it_cannot_write_before_scoring(runner, tiny_model_dir, tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("mine")
+    source = tmp_path / "in.csv"
+    source.write_text("text\nsolar panels on schools\n")
+    args = ["score", str(source), "-o", str(blocker / "x.csv"), "-m", str(tiny_model_dir), "-q"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 1 and "is a file, not a folder" in result.output
+    assert "Traceback" not in result.output

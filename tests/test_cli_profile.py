@@ -437,3 +437,24 @@ def test_a_scored_file_with_decimal_commas_is_retagged_and_corrected(tmp_path, r
     read = pd.read_csv(commas, sep=";", dtype=str, keep_default_na=False)
     corrected, _ = apply_corrections(read, Corrections.read(sheet))
     assert corrected["p_sdg1"].notna().all()
+
+
+@pytest.mark.parametrize(
+    "outputs",
+    [
+        ["--png-dir", "{blocker}/slides"],
+        ["--json-out", "{tmp}/good.json", "--html", "{blocker}/r.html"],
+        ["--csv", "{blocker}/sub/p.csv"],
+        ["--json-out", "{tmp}/good.json", "--markdown", "{blocker}/deeper/p.md"],
+    ],
+)
+def test_an_output_that_cannot_be_written_is_refused_before_any_is(scored_csv, tmp_path, outputs):
+    """A file where a folder belongs gave a traceback, after the outputs before it were written."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("mine")
+    args = [a.format(blocker=blocker, tmp=tmp_path) for a in outputs]
+    result = run(str(scored_csv), *args, "-q")
+    assert result.exit_code == 1, result.output
+    assert "cannot be written" in result.output and "is a file, not a folder" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "good.json").exists() and blocker.read_text() == "mine"

@@ -36,8 +36,46 @@ def friendly_errors(func: F) -> F:
             raise click.ClickException(str(exc)) from exc
         except KeyboardInterrupt as exc:
             raise InterruptedExit("interrupted; nothing was written") from exc
+        except BrokenPipeError:  # `... | head`: the reader left; nothing to say
+            raise
+        except OSError as exc:  # a disk full or a folder gone mid-run: still one line
+            what = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
+            raise click.ClickException(f"cannot read or write {what}") from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+def check_output_locations(
+    files: dict[str, str | None], folders: dict[str, str | None] | None = None
+) -> None:
+    """Refuse, before any work, an output that cannot be written: a file named where a folder
+    is (or the reverse), a folder that cannot be made because a file stands in its path, or one
+    the user may not write in. A run with several outputs wrote some, then crashed on the next.
+
+    Keys name the options (``--html``); ``-`` (stdout) and unset options are skipped.
+    """
+    from ..errors import DataError
+
+    wanted = [(name, path, False) for name, path in files.items()]
+    wanted += [(name, path, True) for name, path in (folders or {}).items()]
+    for name, path, is_folder in wanted:
+        if not path or path == "-":
+            continue
+        target = Path(path).expanduser()
+        if target.exists() and target.is_dir() != is_folder:
+            kind = "a folder" if target.is_dir() else "a file"
+            raise DataError(
+                f"{name} {path} is {kind}; give {'a folder' if is_folder else 'a file name'}"
+            )
+        ancestor = target if is_folder and target.exists() else target.parent
+        while not ancestor.exists() and ancestor != ancestor.parent:
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            raise DataError(f"{name} {path} cannot be written: {ancestor} is a file, not a folder")
+        if not os.access(ancestor, os.W_OK | os.X_OK):
+            raise DataError(
+                f"{name} {path} cannot be written: no permission to write in {ancestor}"
+            )
 
 
 def model_option(func: F) -> F:

@@ -15,6 +15,7 @@ from ..tables import ID_COL_HELP, read_input, write_table, write_text
 from ._common import (
     backend_option,
     check_dialect_options,
+    check_output_locations,
     check_outputs_spare_inputs,
     dialect_options,
     friendly_errors,
@@ -166,15 +167,16 @@ def profile(
             "only one output can go to stdout; "
             f"{' and '.join(to_stdout + ['--json'] * as_json)} ask for it"
         )
+    outputs = {
+        "--json-out": json_out,
+        "--csv": csv_path,
+        "--markdown": markdown_path,
+        "--html": html_path,
+    }
     check_outputs_spare_inputs(
-        {
-            "--json-out": json_out,
-            "--csv": csv_path,
-            "--markdown": markdown_path,
-            "--html": html_path,
-        },
-        {"input": input_path, "--compare": compare_path, "--corrections": corrections},
+        outputs, {"input": input_path, "--compare": compare_path, "--corrections": corrections}
     )
+    check_output_locations(outputs, {"--png-dir": png_dir})
     if input_path != "-":
         say_which_sheet(input_path, in_format, sheet)
     frame = _scored_input(

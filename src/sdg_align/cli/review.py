@@ -9,6 +9,7 @@ import click
 from ..tables import ID_COL_HELP
 from ._common import (
     check_dialect_options,
+    check_output_locations,
     check_outputs_spare_inputs,
     dialect_options,
     friendly_errors,
@@ -110,6 +111,7 @@ def review(
 
     sep, encoding = check_dialect_options(sep, encoding)
     check_outputs_spare_inputs({"-o": output_path}, {"input": input_path})
+    check_output_locations({"-o": output_path})
     refuse_to_overwrite_labels(output_path)
     say_which_sheet(input_path, in_format, sheet)
     frame = read_input(input_path, in_format, sep=sep, encoding=encoding, sheet=sheet)

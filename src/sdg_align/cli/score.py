@@ -17,6 +17,7 @@ from ..tables import ID_COL_HELP
 from ._common import (
     backend_option,
     check_dialect_options,
+    check_output_locations,
     check_tags_or_threshold,
     dialect_options,
     friendly_errors,
@@ -128,6 +129,7 @@ def score(
         raise click.UsageError(
             "--json prints a run summary on stdout: write the scores with -o FILE"
         )
+    check_output_locations({"-o": output_path})
     with _through_files(input_path, output_path, in_format, out_format, resume) as files:
         input_file, output_file, in_format, out_format = files
         _note_dialect(input_file, in_format, sep, encoding, quiet)

@@ -10,6 +10,7 @@ import click
 
 from ._common import (
     check_dialect_options,
+    check_output_locations,
     dialect_options,
     friendly_errors,
     say_which_sheet,
@@ -285,6 +286,7 @@ def train(
         config.init_model = str(Path(config.init_model).expanduser().resolve())
     if config.init_model and Path(output_dir).resolve() == Path(config.init_model):
         raise click.UsageError("--output must differ from --init-model: the base model is kept")
+    check_output_locations({}, {"-o": output_dir})
     if check_output_folder(output_dir):  # before training, not after an hour of it
         click.echo(  # even with -q: a model someone may still use is about to go
             f"warning: {output_dir} holds a model; this run replaces it when it saves (copy "
