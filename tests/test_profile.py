@@ -725,3 +725,16 @@ def test_the_api_names_the_bundled_models_error_rates_as_the_cli_does():
     assert rates.operating_point == "balanced" and rates.thresholds is not None
     again, _ = error_rates_for_model(None, "balanced")
     assert again is not None and again.source == rates.source
+
+
+def test_group_names_that_differ_only_in_case_or_spacing_are_one_group(four):
+    """A cluster typed 'North', 'north ' and 'NORTH' by hand became three groups."""
+    four["cluster"] = ["North", "north ", "NORTH", "South  East"]
+    doc = build_profile(four, columns=ProfileColumns(by="cluster"), bootstrap=0).to_dict()
+    assert [(g["name"], g["projects"]) for g in doc["groups"]] == [("North", 3), ("South East", 1)]
+    assert any(
+        "read as one group ('NORTH', 'North', 'north' as 'North')" in w for w in doc["warnings"]
+    )
+    four["cluster"] = ["North", "North", "South", ""]
+    doc = build_profile(four, columns=ProfileColumns(by="cluster"), bootstrap=0).to_dict()
+    assert not any("read as one group" in w for w in doc["warnings"])

@@ -343,6 +343,33 @@ def group_labels(series: pd.Series) -> np.ndarray:
     return labels.where(labels != "", BLANK_GROUP).to_numpy(dtype=object)
 
 
+def merge_group_spellings(series: pd.Series, column: str) -> tuple[pd.Series, str | None]:
+    """Group names that differ only in case or spacing ('North', 'north ', 'NORTH') as one group,
+    spelt as most rows spell it, and the warning that says so. Typed by hand, one cluster became
+    three groups, each with its own shares and gaps."""
+    labels = text_cells(series).str.strip().str.replace(r"\s+", " ", regex=True)
+    keys = labels.str.casefold()
+    spellings = labels[labels != ""].groupby(keys[labels != ""], sort=False)
+    chosen = {key: names.value_counts().index[0] for key, names in spellings}
+    merged = {
+        chosen[key]: sorted(set(text_cells(series)[keys == key].str.strip()))
+        for key, names in spellings
+        if names.nunique() > 1
+    }
+    if not merged:
+        return series, None
+    named = "; ".join(
+        f"{', '.join(repr(n) for n in names)} as '{name}'"
+        for name, names in list(merged.items())[:3]
+    )
+    more = "; ..." if len(merged) > 3 else ""
+    warning = (
+        f"--by '{column}': group names that differ only in case or spacing are read as one "
+        f"group ({named}{more})"
+    )
+    return keys.map(chosen).fillna("").where(labels != "", ""), warning
+
+
 @dataclass
 class Projects:
     """The scored rows as arrays, one row per project kept."""
@@ -416,6 +443,10 @@ def read_input(frame: pd.DataFrame, columns: ProfileColumns) -> ProfileInput:
     columns.check(frame)
     columns = columns.resolve(frame)
     frame = frame.reset_index(drop=True)
+    found: list[str] = []
+    if columns.by:
+        frame[columns.by], merged = merge_group_spellings(frame[columns.by], columns.by)
+        found.extend([merged] if merged else [])
     all_ids = text_cells(frame[columns.id_col]).tolist() if columns.id_col else None
     failed = (
         (text_cells(frame["error"]).str.strip() != "").to_numpy()
@@ -436,7 +467,6 @@ def read_input(frame: pd.DataFrame, columns: ProfileColumns) -> ProfileInput:
         raise DataError(
             f"none of the {len(frame)} rows was scored; every row has an error (row 1: {first!r})"
         )
-    found: list[str] = []
     if all_ids is not None and columns.id_col is not None:
         found.extend(_repeated_ids(all_ids, columns.id_col))
     return ProfileInput(
