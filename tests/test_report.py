@@ -314,3 +314,15 @@ def test_every_report_function_takes_a_profile_or_its_document(tmp_path):
     assert profile_markdown(profile) == profile_markdown(document)
     pd.testing.assert_frame_equal(tidy_frame(profile), tidy_frame(document))
     assert render_html(profile) and write_pngs(profile, tmp_path)
+
+
+def test_the_glance_lists_an_untagged_sdg_only_when_its_interval_rules_out_none():
+    """A group of one untagged placeholder listed SDG 9 'about 10% (5-100%)' as a main SDG."""
+    from sdg_align.report.html import glance
+
+    def item(sdg, projects, prevalence, low):
+        return {"sdg": sdg, "projects": projects, "share": projects / 10, "prevalence": prevalence,
+                "prevalence_ci_low": low}  # fmt: skip
+
+    group = {"sdgs": [item(9, 0, 0.10, 0.0), item(13, 0, 0.04, 0.01), item(7, 2, 0.2, 0.05)]}
+    assert [s["sdg"] for s in glance(group)] == [7, 13]

@@ -49,8 +49,14 @@ def _environment() -> Environment:
 
 def glance(group: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The SDGs a board should see for a group: tagged in some project, or with a corrected
-    prevalence of at least half a point; the largest first."""
-    shown = [s for s in group["sdgs"] if s["projects"] or (s.get("prevalence") or 0) >= GLANCE_FROM]
+    prevalence of at least half a point whose interval rules out none (a group of one untagged
+    project listed an SDG 'about 10% (0-100%)' as a main one); the largest first."""
+    shown = [
+        s
+        for s in group["sdgs"]
+        if s["projects"]
+        or ((s.get("prevalence") or 0) >= GLANCE_FROM and (s.get("prevalence_ci_low") or 0) > 0)
+    ]
     return sorted(
         shown, key=lambda s: -(s["prevalence"] if s.get("prevalence") is not None else s["share"])
     )
