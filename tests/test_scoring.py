@@ -58,10 +58,13 @@ def test_placeholders_are_failed_rows_not_tagged_texts(model):
     """'TBD' was scored (SDG 3 at 0.65 with the default model: tuberculosis)."""
     frame = pd.DataFrame(
         {
-            "title": ["", "Solar roofs", "N/A", "", "Test bench for batteries", "Noch offen"],
-            "description": ["TBD", "(to do)", "n/a", "Keine Angabe.", "", "siehe Anhang"],
+            "title": [
+                "", "Solar roofs for forty schools in Graz", "N/A", "", "Test bench for batteries",
+                "Noch offen", "Neues Projekt",
+            ],
+            "description": ["TBD", "(to do)", "n/a", "Keine Angabe.", "", "siehe Anhang", "k.A."],
         }
-    )
+    )  # fmt: skip
     scored = score_frame(frame, model, text_cols=["title", "description"])
     assert list(scored["error"]) == [
         "placeholder text ('TBD'), not a description",
@@ -70,13 +73,15 @@ def test_placeholders_are_failed_rows_not_tagged_texts(model):
         "placeholder text ('Keine Angabe.'), not a description",
         "",
         "placeholder text ('Noch offen'), not a description",  # German: 'still open'
+        # a title of a few words is no description either ('Neues Projekt' was tagged SDG 9)
+        "placeholder text ('k.A.') beside only a few words ('Neues Projekt'): too little to judge",
     ]
     np.testing.assert_allclose(
         scored.loc[1, PROBABILITY_COLUMNS].to_numpy(float),
-        model.predict_proba("Solar roofs"),
+        model.predict_proba("Solar roofs for forty schools in Graz"),
         atol=1e-4,
     )
-    assert scored.loc[[0, 2, 3], PROBABILITY_COLUMNS].isna().all().all()
+    assert scored.loc[[0, 2, 3, 6], PROBABILITY_COLUMNS].isna().all().all()
 
 
 def test_score_reads_a_text_as_classify_and_training_do(model):

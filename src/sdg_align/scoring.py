@@ -141,7 +141,8 @@ def is_placeholder(text: str) -> bool:
 
 def row_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> tuple[list[str], list[str]]:
     """Joined text per row, and the error for rows with none (empty, placeholder or non-text
-    cells). A placeholder beside a real cell (a title beside a description 'TBD') is left out."""
+    cells). A placeholder beside a real cell (a title beside a description 'TBD') is left out;
+    beside a few words alone ('Projet TBD', 'Neues Projekt') the row has no description at all."""
     check_text_columns(list(frame.columns), text_cols)
     texts, errors = [], []
     columns = [frame[c].tolist() for c in text_cols]
@@ -156,6 +157,12 @@ def row_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> tuple[list[str],
         if not joined and placeholders:
             texts.append("")
             errors.append(f"placeholder text ({placeholders[0][:40]!r}), not a description")
+        elif placeholders and is_short_text(joined):  # 'Projet TBD' beside 'TBD'
+            texts.append("")
+            errors.append(
+                f"placeholder text ({placeholders[0][:40]!r}) beside only a few words "
+                f"({joined[:40]!r}): too little to judge"
+            )
         elif not joined:
             texts.append("")
             errors.append("empty text")
