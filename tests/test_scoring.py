@@ -744,3 +744,23 @@ def test_score_warns_when_ids_repeat(tiny_model_dir, tmp_path):
     frame.assign(project_id=["A", "B", "C", ""]).to_csv(source, index=False)
     result = CliRunner().invoke(main, [*args, "-q"])
     assert "more than one row" not in result.stderr
+
+
+def test_blank_rows_are_no_failed_projects(tiny_model_dir, tmp_path):
+    """A spreadsheet's trailing ';;;;' lines were reported as projects that could not be scored,
+    and the profile listed them under 'Rows left out'."""
+    source = tmp_path / "in.csv"
+    source.write_text("id;text;budget\n1;solar panels on forty schools;100\n2;;50\n;;\n;;\n")
+    out = tmp_path / "out.csv"
+    args = ["score", str(source), "-o", str(out), "-m", str(tiny_model_dir), "--json", "-q"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["rows"], summary["failed"], summary["blank_rows"]) == (4, 1, 2)
+    assert "2 rows with every cell empty" in result.stderr
+    profiled = CliRunner().invoke(main, ["profile", str(out), "--json", "-q"])
+    assert profiled.exit_code == 0, profiled.output
+    document = json.loads(profiled.stdout)
+    assert document["overall"]["projects"] == 1 and document["overall"]["excluded"] == 1
+    assert any("2 rows at the end of the table with every cell empty" in w
+               for w in document["warnings"])  # fmt: skip

@@ -49,6 +49,7 @@ from .tables import (
     TextKind,
     as_numbers,
     atomic_path,
+    blank_rows,
     check_excel_cells,
     check_text_columns,
     count_rows,
@@ -283,6 +284,7 @@ class ScoreSummary:
     seconds: float = 0.0
     resumed_rows: int = 0
     failures: list[str] = field(default_factory=list)  # "row N: why", the first 50
+    blank_rows: int = 0  # every cell empty: kept in the output, unscored, not counted as failed
     replaced_columns: list[str] = field(default_factory=list)  # an input scored before
     # how a CSV output was written (as a CSV input was): "separator ';', encoding cp1252"
     csv_dialect: str | None = None
@@ -525,9 +527,12 @@ def _note_failures(
 ) -> None:
     """Count the rows that failed, were read in several windows, or are too short to judge."""
     texts, _errors = row_texts(chunk, text_cols)
+    blank = blank_rows(chunk)
     for offset, (error, text) in enumerate(zip(scored["error"], texts, strict=True)):
         label = chunk[id_col].iloc[offset] if id_col else first_row + offset + 1
-        if error:
+        if blank[offset]:  # Excel's ';;;;' lines: no project, so no failed one either
+            summary.blank_rows += 1
+        elif error:
             summary.failed += 1
             if len(summary.failures) < 50:
                 summary.failures.append(f"row {label}: {error}")

@@ -335,6 +335,20 @@ def choose_sheet(path: Path, fmt: str, sheet: str | None) -> str | None:
     raise DataError(f"{path.name} has no sheet {sheet!r}; its sheets: {', '.join(names)}")
 
 
+def blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """True for rows whose every cell is empty: spreadsheets export them (';;;;' at a table's end)
+    and they are no project, so they are counted apart from rows that failed."""
+    if frame.empty or not len(frame.columns):
+        return np.zeros(len(frame), dtype=bool)
+    return frame.map(_is_blank_cell).all(axis=1).to_numpy(dtype=bool)
+
+
+def _is_blank_cell(value: object) -> bool:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
 def decimal_numbers(series: pd.Series) -> np.ndarray:
     """Numbers of a column, NaN where a cell is not one; a decimal comma (``0,83``, as a German or
     French spreadsheet saves a scored file) reads as a decimal point."""

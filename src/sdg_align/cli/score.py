@@ -186,6 +186,12 @@ def score(
     if summary.short_texts:
         message = short_texts_message(summary.short_texts, summary.short_rows)
         click.echo(f"warning: {message}", err=True)
+    if summary.blank_rows:
+        click.echo(
+            f"note: {_rows(summary.blank_rows)} with every cell empty (a spreadsheet's blank "
+            "lines) kept as they are, unscored",
+            err=True,
+        )
     if summary.repeated_ids:
         shown = ", ".join(f"'{i}'" for i in summary.repeated_ids[:3])
         more = ", ..." if len(summary.repeated_ids) > 3 else ""
@@ -206,6 +212,7 @@ def score(
                     "rows": summary.rows,
                     "failed": summary.failed,
                     "failures": summary.failures,
+                    "blank_rows": summary.blank_rows,
                     "long_texts": summary.long_texts,
                     "short_texts": summary.short_texts,
                     "csv_dialect": summary.csv_dialect,

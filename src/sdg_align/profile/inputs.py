@@ -24,7 +24,7 @@ import pandas as pd
 from ..corrections import AUDIT_COLUMN, CORRECTED_COLUMN, MODEL_PROBABILITY_COLUMNS
 from ..errors import DataError
 from ..labels import NUM_SDGS
-from ..tables import decimal_numbers, guess_id_column
+from ..tables import blank_rows, decimal_numbers, guess_id_column
 from .figures import BLANK_GROUP, MAX_LISTED_ERRORS, PROB_COLS, SCORED_COLS
 from .weights import parse_weights
 
@@ -429,6 +429,20 @@ def _repeated_ids(ids: Sequence[str], column: str) -> list[str]:
     ]
 
 
+def _without_trailing_blank_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The table without the rows at its end whose input cells are all empty (spreadsheets
+    export ';;;;' lines there); they showed as failed projects. Rows further up stay, so every
+    other row keeps its number."""
+    added = {*SCORED_COLS, "primary_sdg", "windows", "error", "evidence"}  # what score adds
+    added |= {*MODEL_PROBABILITY_COLUMNS, CORRECTED_COLUMN, AUDIT_COLUMN}  # and corrections
+    inputs = [c for c in frame.columns if c not in added]
+    blank = blank_rows(frame[inputs]) if inputs else np.zeros(len(frame), dtype=bool)
+    if blank.all():  # nothing but blank rows: the usual 'no row was scored' error says so
+        return frame, 0
+    kept = len(blank) - int(np.argmin(blank[::-1]))
+    return frame.iloc[:kept], len(frame) - kept
+
+
 def read_input(frame: pd.DataFrame, columns: ProfileColumns) -> ProfileInput:
     """Check a scored table and parse every column the profile uses; errors name columns and rows."""
     if len(frame) == 0:
@@ -444,6 +458,12 @@ def read_input(frame: pd.DataFrame, columns: ProfileColumns) -> ProfileInput:
     columns = columns.resolve(frame)
     frame = frame.reset_index(drop=True)
     found: list[str] = []
+    frame, trailing = _without_trailing_blank_rows(frame)
+    if trailing:
+        found.append(
+            f"{trailing} row{'s' if trailing > 1 else ''} at the end of the table with every cell "
+            "empty (a spreadsheet's blank lines) left out: no project"
+        )
     if columns.by:
         frame[columns.by], merged = merge_group_spellings(frame[columns.by], columns.by)
         found.extend([merged] if merged else [])
