@@ -738,3 +738,12 @@ def test_group_names_that_differ_only_in_case_or_spacing_are_one_group(four):
     four["cluster"] = ["North", "North", "South", ""]
     doc = build_profile(four, columns=ProfileColumns(by="cluster"), bootstrap=0).to_dict()
     assert not any("read as one group" in w for w in doc["warnings"])
+
+
+def test_rows_that_repeat_another_in_every_cell_are_named_without_an_id_column(four):
+    """A project pasted twice counted twice, its budget too, without a word."""
+    plain = four.drop(columns=["project_id"])
+    copied = pd.concat([plain, plain.iloc[[1]]], ignore_index=True)
+    doc = build_profile(copied, bootstrap=0).to_dict()
+    assert any("1 row(s) repeat an earlier row in every cell (row 5)" in w for w in doc["warnings"])
+    assert not any("repeat an earlier row" in w for w in build_profile(plain).to_dict()["warnings"])

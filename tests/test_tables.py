@@ -226,6 +226,9 @@ def test_an_id_column_is_found_whatever_its_case_or_spacing():
     assert guess_id_column(["title", "ID"]) == "ID"
     assert guess_id_column(["id", "project-id"]) == "project-id"  # project_id first, as before
     assert guess_id_column(["identity", "text"]) is None
+    # cluster sheets in other languages (duplicates went unnoticed without an id column)
+    for name in ("Projekt-ID", "N° projet", "Nr projektu", "Projektnummer", "Project No."):
+        assert guess_id_column(["Titel", name]) == name
 
 
 def test_headers_are_found_whatever_their_case_or_stray_spaces(tmp_path):

@@ -31,9 +31,16 @@ from .errors import DataError
 FORMATS = ("csv", "tsv", "jsonl", "parquet", "xlsx")
 TEXT_READ_FORMATS = ("csv", "tsv", "xlsx")  # read with every cell as text (nothing reinterpreted)
 ID_COLUMNS = ("project_id", "id")  # what names a project where --id-col is not given
+# ... and, compared as _name_key does, what cluster sheets in other languages call it
+OTHER_ID_NAMES = (
+    "project number", "project no", "project nr", "project code", "Projekt-ID", "Projektnummer",
+    "Projekt-Nr", "N° projet", "numéro de projet", "ID projet", "code projet", "projectnummer",
+    "projectcode", "ID projektu", "Nr projektu", "numer projektu", "código de proyecto",
+    "ID proyecto", "codice progetto", "ID progetto",
+)  # fmt: skip
 ID_COL_HELP = (
     "Column naming each project (default: project_id, else id, where there is one; "
-    "'Project ID' or 'ID' count too)."
+    "'Project ID', 'ID', 'Projekt-ID', 'N° projet', 'Nr projektu' ... count too)."
 )
 
 
@@ -43,7 +50,7 @@ def guess_id_column(columns: Sequence[object]) -> str | None:
     Names are compared without case, spaces or punctuation: a cluster's sheet says 'Project ID'
     (it was keyed by row number, which a sorted or trimmed table silently breaks).
     """
-    for wanted in ID_COLUMNS:
+    for wanted in (*ID_COLUMNS, *OTHER_ID_NAMES):
         for column in columns:
             if _name_key(str(column)) == _name_key(wanted):
                 return str(column)

@@ -429,13 +429,36 @@ def _repeated_ids(ids: Sequence[str], column: str) -> list[str]:
     ]
 
 
+# the columns score and --corrections add to a table: the rest are the user's own
+_ADDED = frozenset(
+    {*SCORED_COLS, "primary_sdg", "windows", "error", "evidence"}
+    | {*MODEL_PROBABILITY_COLUMNS, CORRECTED_COLUMN, AUDIT_COLUMN}
+)
+
+
+def _repeated_rows(frame: pd.DataFrame) -> list[str]:
+    """The warning for rows that repeat another row in every input cell, in a table without an
+    id column: a project pasted twice counted twice (its budget too) without a word."""
+    inputs = frame[[c for c in frame.columns if c not in _ADDED]]
+    if inputs.empty or not len(inputs.columns):
+        return []
+    text = inputs.apply(text_cells)
+    repeated = text.duplicated(keep="first") & ~blank_rows(inputs)
+    if not repeated.any():
+        return []
+    rows = [str(i + 1) for i in np.flatnonzero(repeated.to_numpy())]
+    more = ", ..." if len(rows) > 5 else ""
+    return [
+        f"{len(rows)} row(s) repeat an earlier row in every cell (row {', '.join(rows[:5])}{more}); "
+        "each counts as a project: remove the copies if they are the same project"
+    ]
+
+
 def _without_trailing_blank_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The table without the rows at its end whose input cells are all empty (spreadsheets
     export ';;;;' lines there); they showed as failed projects. Rows further up stay, so every
     other row keeps its number."""
-    added = {*SCORED_COLS, "primary_sdg", "windows", "error", "evidence"}  # what score adds
-    added |= {*MODEL_PROBABILITY_COLUMNS, CORRECTED_COLUMN, AUDIT_COLUMN}  # and corrections
-    inputs = [c for c in frame.columns if c not in added]
+    inputs = [c for c in frame.columns if c not in _ADDED]
     blank = blank_rows(frame[inputs]) if inputs else np.zeros(len(frame), dtype=bool)
     if blank.all():  # nothing but blank rows: the usual 'no row was scored' error says so
         return frame, 0
@@ -489,6 +512,8 @@ def read_input(frame: pd.DataFrame, columns: ProfileColumns) -> ProfileInput:
         )
     if all_ids is not None and columns.id_col is not None:
         found.extend(_repeated_ids(all_ids, columns.id_col))
+    else:
+        found.extend(_repeated_rows(frame))
     return ProfileInput(
         columns=columns,
         projects=_parse_projects(kept, np.flatnonzero(~failed) + 1, columns, found),
