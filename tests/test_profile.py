@@ -747,3 +747,17 @@ def test_rows_that_repeat_another_in_every_cell_are_named_without_an_id_column(f
     doc = build_profile(copied, bootstrap=0).to_dict()
     assert any("1 row(s) repeat an earlier row in every cell (row 5)" in w for w in doc["warnings"])
     assert not any("repeat an earlier row" in w for w in build_profile(plain).to_dict()["warnings"])
+
+
+def test_a_partners_cell_without_semicolons_is_split_at_its_commas():
+    """'Acme GmbH, TU Graz, Stadt Graz' counted as one partner, without a word."""
+    frame = scored([
+        {"partners": "Acme GmbH, TU Graz, Stadt Graz", "probs": {}},
+        {"partners": "Acme GmbH; TU Graz", "probs": {}},
+        {"partners": "Acme (DE, sme), Uni Lyon (FR, university)", "probs": {}},
+        {"partners": "Acme (DE, sme)", "probs": {}},
+    ])  # fmt: skip
+    doc = build_profile(frame, columns=ProfileColumns(partners_col="partners")).to_dict()
+    assert doc["overall"]["collaboration"]["mean_partners"] == (3 + 2 + 2 + 1) / 4
+    assert doc["overall"]["collaboration"]["share_international"] == 0.25  # DE and FR
+    assert any("2 cell(s) separate partners with commas" in w for w in doc["warnings"])

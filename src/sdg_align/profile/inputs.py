@@ -282,13 +282,17 @@ class Partners:
     public_private: np.ndarray | None
 
 
+_COMMA = r",(?![^()]*\))"  # a comma outside the brackets of 'Name (CC, type)'
+
+
 def parse_partners(
     series: pd.Series,
     column: str = "partners",
     rows: RowNames | None = None,
     found: list[str] | None = None,
 ) -> Partners:
-    """A count per project, or a '; '-separated list of 'Name (CC, type)' entries.
+    """A count per project, or a '; '-separated list of 'Name (CC, type)' entries (a cell
+    without ';' is split at its commas).
 
     A column of counts stays one when some cells hold no count ('n/a', '?'): those count as no
     partner, as blank cells do, and are named in ``found``; one 'n/a' made it a list of names.
@@ -309,7 +313,20 @@ def parse_partners(
             )
         counts = as_number.where(is_count, 0).fillna(0).to_numpy(dtype=int)
         return Partners("count", counts, None, None)
-    items = text.str.split(";").explode().str.strip()
+    # a cell without ';' is split at its commas outside the '(CC, type)' brackets: exports write
+    # 'Acme GmbH, TU Graz', and each such list counted as one partner
+    by_comma = ~text.str.contains(";", regex=False) & text.str.replace(
+        r"\([^()]*\)", "", regex=True
+    ).str.contains(",", regex=False)
+    if by_comma.any() and found is not None:
+        example = text[by_comma].iloc[0]
+        found.append(
+            f"--partners-col '{column}': {int(by_comma.sum())} cell(s) separate partners with "
+            f"commas, not ';' ('{example[:60]}' counts {len(re.split(_COMMA, example))}); a "
+            "name with a comma in it would count twice: separate partners with ';' to be sure"
+        )
+    items = text.where(~by_comma, text.str.replace(_COMMA, ";", regex=True))
+    items = items.str.split(";").explode().str.strip()
     items = items[items.notna() & (items != "")]
     meta = items.str.extract(r"\(([^()]*)\)\s*$", expand=False).fillna("").str.lower()
     country = meta.str.extract(r"(?:^|,)\s*([a-z]{2})\s*(?=,|$)", expand=False)
