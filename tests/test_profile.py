@@ -533,6 +533,16 @@ def test_years_with_a_label_are_read_as_the_year_they_name(four):
     assert "'2021/22' as 2021" in note
 
 
+def test_a_month_and_year_and_a_formatted_year_are_read_as_years(four):
+    """'03.2024' was called a year outside 1950-2041 (pandas read it as the year 1), '11.2023'
+    and '2023–24' (Excel's long dash) were not a year or a date, '2.023' neither."""
+    four["year"] = ["03.2020", "11.2021", "2020–21", "2.021"]
+    profile = build_profile(four, columns=ProfileColumns(time_col="year"), bootstrap=0)
+    periods = profile.to_dict()["overall"]["periods"]
+    assert periods == [{"period": 2020, "projects": 2}, {"period": 2021, "projects": 2}]
+    assert not any("not a year" in w or "outside" in w for w in profile.warnings)
+
+
 def test_a_period_of_one_project_is_named_in_the_group_note():
     """One 2026 project tagged SDG 16 showed 'last change +100 points' without a word."""
     rows = [{"cluster": "X", "year": y, "probs": {7: 0.8}} for y in [2020] * 5 + [2021] * 5]

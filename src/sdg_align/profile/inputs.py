@@ -210,9 +210,12 @@ NO_PERIOD = 0  # a project whose time cell is blank or unreadable: in every figu
 # A year with a label before it (FY, Q1, H2, a month's name) or a second year after it (2021/22).
 _YEAR_IN_LABEL = re.compile(
     r"^(?:fy|gj|wj|q[1-4]|h[12]|[^\W\d_]+\.?)?\s*[-/]?\s*((?:19|20)\d{2})"
-    r"(?:\s*[-/]\s*(?:\d{2}|(?:19|20)\d{2}))?$",
+    r"(?:\s*[-/–—]\s*(?:\d{2}|(?:19|20)\d{2}))?$",  # '2023–24': Excel makes the dash long
     re.IGNORECASE,
 )
+_YEAR_OF_MONTH = re.compile(
+    r"^(?:([12][.,' ]\d{3})|(?:0?[1-9]|1[0-2])\s*[./-]\s*((?:19|20)\d{2}))$"
+)  # '2.023' (group 1) or '03.2024' (group 2)
 FIRST_YEAR = 1950  # earlier or
 YEARS_AHEAD = 15  # later than this many years from now: a typo (2203), not a project's year
 
@@ -230,6 +233,13 @@ def parse_periods(
     years = pd.Series(np.nan, index=text.index)
     is_year = text.str.fullmatch(r"\d{4}(?:\.0+)?")
     years[is_year] = text[is_year].str.slice(0, 4).astype(int)
+    # a year in a number format ('2.023') or a month and year ('03.2024', as DACH and Polish
+    # exports write a start month): pandas reads '03.2024' as the year 1
+    formatted, of_month = (text.str.extract(_YEAR_OF_MONTH, expand=True)[i] for i in (0, 1))
+    shaped = ~is_year & (formatted.notna() | of_month.notna())
+    digits = formatted.str.replace(r"\D", "", regex=True).fillna(of_month)
+    years[shaped] = digits[shaped].astype(int)
+    is_year = is_year | shaped
     rest = ~is_year & (text != "")
     if rest.any():
         with warnings.catch_warnings():
