@@ -326,3 +326,27 @@ def test_the_glance_lists_an_untagged_sdg_only_when_its_interval_rules_out_none(
 
     group = {"sdgs": [item(9, 0, 0.10, 0.0), item(13, 0, 0.04, 0.01), item(7, 2, 0.2, 0.05)]}
     assert [s["sdg"] for s in glance(group)] == [7, 13]
+
+
+def test_slide_charts_grey_chance_changes_and_name_group_sizes():
+    """comparison.png drew every change in full colour though each interval held 0, and the
+    heatmap showed a one-project group's 100% cells with no n."""
+    from matplotlib.colors import to_hex
+
+    from sdg_align.report.charts import comparison_chart, heatmap_chart
+
+    def item(sdg, change, low, high, before, now):
+        return {"sdg": sdg, "share_change": change, "share_change_ci_low": low,
+                "share_change_ci_high": high, "projects_old": before, "projects_new": now}  # fmt: skip
+
+    change = {
+        "name": "All",
+        "sdgs": [item(7, 0.3, 0.1, 0.5, 2, 8), item(6, -0.13, -0.4, 0.1, 4, 2)],
+    }
+    bars = comparison_chart(change).axes[0].patches
+    assert to_hex(bars[0].get_facecolor()) != "#c8c8c8"  # SDG 7: beyond chance
+    assert to_hex(bars[1].get_facecolor()) == "#c8c8c8"  # SDG 6: its interval holds 0
+    profile = build_profile(plain_frame(), columns=ProfileColumns(by="cluster")).to_dict()
+    groups = [profile["overall"], *profile["groups"]]
+    labels = [t.get_text() for t in heatmap_chart(groups).axes[0].get_yticklabels()]
+    assert labels[0] == f"{profile['overall']['name']} (n={profile['overall']['projects']})"

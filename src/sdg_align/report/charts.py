@@ -24,7 +24,7 @@ from matplotlib.ticker import PercentFormatter
 from ..labels import GOALS, NUM_SDGS
 from ..profile.figures import Profile
 from ..tables import atomic_path
-from .format import as_document, plural
+from .format import as_document, change_class, plural
 
 
 def _style() -> AbstractContextManager[None]:
@@ -138,7 +138,10 @@ def heatmap_chart(groups: list[Mapping[str, Any]]) -> Figure:
     for tick, goal in zip(ax.xaxis.get_major_ticks(), GOALS, strict=True):
         tick.label2.set_color(goal.colour)
         tick.label2.set_fontweight("bold")
-    ax.set_yticks(range(len(groups)), [_label(g["name"], 32) for g in groups])
+    # n beside each name: a group of one shows solid 100% cells beside a group of sixty
+    ax.set_yticks(
+        range(len(groups)), [f"{_label(g['name'], 32)} (n={g['projects']})" for g in groups]
+    )
     ax.set_title("Share of projects advancing each SDG (counts)", loc="left", pad=18)
     return fig
 
@@ -249,11 +252,26 @@ def comparison_chart(change: Mapping[str, Any]) -> Figure:
     ax = fig.add_subplot()
     y = list(range(len(items)))[::-1]
     values = [100 * (s.get(key) or 0) for s in items]
-    ax.barh(y, values, color=[GOALS[s["sdg"] - 1].colour for s in items])
+    # as in the report's table: only a change beyond chance keeps its SDG's colour (on slides,
+    # plain bars read as real moves when every interval held 0)
+    real = [bool(change_class(s)) for s in items]
+    colours = [
+        GOALS[s["sdg"] - 1].colour if r else "#c8c8c8" for s, r in zip(items, real, strict=True)
+    ]
+    ax.barh(y, values, color=colours)
+    if not corrected:  # the share's 95% interval of the change
+        low = [100 * (s.get("share_change_ci_low") or 0) for s in items]
+        high = [100 * (s.get("share_change_ci_high") or 0) for s in items]
+        spread = [[max(v - lo, 0) for v, lo in zip(values, low, strict=True)],
+                  [max(hi - v, 0) for v, hi in zip(values, high, strict=True)]]  # fmt: skip
+        ax.errorbar(values, y, xerr=spread, fmt="none", ecolor="#555", elinewidth=0.8, capsize=2)
     ax.axvline(0, color="#333", linewidth=0.8)
     ax.set_yticks(y, [f"{s['sdg']} {GOALS[s['sdg'] - 1].short_name}" for s in items])
     what = "corrected prevalence" if corrected else "share of projects"
-    ax.set_xlabel(f"change in {what} (percentage points)")
+    ax.set_xlabel(
+        f"change in {what} (percentage points); grey: within chance"
+        + ("" if corrected else ", whiskers: 95% interval")
+    )
     ax.set_title(f"{_label(change['name'])}: change since the previous profile", loc="left")
     ax.spines[["top", "right"]].set_visible(False)
     return fig
