@@ -458,3 +458,19 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_is(scored_csv, t
     assert "cannot be written" in result.output and "is a file, not a folder" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "good.json").exists() and blocker.read_text() == "mine"
+
+
+def test_charts_of_an_earlier_profile_in_the_png_folder_are_named(scored_csv, tmp_path):
+    """Reusing --png-dir left last year's group charts beside this year's, unnoticed."""
+    folder = tmp_path / "slides"
+    folder.mkdir()
+    (folder / "profile-07-old-group.png").write_bytes(b"old")
+    (folder / "logo.png").write_bytes(b"mine")  # not a chart name of ours: not named
+    result = run(str(scored_csv), "--png-dir", str(folder), "-q")
+    assert result.exit_code == 0, result.output
+    assert "also holds 1 chart(s) this run did not write (profile-07-old-group.png)" in (
+        result.stderr
+    )
+    assert (folder / "logo.png").exists() and (folder / "profile-07-old-group.png").exists()
+    again = run(str(scored_csv), "--png-dir", str(tmp_path / "new"), "-q")
+    assert "did not write" not in again.stderr

@@ -294,10 +294,18 @@ def _write_outputs(
 
         _put(render_html(document, title=title), html_path, written)
     if png_dir:
-        from ..report import write_pngs
+        from ..report import stale_charts, write_pngs
 
         pngs = write_pngs(document, png_dir)
         written.append(f"{png_dir} ({len(pngs)} charts)")
+        stale = stale_charts(png_dir, pngs)
+        if stale:  # a warning, even with -q: slides of two profiles would mix
+            shown = ", ".join(p.name for p in stale[:3]) + (", ..." if len(stale) > 3 else "")
+            click.echo(
+                f"warning: {png_dir} also holds {len(stale)} chart(s) this run did not write "
+                f"({shown}), from an earlier profile: delete them, or use an empty folder",
+                err=True,
+            )
     return written
 
 

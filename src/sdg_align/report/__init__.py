@@ -13,12 +13,20 @@ from typing import Any
 from .markdown import profile_markdown
 from .tidy import tidy_frame
 
-__all__ = ["profile_markdown", "render_html", "tidy_frame", "write_html", "write_pngs"]
+__all__ = [
+    "profile_markdown",
+    "render_html",
+    "stale_charts",
+    "tidy_frame",
+    "write_html",
+    "write_pngs",
+]
 
 _LAZY = {
     "render_html": "html",
     "write_html": "html",
     "write_pngs": "charts",
+    "stale_charts": "charts",
     "build_charts": "charts",
 }
 

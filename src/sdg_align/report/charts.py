@@ -313,6 +313,19 @@ def svg(fig: Figure) -> Markup:
     return Markup(text.replace("<svg ", '<svg role="img" ', 1))
 
 
+CHART_FILE = re.compile(r"(?:heatmap|comparison|(?:profile|trends|network)-\d{2}-[a-z0-9-]+)\.png")
+
+
+def stale_charts(directory: str | Path, written: list[Path]) -> list[Path]:
+    """Charts in the folder that this run did not write: an earlier profile's, named as ours.
+    Numbered by group position, they mixed into this run's slides unnoticed."""
+    folder = Path(directory)
+    fresh = {p.name for p in written}
+    return sorted(
+        p for p in folder.glob("*.png") if CHART_FILE.fullmatch(p.name) and p.name not in fresh
+    )
+
+
 def write_pngs(profile: Profile | Mapping[str, Any], directory: str | Path) -> list[Path]:
     """Save each chart as a PNG (200 dpi) for slides; returns the files written."""
     document = as_document(profile)
