@@ -246,7 +246,8 @@ def test_currency_budgets_and_blank_cells_are_read_or_counted(tmp_path, rated_mo
     assert lines == [
         "warning: --weight-col 'budget_eur': 1 of 6 scored rows have no value ('' in row 4 (P4)); "
         "they count in every figure except the weighted ones",
-        "warning: --weight-col 'budget_eur': 1 of 6 scored rows are not a number of at least 0 "
+        "warning: --weight-col 'budget_eur': 1 of 6 scored rows are not an amount we can read "
+        "(a number of at least 0, with a currency and a scale such as 'Mio' or 'k' if any) "
         "('n/a' in row 6 (P6)); they count in every figure except the weighted ones",
     ]
 

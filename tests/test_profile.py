@@ -479,6 +479,8 @@ def test_row_numbers_count_input_rows_even_after_excluded_ones(four):
         (["CHF 1'200", "CHF 2.500.000", "1.5e6", "0"], [1200, 2_500_000, 1.5e6, 0]),
         # thousands of euros, and the ',-' of a whole amount
         (["45 TEUR", "45 T€", "120.000,-", "500 kEUR"], [45_000, 45_000, 120_000, 500_000]),
+        # the scale before the number, and Polish/Dutch 'mln' (all were skipped)
+        (["TEUR 350", "kEUR 450", "1,5 mln", "2 mld"], [350_000, 450_000, 1_500_000, 2e9]),
         (["80.000", "1.200", "5", "7"], [80_000, 1200, 5, 7]),  # one mark, 3 digits: groups
         # a scaled amount's decimals say nothing of the plain cells (80.000 was read as 80)
         (["80.000 €", "2.5 Mio €", "45.000 €", "300.000"], [80_000, 2_500_000, 45_000, 300_000]),
@@ -578,7 +580,7 @@ def test_blank_and_unreadable_weights_are_skipped_and_counted(four):
     assert profile.overall.total_weight == 100 and profile.overall.weight_missing == 3
     blank, bad = [w for w in profile.warnings if "--weight-col 'budget'" in w]
     assert "1 of 4 scored rows have no value ('' in row 2 (P2))" in blank
-    assert "2 of 4 scored rows are not a number of at least 0" in bad
+    assert "2 of 4 scored rows are not an amount we can read (a number of at least 0" in bad
     assert "'lots' in row 3 (P3), '-5' in row 4 (P4)" in bad
     assert "every figure except the weighted ones" in bad
     four["budget"] = ["", "n/a", "?", ""]

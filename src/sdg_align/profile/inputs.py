@@ -574,8 +574,9 @@ def read_weights(
     if weights.bad.any():
         count = int(weights.bad.sum())
         found.append(
-            f"--weight-col '{column}': {count} of {len(series)} scored rows are not a number of "
-            f"at least 0 ({rows.where(weights.bad, series)}); {effect}"
+            f"--weight-col '{column}': {count} of {len(series)} scored rows are not an amount "
+            f"we can read (a number of at least 0, with a currency and a scale such as 'Mio' "
+            f"or 'k' if any) ({rows.where(weights.bad, series)}); {effect}"
         )
     if weights.ambiguous.any():
         example = series[weights.ambiguous].iloc[0]

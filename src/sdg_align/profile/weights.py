@@ -1,8 +1,8 @@
 """Budgets as cluster offices write them: ``80.000 €``, ``1,2 Mio.``, ``€ 45 000``, ``1.234,56``.
 
 A weight cell may carry a currency (sign or code), spaces or apostrophes between digit groups, a
-scale word (``k``, ``Tsd.``, ``Mio.``, ``million``, ``Mrd.``, ``bn``; ``TEUR`` and ``T€`` are
-thousands of euros), the ``,-`` of a whole amount (``120.000,-``) and either decimal mark. The
+scale word before or after the number (``k``, ``Tsd.``, ``Mio.``, ``mln``, ``million``, ``Mrd.``,
+``bn``; ``TEUR``, ``T€`` and ``TEUR 45`` are thousands of euros), the ``,-`` of a whole amount (``120.000,-``) and either decimal mark. The
 decimal mark is read from the cell when the cell says it (``1.234,56``; ``1,2``; ``1.000.000``) and
 otherwise from the rest of the column: ``80.000`` is eighty thousand in a column that writes
 ``1.234,56`` and also on its own, because budgets are almost never written with three decimals.
@@ -35,7 +35,13 @@ SCALES = {
     "millionen": 1e6,
     "millones": 1e6,
     "milioni": 1e6,
+    "mln": 1e6,  # Polish, Dutch, Italian
+    "mln.": 1e6,
+    "tys": 1e3,  # Polish
+    "tys.": 1e3,
     "md": 1e9,
+    "mld": 1e9,
+    "mld.": 1e9,
     "mrd": 1e9,
     "mrd.": 1e9,
     "bn": 1e9,
@@ -58,7 +64,8 @@ _CURRENCY_NAMES = {
 }  # fmt: skip
 _WHOLE_AMOUNT = re.compile(r"[.,]-+$")  # '120.000,-': German for a whole amount
 _SPACES = re.compile(r"[\s\u00a0\u202f'’]")
-_CELL = re.compile(r"^(?P<number>[0-9.,]+)(?P<scale>[a-z.]*)$")
+# the scale after the number ('45 TEUR') or before it ('TEUR 45', 'kEUR 450')
+_CELL = re.compile(r"^(?P<prefix>[a-z]*\.?)(?P<number>[0-9.,]+)(?P<scale>[a-z.]*)$")
 
 
 @dataclass(frozen=True)
@@ -116,8 +123,8 @@ def _split(cell: str) -> tuple[str, float] | None:
     found = _CELL.match(cell)
     if not found or not any(ch.isdigit() for ch in found["number"]):
         return None
-    scale = found["scale"]
-    if scale and scale not in SCALES:
+    scale = found["scale"] or found["prefix"]
+    if (found["scale"] and found["prefix"]) or (scale and scale not in SCALES):
         return None
     return found["number"].rstrip(".,") or found["number"], SCALES.get(scale, 1.0)
 
