@@ -475,3 +475,20 @@ def test_charts_of_an_earlier_profile_in_the_png_folder_are_named(scored_csv, tm
     assert (folder / "logo.png").exists() and (folder / "profile-07-old-group.png").exists()
     again = run(str(scored_csv), "--png-dir", str(tmp_path / "new"), "-q")
     assert "did not write" not in again.stderr
+
+
+def test_the_tidy_csv_is_written_as_the_input_csv_was(scored_csv, tmp_path):
+    """A German Excel export gave a comma-separated UTF-8 profile.csv that its Excel shows as one
+    column; score already wrote its output in the input's dialect."""
+    german = tmp_path / "scored_de.csv"
+    frame = scored_rows().assign(cluster=["Süd", "Nord"] * 3)
+    frame.to_csv(german, index=False, sep=";", encoding="cp1252")
+    out = tmp_path / "profile.csv"
+    result = run(str(german), "--by", "cluster", "--csv", str(out))
+    assert result.exit_code == 0, result.output
+    assert "(semicolon-separated, cp1252, as the input)" in result.stderr
+    back = pd.read_csv(out, sep=";", encoding="cp1252", decimal=",")
+    assert "Süd" in set(back["group"]) and back["share"].dtype == float
+    plain = tmp_path / "plain.csv"
+    assert run(str(scored_csv), "--csv", str(plain), "-q").exit_code == 0
+    assert pd.read_csv(plain)["share"].dtype == float  # comma-separated UTF-8, as before

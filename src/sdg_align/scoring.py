@@ -17,7 +17,6 @@ chunks to a parts folder (so ``resume`` can continue after a crash) and assemble
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import itertools
 import json
@@ -57,10 +56,10 @@ from .tables import (
     guess_id_column,
     iter_table_chunks,
     merge_kinds,
+    mirrored_dialect,
     number_kind,
     output_format,
     sheet_count,
-    sniff,
     text_columns_or_default,
 )
 
@@ -618,12 +617,9 @@ def _csv_dialect(
     """How to write a CSV output: as the input CSV was written (a German Excel export with ';'
     and Windows-1252 comes back so, and opens in that Excel), else comma-separated UTF-8. UTF-16
     is written with its byte order mark, which spreadsheets need, even where the input lacked it."""
-    if out_format != "csv" or in_format != "csv":
+    if out_format != "csv":
         return Dialect(",", "utf-8")
-    read = sniff(input_path, in_format, sep, encoding)
-    if codecs.lookup(read.encoding).name in ("utf-16-le", "utf-16-be"):
-        return Dialect(read.sep, "utf-16")
-    return read
+    return mirrored_dialect(input_path, in_format, sep, encoding)
 
 
 def _assemble(

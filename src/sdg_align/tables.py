@@ -11,6 +11,7 @@ renamed over it, so a crash never leaves a half-written output in place of the r
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import io
@@ -638,11 +639,47 @@ def as_numbers(values: pd.Series, kind: TextKind) -> pd.Series:
     return numbers.astype(kind)
 
 
-def write_table(frame: pd.DataFrame, path: str | Path, fmt: str | None = None) -> None:
-    """Write ``frame`` atomically in the format of ``path`` (or ``fmt``)."""
+def mirrored_dialect(
+    path: str | Path, fmt: str | None, sep: str | None = None, encoding: str | None = None
+) -> Dialect:
+    """How to write a CSV made from an input: as the input CSV was written (a German Excel
+    export with ';' and Windows-1252 comes back so, and opens in that Excel), else
+    comma-separated UTF-8. UTF-16 is written with its byte order mark, which spreadsheets need,
+    even where the input lacked it."""
+    if str(path) == "-" or detect_format(path, fmt) != "csv":
+        return Dialect(",", "utf-8")
+    read = sniff(Path(path), "csv", sep, encoding)
+    if codecs.lookup(read.encoding).name in ("utf-16-le", "utf-16-be"):
+        return Dialect(read.sep, "utf-16")
+    return read
+
+
+def write_table(
+    frame: pd.DataFrame, path: str | Path, fmt: str | None = None, dialect: Dialect | None = None
+) -> Dialect | None:
+    """Write ``frame`` atomically in the format of ``path`` (or ``fmt``); a CSV in ``dialect``
+    (numbers with a decimal comma where ';' separates, as spreadsheets that write such files
+    read them). Returns the dialect a CSV was written in: UTF-8 with a byte order mark when a
+    cell holds a character the dialect's encoding lacks."""
     fmt = output_format(path, fmt)
     if fmt == "xlsx":
         check_excel_cells(frame, path)
+    if fmt == "csv" and dialect is not None:
+        decimal = "," if dialect.sep == ";" else "."
+        for attempt in (dialect, Dialect(dialect.sep, "utf-8-sig")):
+            try:
+                with atomic_path(path) as tmp:
+                    frame.to_csv(
+                        tmp,
+                        index=False,
+                        sep=attempt.sep,
+                        encoding=attempt.encoding,
+                        decimal=decimal,
+                    )
+                return attempt
+            except UnicodeEncodeError:
+                if attempt.encoding == "utf-8-sig":
+                    raise
     with atomic_path(path) as tmp:
         if fmt == "csv":
             frame.to_csv(tmp, index=False)
@@ -654,6 +691,7 @@ def write_table(frame: pd.DataFrame, path: str | Path, fmt: str | None = None) -
             frame.to_parquet(tmp, index=False)
         else:
             frame.to_excel(tmp, index=False, engine="openpyxl")
+    return Dialect(",", "utf-8") if fmt == "csv" else None
 
 
 def write_text(text: str, path: str | Path) -> None:

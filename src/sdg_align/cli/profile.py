@@ -11,7 +11,7 @@ import click
 import pandas as pd
 
 from ..errors import DataError
-from ..tables import ID_COL_HELP, read_input, write_table, write_text
+from ..tables import ID_COL_HELP, Dialect, mirrored_dialect, read_input, write_table, write_text
 from ._common import (
     backend_option,
     check_dialect_options,
@@ -227,6 +227,7 @@ def profile(
         html_path=html_path,
         png_dir=png_dir,
         title=title,
+        csv_dialect=mirrored_dialect(input_path, in_format, sep, encoding) if csv_path else None,
     )
     if not quiet:
         for path in written:
@@ -275,8 +276,11 @@ def _write_outputs(
     html_path: str | None,
     png_dir: str | None,
     title: str,
+    csv_dialect: Dialect | None = None,
 ) -> list[str]:
-    """Write every output file asked for (atomically); returns what was written."""
+    """Write every output file asked for (atomically); returns what was written. ``--csv`` is
+    written as the input CSV was (';' and decimal commas for a German Excel export), as score
+    writes its output."""
     from ..report import profile_markdown, tidy_frame
 
     written: list[str] = []
@@ -285,8 +289,11 @@ def _write_outputs(
     if csv_path == STDOUT:
         _put(tidy_frame(document).to_csv(index=False), csv_path, written)
     elif csv_path:
-        write_table(tidy_frame(document), csv_path, fmt="csv")
-        written.append(csv_path)
+        dialect = write_table(tidy_frame(document), csv_path, fmt="csv", dialect=csv_dialect)
+        if dialect is None or dialect == Dialect(",", "utf-8"):
+            written.append(csv_path)
+        else:
+            written.append(f"{csv_path} ({dialect.describe()}, as the input)")
     if markdown_path:
         _put(profile_markdown(document), markdown_path, written)
     if html_path:
