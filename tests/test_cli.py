@@ -429,3 +429,24 @@ def test_score_refuses_an_output_it_cannot_write_before_scoring(runner, tiny_mod
     result = runner.invoke(main, args)
     assert result.exit_code == 1 and "is a file, not a folder" in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_unexpected_error_is_one_line_and_its_traceback_is_there_on_request(
+    runner, tiny_model_dir, monkeypatch
+):
+    """A bug gave the user a Python traceback; a developer still gets it with SDG_ALIGN_DEBUG."""
+    import sdg_align.modeling
+
+    def broken(*_args, **_kwargs):
+        raise AttributeError("'str' object has no attribute 'open'")
+
+    monkeypatch.setattr(sdg_align.modeling, "load_classifier", broken)
+    monkeypatch.delenv("SDG_ALIGN_DEBUG", raising=False)
+    result = runner.invoke(main, ["classify", "solar panels", "-m", str(tiny_model_dir)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "unexpected error (AttributeError: 'str' object has no attribute 'open')" in (
+        result.output
+    )
+    monkeypatch.setenv("SDG_ALIGN_DEBUG", "1")
+    result = runner.invoke(main, ["classify", "solar panels", "-m", str(tiny_model_dir)])
+    assert isinstance(result.exception, AttributeError)

@@ -15,6 +15,7 @@ from ..errors import Interrupted, SDGAlignError
 F = TypeVar("F", bound=Callable[..., Any])
 
 MODEL_ENV = "SDG_ALIGN_MODEL"
+DEBUG_ENV = "SDG_ALIGN_DEBUG"  # set: an unexpected error shows its traceback
 
 
 class InterruptedExit(click.ClickException):
@@ -41,6 +42,15 @@ def friendly_errors(func: F) -> F:
         except OSError as exc:  # a disk full or a folder gone mid-run: still one line
             what = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
             raise click.ClickException(f"cannot read or write {what}") from exc
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # a bug: one line for the user, the traceback on request
+            if os.environ.get(DEBUG_ENV):
+                raise
+            raise click.ClickException(
+                f"unexpected error ({type(exc).__name__}: {exc}). This is a bug in sdg-align: "
+                f"run the command again with {DEBUG_ENV}=1 to see where, and report it"
+            ) from exc
 
     return wrapper  # type: ignore[return-value]
 
