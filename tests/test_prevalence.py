@@ -352,17 +352,3 @@ def test_a_random_audit_corrects_what_the_validation_rates_get_wrong():
         reviewed_tags, reviewed_probs, perfect, known=audited, audit=Audit(few, probs), draws=0
     )
     np.testing.assert_array_equal(small.estimate, counted.estimate)
-
-
-def test_intervals_hold_only_shares_the_group_can_have():
-    """One untagged project got SDG 9 'about 10% (5-100%)': an interval that ruled out that the
-    project does not advance it. A group's true share is k of its n projects."""
-    noisy = rates(tp=60, fp=5, mean_pos=0.6, mean_neg=0.05)
-    probs = np.full((1, 17), 0.15)
-    one = estimate_prevalence(np.zeros((1, 17), dtype=bool), probs, noisy, draws=2000)
-    assert (one.low == 0).all() and (one.high == 1).all()
-    y, tags, probs = portfolio(12, SHARES, recall=0.5)
-    twelve = estimate_prevalence(tags, probs, noisy, draws=2000)
-    for bound in (twelve.low, twelve.high):
-        assert np.allclose(bound * 12, np.round(bound * 12))
-    assert (twelve.low <= twelve.estimate).all() and (twelve.estimate <= twelve.high).all()

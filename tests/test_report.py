@@ -316,7 +316,7 @@ def test_every_report_function_takes_a_profile_or_its_document(tmp_path):
     assert render_html(profile) and write_pngs(profile, tmp_path)
 
 
-def test_the_glance_lists_an_untagged_sdg_only_when_its_interval_rules_out_none():
+def test_the_glance_lists_an_untagged_sdg_only_in_a_large_enough_group_whose_interval_rules_out_none():
     """A group of one untagged placeholder listed SDG 9 'about 10% (5-100%)' as a main SDG."""
     from sdg_align.report.html import glance
 
@@ -324,8 +324,9 @@ def test_the_glance_lists_an_untagged_sdg_only_when_its_interval_rules_out_none(
         return {"sdg": sdg, "projects": projects, "share": projects / 10, "prevalence": prevalence,
                 "prevalence_ci_low": low}  # fmt: skip
 
-    group = {"sdgs": [item(9, 0, 0.10, 0.0), item(13, 0, 0.04, 0.01), item(7, 2, 0.2, 0.05)]}
-    assert [s["sdg"] for s in glance(group)] == [7, 13]
+    items = [item(9, 0, 0.10, 0.0), item(13, 0, 0.04, 0.01), item(7, 2, 0.2, 0.05)]
+    assert [s["sdg"] for s in glance({"projects": 40, "sdgs": items})] == [7, 13]
+    assert [s["sdg"] for s in glance({"projects": 1, "sdgs": items})] == [7]  # too few to tell
 
 
 def test_slide_charts_grey_chance_changes_and_name_group_sizes():

@@ -26,8 +26,7 @@ resampled by a Bayesian bootstrap with one unseen project, :func:`mean_draws`, b
 bootstrap of a few projects that all lack an SDG can only ever say 0%) and the uncertainty of the
 error rates (each rate drawn from its Beta posterior given the validation counts, with fewer
 effective counts where the rates differ between the validation sources: a portfolio's own style of
-text moves its rates too). The interval is then widened to the shares the group's n projects can
-have (k of n, :func:`_whole_projects`).
+text moves its rates too).
 """
 
 from __future__ import annotations
@@ -118,19 +117,7 @@ def estimate_prevalence(
     if sample is None:
         nothing = np.full(NUM_SDGS, np.nan)
         return Prevalence(method, estimate, nothing, nothing)
-    return _whole_projects(_interval(method, estimate, sample), len(tags))
-
-
-def _whole_projects(found: Prevalence, n: int) -> Prevalence:
-    """The interval widened to the shares n projects can have (k of n): a group's true share is a
-    whole number of its projects. One untagged project got 5-100% for an SDG, as if it surely
-    advanced a twentieth of it; it gets 0-100% now. Large groups barely move (1/n)."""
-    if n < 1:
-        return found
-    slack = 1e-9  # 0.3 * 10 is 3.0000000000000004
-    low = np.floor(found.low * n + slack) / n
-    high = np.ceil(found.high * n - slack) / n
-    return Prevalence(found.method, found.estimate, low, np.minimum(high, 1.0))
+    return _interval(method, estimate, sample)
 
 
 def _estimate(

@@ -48,14 +48,22 @@ def _environment() -> Environment:
 
 
 def glance(group: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The SDGs a board should see for a group: tagged in some project, or with a corrected
-    prevalence of at least half a point whose interval rules out none (a group of one untagged
-    project listed an SDG 'about 10% (0-100%)' as a main one); the largest first."""
+    """The SDGs a board should see for a group: tagged in some project, or, in a group of
+    :data:`SMALL_GROUP` projects or more, with a corrected prevalence of at least half a point
+    whose interval rules out none; the largest first. A group of one untagged placeholder
+    project listed SDG 9 'about 10% (5-100%)' as a main one: so few projects say nothing of what
+    the model missed."""
+    from ..profile.figures import SMALL_GROUP
+
     shown = [
         s
         for s in group["sdgs"]
         if s["projects"]
-        or ((s.get("prevalence") or 0) >= GLANCE_FROM and (s.get("prevalence_ci_low") or 0) > 0)
+        or (
+            group.get("projects", 0) >= SMALL_GROUP
+            and (s.get("prevalence") or 0) >= GLANCE_FROM
+            and (s.get("prevalence_ci_low") or 0) > 0
+        )
     ]
     return sorted(
         shown, key=lambda s: -(s["prevalence"] if s.get("prevalence") is not None else s["share"])
