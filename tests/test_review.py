@@ -484,3 +484,13 @@ def test_review_leaves_placeholders_out_and_names_fill_ins(scored_csv, tiny_mode
             [pick], ids=["p1"], texts=["a text"], probs=probs, thresholds=[0.5] * 17, id_col="id"
         )
         assert made["picked"][0] == label
+
+
+def test_review_groups_read_spellings_as_profile_does(scored_csv):
+    """'North' and 'north ' were two groups for review's spread but one in the profile."""
+    from sdg_align.review import scored_inputs
+
+    frame = pd.read_csv(scored_csv, dtype=str, keep_default_na=False)
+    frame["cluster"] = ["North", "north "] * 20
+    groups = scored_inputs(frame, text_cols=["description"], id_col=None, by="cluster")[4]
+    assert set(groups) == {"North"}

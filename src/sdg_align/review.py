@@ -311,7 +311,12 @@ def scored_inputs(
         ids, id_name = [_cell(v) for v in frame[id_col]], id_col
         _check_unique_ids(ids, id_col)
     probs = np.column_stack([decimal_numbers(frame[c]) for c in PROBABILITY_COLUMNS])
-    groups = [_cell(v) for v in frame[by]] if by else None
+    groups = None
+    if by:  # 'North', 'north ' and 'NORTH' are one group here too, as in the profile
+        from .profile.inputs import merge_group_spellings
+
+        merged, _ = merge_group_spellings(frame[by], by)
+        groups = [_cell(v) for v in merged]
     return probs, texts, ids, id_name, groups
 
 
