@@ -79,8 +79,14 @@ def render_html(
     groups = [document["overall"], *document["groups"]]
     keys = [f"{i:02d}-{slug(g['name'])}" for i, g in enumerate(groups)]
     summaries = {key: glance(group) for key, group in zip(keys, groups, strict=True)}
+    # untagged SDGs whose corrected prevalence is under the glance's half point: the report says
+    # so of them, so an SDG left out of a small group's glance is not listed here
     quiet = {
-        key: [s["sdg"] for s in group["sdgs"] if s not in summaries[key]]
+        key: [
+            s["sdg"]
+            for s in group["sdgs"]
+            if not s["projects"] and (s.get("prevalence") or 0) < GLANCE_FROM
+        ]
         for key, group in zip(keys, groups, strict=True)
     }
     return (
