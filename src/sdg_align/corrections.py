@@ -34,7 +34,7 @@ from .data.formats import (
 from .errors import DataError
 from .labels import NUM_SDGS
 from .review import AT_RANDOM, PICKED_COLUMN, TEXT_COLUMN
-from .tables import decimal_numbers, find_column, read_table
+from .tables import decimal_matrix, find_column, read_table
 
 CORRECTED_COLUMN = "labelled_by_person"
 AUDIT_COLUMN = "reviewed_at_random"
@@ -211,7 +211,7 @@ def apply_corrections(
         )
     out = frame.copy()
     # decimal commas too: a German spreadsheet saves a scored file so (all read as NaN before)
-    probs = np.column_stack([decimal_numbers(out[c]) for c in PROBABILITY_COLUMNS])
+    probs = decimal_matrix(out, PROBABILITY_COLUMNS)
     report = CorrectionReport(
         reviewed=len(corrections.labels),
         ignored=corrections.ignored,

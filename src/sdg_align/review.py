@@ -30,7 +30,7 @@ from .errors import DataError
 from .labels import GOALS, NUM_SDGS, SDG_NUMBERS
 from .tables import (
     atomic_path,
-    decimal_numbers,
+    decimal_matrix,
     default_text_columns,
     guess_id_column,
     output_format,
@@ -310,7 +310,7 @@ def scored_inputs(
     else:
         ids, id_name = [_cell(v) for v in frame[id_col]], id_col
         _check_unique_ids(ids, id_col)
-    probs = np.column_stack([decimal_numbers(frame[c]) for c in PROBABILITY_COLUMNS])
+    probs = decimal_matrix(frame, PROBABILITY_COLUMNS)
     groups = None
     if by:  # 'North', 'north ' and 'NORTH' are one group here too, as in the profile
         from .profile.inputs import merge_group_spellings

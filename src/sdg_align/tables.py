@@ -343,6 +343,12 @@ def choose_sheet(path: Path, fmt: str, sheet: str | None) -> str | None:
     raise DataError(f"{path.name} has no sheet {sheet!r}; its sheets: {', '.join(names)}")
 
 
+def decimal_matrix(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """:func:`decimal_numbers` of several columns side by side, (rows, columns): a scored
+    file's probabilities, however a spreadsheet saved them."""
+    return np.column_stack([decimal_numbers(frame[c]) for c in columns])
+
+
 def blank_rows(frame: pd.DataFrame) -> np.ndarray:
     """True for rows whose every cell is empty: spreadsheets export them (';;;;' at a table's end)
     and they are no project, so they are counted apart from rows that failed."""

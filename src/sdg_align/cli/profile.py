@@ -356,16 +356,14 @@ def _tag_set(cell: object) -> frozenset[str]:
 
 def _retag(frame: pd.DataFrame, model_path: str | None, tags: str) -> pd.DataFrame:
     """Tags of a scored table at another operating point, from its probabilities."""
-    import numpy as np
-
     from ..modeling import ModelConfig, read_model_config
     from ..scoring import PROBABILITY_COLUMNS, tags_from_probabilities
-    from ..tables import decimal_numbers
+    from ..tables import decimal_matrix
 
     config: ModelConfig = read_model_config(model_path)
     thresholds = config.thresholds_for(tags)
     # decimal commas too: a German spreadsheet saves a scored file so (all read as NaN before)
-    probs = np.column_stack([decimal_numbers(frame[c]) for c in PROBABILITY_COLUMNS])
+    probs = decimal_matrix(frame, PROBABILITY_COLUMNS)
     out = frame.copy()
     selected = tags_from_probabilities(probs, thresholds)
     out["sdgs"] = [";".join(map(str, s)) for s in selected]

@@ -374,12 +374,13 @@ def merge_group_spellings(series: pd.Series, column: str) -> tuple[pd.Series, st
     """Group names that differ only in case or spacing ('North', 'north ', 'NORTH') as one group,
     spelt as most rows spell it, and the warning that says so. Typed by hand, one cluster became
     three groups, each with its own shares and gaps."""
-    labels = text_cells(series).str.strip().str.replace(r"\s+", " ", regex=True)
+    written = text_cells(series).str.strip()
+    labels = written.str.replace(r"\s+", " ", regex=True)
     keys = labels.str.casefold()
     spellings = labels[labels != ""].groupby(keys[labels != ""], sort=False)
     chosen = {key: names.value_counts().index[0] for key, names in spellings}
     merged = {
-        chosen[key]: sorted(set(text_cells(series)[keys == key].str.strip()))
+        chosen[key]: sorted(set(written[keys == key]))
         for key, names in spellings
         if names.nunique() > 1
     }
