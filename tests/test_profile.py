@@ -307,6 +307,21 @@ def test_a_count_column_with_an_n_a_stays_counts_and_says_so():
     assert listed["overall"]["collaboration"]["source"] == "list"
 
 
+def test_partner_types_as_people_write_them_count_and_unknown_ones_are_named():
+    """'industry', 'education', 'association' were not types: a portfolio typed that way showed a
+    public-private mix of 0% without a word."""
+    frame = scored([
+        {"p": "Molkerei Berger GmbH (AT, industry); TU Graz (AT, education)", "probs": {}},
+        {"p": "Wassercluster (AT, association); Stadt Linz (AT, municipality)", "probs": {}},
+        {"p": "Agrar eG (DE, Genossenschaft); Land Tirol (AT, PUB)", "probs": {}},
+        {"p": "Acme (DE, partner firm); ACME Labs (DE, ACL)", "probs": {}},
+    ])  # fmt: skip
+    profile = build_profile(frame, columns=ProfileColumns(partners_col="p")).to_dict()
+    assert profile["overall"]["collaboration"]["share_public_private"] == 0.5
+    unknown = [w for w in profile["warnings"] if "type sdg-align does not know" in w]
+    assert len(unknown) == 1 and "'partner firm' (1)" in unknown[0] and "ACL" not in unknown[0]
+
+
 def test_error_rows_are_left_out_and_counted(four):
     four.loc[1, "error"] = "empty text"
     for k in range(1, 18):

@@ -201,8 +201,9 @@ FIGURES: dict[str, tuple[str, str]] = {
     ),
     "share_public_private": (
         "metadata",
-        "Share of projects mixing a private partner (company, sme, startup, investor) with a "
-        "public one (public, research, university); needs partner types.",
+        "Share of projects mixing a private partner (company, sme, startup, industry, ...) with "
+        "a public one (public, research, university, education, municipality, ...); needs "
+        "partner types.",
     ),
     "sdg17_share": ("counts", "Share of projects whose text is tagged SDG 17, for comparison."),
     "change": ("comparison", "The figure now minus the figure in the previous profile."),

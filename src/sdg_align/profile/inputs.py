@@ -28,9 +28,26 @@ from ..tables import blank_rows, decimal_numbers, guess_id_column
 from .figures import BLANK_GROUP, MAX_LISTED_ERRORS, PROB_COLS, SCORED_COLS
 from .weights import parse_weights
 
-PRIVATE_TYPES = frozenset({"company", "sme", "startup", "investor"})
-PUBLIC_TYPES = frozenset({"public", "research", "university"})  # public bodies and academia
-PARTNER_TYPES = PRIVATE_TYPES | PUBLIC_TYPES | {"ngo"}
+# Partner types as exports and people write them, in English, German and French, and CORDIS's
+# codes (PRC, PUB, HES, REC, OTH). Private: for-profit firms; public: public bodies, research and
+# education; other: neither (NGOs, associations, chambers, clusters), counted but never a mix.
+PRIVATE_TYPES = frozenset({
+    "company", "sme", "startup", "start-up", "investor", "industry", "industrial", "firm",
+    "enterprise", "business", "corporate", "corporation", "private", "cooperative",
+    "co-operative", "prc", "kmu", "unternehmen", "firma", "industrie", "genossenschaft",
+    "entreprise", "pme", "industriel", "privé",
+})  # fmt: skip
+PUBLIC_TYPES = frozenset({
+    "public", "university", "research", "education", "academia", "academic", "rto",
+    "municipality", "city", "region", "government", "agency", "authority", "pub", "hes", "rec",
+    "hochschule", "universität", "forschung", "öffentlich", "kommune", "behörde", "université",
+    "recherche", "collectivité",
+})  # fmt: skip
+OTHER_TYPES = frozenset({
+    "ngo", "association", "chamber", "cluster", "foundation", "nonprofit", "non-profit", "npo",
+    "charity", "union", "oth", "verband", "verein", "kammer", "stiftung",
+})  # fmt: skip
+PARTNER_TYPES = PRIVATE_TYPES | PUBLIC_TYPES | OTHER_TYPES
 TITLE_COLUMNS = ("title", "name", "project_title")
 
 
@@ -338,14 +355,30 @@ def parse_partners(
     items = text.where(~by_comma, text.str.replace(_COMMA, ";", regex=True))
     items = items.str.split(";").explode().str.strip()
     items = items[items.notna() & (items != "")]
-    meta = items.str.extract(r"\(([^()]*)\)\s*$", expand=False).fillna("").str.lower()
-    country = meta.str.extract(r"(?:^|,)\s*([a-z]{2})\s*(?=,|$)", expand=False)
-    kind = meta.str.extract(
-        r"(?:^|,)\s*(" + "|".join(sorted(PARTNER_TYPES)) + r")\s*(?=,|$)", expand=False
-    )
+    owner = items.index.to_numpy()  # the row of each partner
+    items = items.reset_index(drop=True)
+    meta = items.str.extract(r"\(([^()]*)\)\s*$", expand=False).fillna("")
+    words = meta.str.split(",").explode().str.strip()
+    words = words[words != ""]
+    is_country = words.str.fullmatch(r"[A-Za-z]{2}")
+    country = words[is_country].str.lower().groupby(level=0).first().reindex(items.index)
+    named = words[~is_country]
+    known = named.str.lower().isin(PARTNER_TYPES)
+    kind = named[known].str.lower().groupby(level=0).first().reindex(items.index)
+    unknown = named[~known & ~named.str.fullmatch(r"[A-Z0-9&.\-]+")]  # not an acronym: 'TU', 'WCS'
+    if len(unknown) and found is not None:
+        common = unknown.value_counts()
+        listed = ", ".join(f"'{word}' ({n})" for word, n in common.head(6).items())
+        found.append(
+            f"--partners-col '{column}': {len(unknown)} partner(s) have a type sdg-align does "
+            f"not know ({listed}{', ...' if len(common) > 6 else ''}); they count as partners "
+            "but not in the public-private mix. Known: company, sme, startup, industry, "
+            "cooperative (private); public, university, research, education, municipality "
+            "(public); ngo, association, chamber, foundation (neither)"
+        )
     table = pd.DataFrame(
         {
-            "owner": items.index,
+            "owner": owner,
             "country": country,
             "private": kind.isin(PRIVATE_TYPES),
             "public": kind.isin(PUBLIC_TYPES),
