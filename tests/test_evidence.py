@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sdg_align.evidence import explain_texts, guess_language, split_sentences
+from sdg_align.evidence import explain_texts, guess_language, is_fragment, split_sentences
 from sdg_align.labels import targets_of
 from sdg_align.modeling import SDGClassifier
 
@@ -92,6 +92,36 @@ def test_a_repeated_sentence_is_quoted_once(model):
     quoted = explain_texts(model, [text], [[14]])[0]["14"]["sentences"]
     assert [q["text"] for q in quoted].count("Ocean fish coral.") == 1
     assert len(quoted) == 3 and quoted[0]["index"] == 0  # the first copy is the one quoted
+
+
+@pytest.mark.parametrize(
+    ("piece", "fragment"),
+    [
+        ("Work packages", True),
+        ("Partners and budget", True),
+        ("Partners: Molkerei Berger GmbH (industry), TU Graz (university).", True),
+        ("Förderung: Landesförderung, 460.000 €, 2025–2027", True),
+        ("Partenaires : Parc naturel marin, communes d'Audresselles", True),
+        ("WP2 – Train 16 Roma women as community health mediators", False),
+        ("Hintergrund: Im vergangenen Jahr wurden am Terminal 118.000 Lkw abgefertigt.", False),
+        ("Solar panels for rural schools.", False),
+    ],
+)
+def test_headings_and_record_rows_are_fragments(piece, fragment):
+    assert is_fragment(piece) == fragment
+
+
+def test_headings_and_record_rows_are_not_quoted_when_the_text_says_something(model):
+    """A new-user trial saw 'Work packages' quoted as the evidence for SDG 8 (support 1.00)."""
+    text = (
+        "Work packages\nOcean fish coral reef.\nPartners: Acme (company), Uni (university)\n"
+        "The cluster pilots solar wind battery storage for the port."
+    )
+    for sdg in range(1, 18):
+        quoted = explain_texts(model, [text], [[sdg]])[0][str(sdg)]["sentences"]
+        assert [q["index"] for q in quoted] == [1, 3] or [q["index"] for q in quoted] == [3, 1]
+    only_headings = explain_texts(model, ["Ocean fish\nSolar wind"], [[14]])[0]["14"]
+    assert len(only_headings["sentences"]) == 2  # nothing else to quote: they are quoted
 
 
 def test_model_without_index_gives_a_clear_error(model):

@@ -51,6 +51,20 @@ _STOPWORDS = {
 }
 _STOPWORD_SETS = {lang: set(words.split()) for lang, words in _STOPWORDS.items()}
 
+FRAGMENT_MAX_WORDS = 3  # a piece with no more words than this is a heading or a label, not a claim
+# Labels of a project sheet's record rows ('Partners: ...', 'Budget: ...'), in the corpus's
+# languages: such a row names who or how much, never what the project does.
+_RECORD_LABELS = re.compile(
+    r"^\W*(?:lead\s+)?(?:partners?|partenaires?|partner\s+\w+|socios?|soci|partnerzy|parceiros"
+    r"|consorti(?:um|o)|konsortium|lead|coordinat(?:or|eur|ion)|koordinator\w*|coordinador\w*"
+    r"|capofila|contact|kontakt|contacto|contatto|budget|presupuesto|or[cç]amento|bud[zż]et"
+    r"|bilancio|kosten|costs?|funding|f[öo]rderung|financ\w*|finanz\w*|zuwendungsempf[äa]nger"
+    r"|duration|laufzeit|dur[ée]e|duraci[óo]n|durata|looptijd|period|zeitraum|timeline|dates?"
+    r"|website|web|url|e-?mail|tel(?:ephone)?|phone|acronym|akronym|call|bando|programme"
+    r"|program|programm|grant(?:\s+agreement)?)\s*:",
+    re.IGNORECASE,
+)
+
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of a text (a light rule: end punctuation before a capital, or a line break, but
@@ -59,8 +73,21 @@ def split_sentences(text: str) -> list[str]:
     return [p for p in parts if p and any(ch.isalpha() for ch in p)] or [text.strip()]
 
 
-def _first_copies(sentences: list[str], order: np.ndarray) -> list[int]:
-    """``order`` without a sentence the text said before (a repeat is no new evidence)."""
+def is_fragment(sentence: str) -> bool:
+    """Whether a piece of text is a heading or a record row rather than a sentence that says
+    something: 'Work packages', 'Partners and budget', 'Partners: Acme GmbH (industry), ...'.
+
+    The classifier reads such a piece alone with nothing to weigh against, so it can give it a
+    near-certain probability ('Work packages' 1.00 for SDG 8 in a new-user trial), and quoting it
+    as the evidence for a tag explains nothing.
+    """
+    words = re.findall(r"[^\W\d_]+", sentence)
+    return len(words) <= FRAGMENT_MAX_WORDS or bool(_RECORD_LABELS.match(sentence))
+
+
+def _quotable(sentences: list[str], order: np.ndarray) -> list[int]:
+    """``order`` without a sentence the text said before (a repeat is no new evidence), and
+    without headings and record rows when the text has any other sentence."""
     seen: set[str] = set()
     kept = []
     for index in order:
@@ -68,7 +95,8 @@ def _first_copies(sentences: list[str], order: np.ndarray) -> list[int]:
         if key not in seen:
             seen.add(key)
             kept.append(int(index))
-    return kept
+    said = [index for index in kept if not is_fragment(sentences[index])]
+    return said or kept
 
 
 def quote(text: str, width: int = 100) -> str:
@@ -221,7 +249,7 @@ def explain_texts(
             mine = np.flatnonzero(sdg_of == sdg)
             best_targets = mine[np.argsort(-similarity[mine], kind="stable")[:TOP_TARGETS]]
             support = sentence_probs[rows][:, sdg - 1]
-            order = _first_copies(group, np.argsort(-support, kind="stable"))[:TOP_SENTENCES]
+            order = _quotable(group, np.argsort(-support, kind="stable"))[:TOP_SENTENCES]
             block[str(sdg)] = {
                 "targets": [
                     {
