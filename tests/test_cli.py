@@ -93,13 +93,46 @@ def test_classify_top_k_marks_tags_and_threshold(runner, tiny_model_dir):
     assert all(entry["tagged"] == (entry["sdg"] in record["sdgs"]) for entry in record["top_k"])
     table = runner.invoke(main, ["classify", "solar", "-m", str(tiny_model_dir), "--top-k", "3"])
     marks = [line for line in table.output.splitlines() if line.strip().startswith("SDG")]
-    assert len(marks) == 3 and all(("tag" in m) or ("below its threshold" in m) for m in marks)
+    shown = {int(m.split()[1]) for m in marks}
+    assert shown == set(record["sdgs"]) | {entry["sdg"] for entry in record["top_k"]}
+    assert all(m.endswith("tag") or ("below its threshold" in m) for m in marks)
     result = runner.invoke(
         main, ["classify", "solar", "-m", str(tiny_model_dir), "--threshold", "1", "--json"]
     )
     assert json.loads(result.stdout)[0]["sdgs"] == []
     none = runner.invoke(main, ["classify", "solar", "-m", str(tiny_model_dir), "--threshold", "1"])
     assert "no SDG reaches its threshold" in none.output and "threshold 1.00" in none.output
+
+
+def test_classify_top_k_never_hides_a_tag(runner, tiny_model_dir):
+    """--top-k is 'also show': with k smaller than the number of tags it hid tags."""
+    marks = {}
+    for threshold in ("0", "1"):
+        table = runner.invoke(
+            main,
+            [
+                "classify",
+                "solar",
+                "-m",
+                str(tiny_model_dir),
+                "--top-k",
+                "2",
+                "--threshold",
+                threshold,
+            ],
+        )
+        marks[threshold] = [line for line in table.output.splitlines() if line.startswith("  SDG")]
+    assert len(marks["0"]) == 17 and all(line.endswith("tag") for line in marks["0"])
+    assert len(marks["1"]) == 2 and all("below its threshold" in line for line in marks["1"])
+
+
+def test_a_text_that_starts_with_a_dash_is_told_to_go_after_double_dash(runner, tiny_model_dir):
+    result = runner.invoke(main, ["classify", "- Solar panels", "-m", str(tiny_model_dir)])
+    assert result.exit_code == 2 and "goes after '--'" in result.output
+    typo = runner.invoke(main, ["classify", "--tops", "3", "solar"])
+    assert "--top-k" in typo.output and "goes after" not in typo.output
+    dashed = runner.invoke(main, ["classify", "-m", str(tiny_model_dir), "--", "- Solar panels"])
+    assert dashed.exit_code == 0, dashed.output
 
 
 @pytest.mark.parametrize("command", ["classify", "score", "evaluate"])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -22,6 +24,8 @@ from ._common import (
 
 if TYPE_CHECKING:
     from ..modeling import Prediction
+
+QUOTE_CHARS = 300  # a quoted sentence is shown whole up to this length, wrapped to the terminal
 
 
 def _read_input(text: str | None, file: str | None, encoding: str | None = None) -> tuple[str, str]:
@@ -141,7 +145,24 @@ def _without_placeholders(
     return [(n, t) for n, t in pairs if not is_placeholder(t)]
 
 
-@click.command()
+class _TextCommand(click.Command):
+    """``classify``, whose unknown-option error says how to give a text that starts with '-'."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as error:
+            if error.possibilities:  # '--tops' has its '--top-k?' hint already
+                raise
+            raise click.NoSuchOption(
+                error.option_name,
+                f"{error.message} A text that starts with '-' goes after '--': "
+                "sdg-align classify -- '- Solar panels for ...'",
+                ctx=ctx,
+            ) from None
+
+
+@click.command(cls=_TextCommand)
 @click.argument("text", required=False)
 @click.option("-f", "--file", "file", type=str, help="Read the text from a file ('-' = stdin).")
 @click.option(
@@ -284,10 +305,11 @@ def _print_prediction(
     from ..evidence import quote
     from ..labels import goal
 
+    width = max(60, min(120, shutil.get_terminal_size((100, 24)).columns))
     shown = list(prediction.sdgs)
-    if top_k:
+    if top_k:  # the tags and the k most probable SDGs: --top-k 1 hid the second tag
         ranked = sorted(prediction.probabilities, key=lambda n: -prediction.probabilities[n])
-        shown = ranked[:top_k]
+        shown = [n for n in ranked if n in prediction.sdgs or n in ranked[:top_k]]
     if not prediction.sdgs:
         best = _most_likely(prediction)
         p, t = _apart(prediction.probabilities[best], cut[best - 1])
@@ -307,6 +329,9 @@ def _print_prediction(
                 f"      target {target['target']:<6} {target['title']} ({target['score']:.2f})"
             )
         for sentence in block.get("sentences", [])[:2]:
-            click.echo(f"      \u201c{quote(sentence['text'])}\u201d ({sentence['score']:.2f})")
+            said = f"\u201c{quote(sentence['text'], QUOTE_CHARS)}\u201d ({sentence['score']:.2f})"
+            click.echo(
+                textwrap.fill(said, width, initial_indent=" " * 6, subsequent_indent=" " * 7)
+            )
     if prediction.windows > 1:
         click.echo(f"  (long text: read in {prediction.windows} overlapping windows)")
