@@ -11,7 +11,7 @@ import pytest
 
 from sdg_align.profile import FIGURES, ProfileColumns, build_profile, compare_profiles
 from sdg_align.report import render_html, write_html, write_pngs
-from sdg_align.report.format import points
+from sdg_align.report.format import pct, points
 
 from .conftest import error_rates_document
 
@@ -294,6 +294,25 @@ def test_markdown_and_html_name_the_corrected_trend_as_such():
     )
     assert row.split("|")[-4].strip() == points(trend["last_change"])
     assert row.split("|")[-3].strip() == points(trend["prevalence_last_change"])
+
+
+def test_markdown_carries_the_htmls_budget_share_under_the_same_name(full_html):
+    """A new-user trial read 'allocation 46%' in the HTML glance and 'weighted 77%' in the
+    Markdown for one SDG: two different figures, only one of them in each report."""
+    profile = build_profile(hostile_frame(), columns=ProfileColumns(weight_col="budget"))
+    header = next(line for line in profile.to_markdown().splitlines() if "Allocated weight" in line)
+    assert "Weighted share (counts)" in header and "Share of budget (allocation)" in header
+    assert "Share of budget" in full_html and "allocation" in full_html
+    first = profile.to_dict()["overall"]["sdgs"][0]
+    row = next(
+        line
+        for line in profile.to_markdown().splitlines()
+        if line.startswith(f"| {first['sdg']} {first['name']}")
+    )
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[header.strip("|").split("|").index(" Share of budget (allocation) ")] == pct(
+        first["allocation_weight_share"]
+    )
 
 
 def test_tidy_table_has_prevalence_beside_share():

@@ -182,7 +182,8 @@ def trend_chart(group: Mapping[str, Any]) -> Figure:
             values = [v if v is not None else float("nan") for v in trend["prevalences"]]
             ax.plot(trend["periods"], values, linestyle="--", linewidth=1.2, color="#333")
             top = max(top, *(v for v in values if v == v))
-        label = {"accelerating": "rising", "slowing": "falling"}.get(trend["trend"] or "", "")
+        # the profile's own words (JSON, tables, glance), so a chart and a table never differ
+        label = trend["trend"] if trend["trend"] in ("accelerating", "slowing") else ""
         title = _label(f"{item['sdg']} {item['name']}", 34 - len(label))
         ax.set_title(f"{title}{'  ' + label if label else ''}", loc="left", fontsize=8,
                      color=item["colour"], fontweight="bold")  # fmt: skip

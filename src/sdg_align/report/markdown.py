@@ -86,7 +86,10 @@ def _header(group: Mapping[str, Any], settings: Mapping[str, Any]) -> list[str]:
         header.append("Prevalence (95% CI)")
     header += ["Intensity", "Expected", "Allocated", "Primary", "Specialisation"]
     if settings.get("weight_col") is not None:
-        header += ["Weighted share", "Allocated weight"]
+        # the HTML report's glance shows the allocation share of the weight: named the same way
+        # here, beside the weighted count share, so the two reports' figures can be matched
+        column = settings["weight_col"]
+        header += ["Weighted share (counts)", "Allocated weight", f"Share of {column} (allocation)"]
     if group.get("periods"):
         # The share's slope and last change keep their names; the corrected ones are named as
         # such (as in the HTML report), never shown under the share's heading.
@@ -122,7 +125,11 @@ def _sdg_row(item: Mapping[str, Any], group: Mapping[str, Any], settings: Mappin
         "–" if item["specialisation"] is None else f"{item['specialisation']:.2f}",
     ]
     if settings.get("weight_col") is not None:
-        cells += [pct(item["weighted_share"]), f"{item['allocated_weight']:,.0f}"]
+        cells += [
+            pct(item["weighted_share"]),
+            f"{item['allocated_weight']:,.0f}",
+            pct(item.get("allocation_weight_share")),
+        ]
     trend = item.get("trend")
     if group.get("periods") and trend:
         prefixes = ["", "prevalence_"] if settings.get("prevalence") else [""]
