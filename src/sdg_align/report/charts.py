@@ -235,9 +235,13 @@ def network_chart(group: Mapping[str, Any]) -> Figure:
         ax.annotate(str(item["sdg"]), (x, y), xytext=(x * 1.2, y * 1.2), ha="center", va="center",
                     color=item["colour"], fontsize=8, fontweight="bold", zorder=3)  # fmt: skip
     ax.set_xlim(-1.35, 1.35)
-    ax.set_ylim(-1.35, 1.35)
+    ax.set_ylim(-1.6, 1.35)  # room for the key below the circle
     ax.set_aspect("equal")
     ax.axis("off")
+    # the key travels with the PNG (on a slide there is no HTML caption beside it)
+    ax.text(-1.35, -1.6, f"circle: projects advancing the SDG (largest {most})\n"
+            f"line: projects advancing both (thickest {heaviest})", fontsize=7, color="#555",
+            ha="left", va="bottom")  # fmt: skip
     which = "" if len(edges) == len(group["cooccurrence"]) else "\n(pairs advanced by 2+ projects)"
     ax.set_title(f"{_label(group['name'], 36)}: SDGs advanced together{which}", loc="left",
                  fontsize=9)  # fmt: skip
