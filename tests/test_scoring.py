@@ -764,3 +764,23 @@ def test_blank_rows_are_no_failed_projects(tiny_model_dir, tmp_path):
     assert document["overall"]["projects"] == 1 and document["overall"]["excluded"] == 1
     assert any("2 rows at the end of the table with every cell empty" in w
                for w in document["warnings"])  # fmt: skip
+
+
+def test_a_blank_row_in_the_middle_is_no_failed_project_or_group(tiny_model_dir, tmp_path):
+    """A blank line mid-table showed as a row that could not be scored and as a '(blank)' group
+    without projects; it is left out and counted, and the rows after it keep their numbers."""
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "id,text,cluster\nP1,solar panels on forty schools,A\n,,\nP2,,A\nP3,ocean fish coral,B\n"
+    )
+    out = tmp_path / "out.csv"
+    args = ["score", str(source), "-o", str(out), "-m", str(tiny_model_dir), "-q"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    profiled = CliRunner().invoke(main, ["profile", str(out), "--by", "cluster", "--json", "-q"])
+    assert profiled.exit_code == 0, profiled.output
+    document = json.loads(profiled.stdout)
+    assert document["input"]["rows"] == 3 and document["input"]["excluded"] == 1
+    assert [row["row"] for row in document["input"]["excluded_rows"]] == [3]  # P2, after the gap
+    assert {g["name"] for g in document["groups"]} == {"A", "B"}
+    assert any("1 row(s) with every cell empty (row 2) left out" in w for w in document["warnings"])
+    assert not any("no scored project in group" in w for w in document["warnings"])

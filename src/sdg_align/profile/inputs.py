@@ -552,8 +552,20 @@ def read_input(frame: pd.DataFrame, columns: ProfileColumns) -> ProfileInput:
         frame[columns.by], merged = merge_group_spellings(frame[columns.by], columns.by)
         found.extend([merged] if merged else [])
     all_ids = text_cells(frame[columns.id_col]).tolist() if columns.id_col else None
+    # a blank line further up is no project either: it showed as a failed row and a '(blank)'
+    # group; it is left out and counted, and every other row keeps its number
+    inputs = [c for c in frame.columns if c not in _ADDED]
+    blank = blank_rows(frame[inputs]) if inputs else np.zeros(len(frame), dtype=bool)
+    if blank.any() and not blank.all():
+        where = ", ".join(str(i + 1) for i in np.flatnonzero(blank)[:5])
+        found.append(
+            f"{int(blank.sum())} row(s) with every cell empty (row {where}"
+            f"{', ...' if blank.sum() > 5 else ''}) left out: no project"
+        )
+    else:
+        blank = np.zeros(len(frame), dtype=bool)
     failed = (
-        (text_cells(frame["error"]).str.strip() != "").to_numpy()
+        (text_cells(frame["error"]).str.strip() != "").to_numpy() & ~blank
         if "error" in frame.columns
         else np.zeros(len(frame), dtype=bool)
     )
@@ -565,7 +577,7 @@ def read_input(frame: pd.DataFrame, columns: ProfileColumns) -> ProfileInput:
         }
         for pos in np.flatnonzero(failed)[:MAX_LISTED_ERRORS]
     ]
-    kept = frame[~failed].reset_index(drop=True)
+    kept = frame[~failed & ~blank].reset_index(drop=True)
     if kept.empty:
         first = excluded_rows[0]["error"]
         raise DataError(
@@ -577,8 +589,8 @@ def read_input(frame: pd.DataFrame, columns: ProfileColumns) -> ProfileInput:
         found.extend(_repeated_rows(frame))
     return ProfileInput(
         columns=columns,
-        projects=_parse_projects(kept, np.flatnonzero(~failed) + 1, columns, found),
-        rows=len(frame),
+        projects=_parse_projects(kept, np.flatnonzero(~failed & ~blank) + 1, columns, found),
+        rows=len(frame) - int(blank.sum()),
         failed=failed,
         all_groups=group_labels(frame[columns.by]) if columns.by else None,
         excluded_rows=excluded_rows,
