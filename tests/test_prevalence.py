@@ -81,6 +81,27 @@ def test_a_group_of_12_gets_an_interval_that_says_how_little_12_projects_tell():
     assert large.high[0] < 0.01
 
 
+def test_a_one_project_group_keeps_the_doubt_of_one_yes_or_no():
+    """A one-project group's interval for its tagged SDG excluded everything below 0.24: the
+    mean's bootstrap took the project's probability as a sure part of a project."""
+    probs = np.full((1, 17), 0.02)
+    probs[0, 0] = 0.6  # a tag the model gives 60%: the project may well not advance SDG 1
+    noisy = rates(tp=80, fp=5, mean_pos=0.8, mean_neg=0.05)
+    one = estimate_prevalence(probs >= 0.5, probs, noisy, draws=4000)
+    assert one.low[0] < 0.1 < one.estimate[0] and one.high[0] == 1.0
+    mean_only = estimate_prevalence(probs >= 0.5, probs, noisy, draws=4000, label_draws_below=0)
+    assert mean_only.low[0] > one.low[0]
+    # from 8 projects on, the shipped interval is the mean's bootstrap, as before
+    eight = np.repeat(probs, 8, axis=0)
+    shipped = estimate_prevalence(
+        eight >= 0.5, eight, noisy, draws=500, rng=np.random.default_rng(1)
+    )
+    before = estimate_prevalence(
+        eight >= 0.5, eight, noisy, draws=500, rng=np.random.default_rng(1), label_draws_below=0
+    )
+    assert np.array_equal(shipped.low, before.low) and np.array_equal(shipped.high, before.high)
+
+
 @pytest.mark.parametrize("method", ["acc", "pacc"])
 def test_intervals_cover_the_truth_about_95_percent_of_the_time(method):
     """A classifier with recall 0.7 and 3% false alarms, its rates counted on 100 validation
