@@ -322,6 +322,23 @@ def test_partner_types_as_people_write_them_count_and_unknown_ones_are_named():
     assert len(unknown) == 1 and "'partner firm' (1)" in unknown[0] and "ACL" not in unknown[0]
 
 
+def test_partners_on_separate_lines_or_joined_by_slash_count_apart():
+    """Partners typed on separate lines of a cell (Alt+Enter) or as 'A (AT, university) / B (AT,
+    company)' counted as one partner without a word; Italian types and 'AUT' were not read."""
+    frame = scored([
+        {"p": "Uni Innsbruck (AT, university)\nAlpenholz GmbH (AT, company)", "probs": {}},
+        {"p": "Uni (AT, university) / Holz (AT, company)", "probs": {}},
+        {"p": "Comune di Bolzano (ITA, comune) e Rossi Srl (CHE, impresa)", "probs": {}},
+        {"p": "Uni (AT, university) Holz (CH, company)", "probs": {}},
+    ])  # fmt: skip
+    profile = build_profile(frame, columns=ProfileColumns(partners_col="p")).to_dict()
+    collab = profile["overall"]["collaboration"]
+    assert collab["mean_partners"] == 1.75 and collab["share_multi_partner"] == 0.75
+    assert collab["share_public_private"] == 0.75 and collab["share_international"] == 0.25
+    assert any("1 entry holds two '(...)' groups" in w for w in profile["warnings"])
+    assert not any("does not know" in w for w in profile["warnings"])
+
+
 def test_error_rows_are_left_out_and_counted(four):
     four.loc[1, "error"] = "empty text"
     for k in range(1, 18):

@@ -35,18 +35,38 @@ PRIVATE_TYPES = frozenset({
     "company", "sme", "startup", "start-up", "investor", "industry", "industrial", "firm",
     "enterprise", "business", "corporate", "corporation", "private", "cooperative",
     "co-operative", "prc", "kmu", "unternehmen", "firma", "industrie", "genossenschaft",
-    "entreprise", "pme", "industriel", "privé",
+    "entreprise", "pme", "industriel", "privé", "coopérative", "impresa", "azienda", "pmi",
+    "società", "cooperativa", "empresa", "pyme",
 })  # fmt: skip
 PUBLIC_TYPES = frozenset({
     "public", "university", "research", "education", "academia", "academic", "rto",
     "municipality", "city", "region", "government", "agency", "authority", "pub", "hes", "rec",
-    "hochschule", "universität", "forschung", "öffentlich", "kommune", "behörde", "université",
-    "recherche", "collectivité",
+    "hochschule", "universität", "forschung", "öffentlich", "kommune", "gemeinde", "land",
+    "behörde", "université", "recherche", "collectivité", "région", "commune", "gouvernement",
+    "università", "ricerca", "regione", "comune", "provincia", "ente pubblico",
+    "universidad", "investigación", "ayuntamiento", "municipio", "gobierno",
 })  # fmt: skip
 OTHER_TYPES = frozenset({
     "ngo", "association", "chamber", "cluster", "foundation", "nonprofit", "non-profit", "npo",
-    "charity", "union", "oth", "verband", "verein", "kammer", "stiftung",
+    "charity", "union", "oth", "verband", "verein", "kammer", "stiftung", "fondation",
+    "chambre", "pôle", "associazione", "fondazione", "camera", "consorzio", "asociación",
+    "fundación", "ong", "onlus",
 })  # fmt: skip
+# Three-letter country codes (ISO 3166 alpha-3) read as their two-letter ones, so that 'AUT' and
+# 'AT' are one country; a three-letter word not listed here is no country (it may be an acronym).
+# fmt: off
+ISO3_COUNTRIES = {
+    "AUT": "at", "BEL": "be", "BGR": "bg", "HRV": "hr", "CYP": "cy", "CZE": "cz", "DNK": "dk",
+    "EST": "ee", "FIN": "fi", "FRA": "fr", "DEU": "de", "GRC": "gr", "HUN": "hu", "IRL": "ie",
+    "ITA": "it", "LVA": "lv", "LTU": "lt", "LUX": "lu", "MLT": "mt", "NLD": "nl", "POL": "pl",
+    "PRT": "pt", "ROU": "ro", "SVK": "sk", "SVN": "si", "ESP": "es", "SWE": "se", "CHE": "ch",
+    "LIE": "li", "NOR": "no", "ISL": "is", "GBR": "gb", "UKR": "ua", "SRB": "rs", "BIH": "ba",
+    "MNE": "me", "MKD": "mk", "ALB": "al", "TUR": "tr", "MDA": "md", "ISR": "il", "USA": "us",
+    "CAN": "ca", "MEX": "mx", "BRA": "br", "ARG": "ar", "CHN": "cn", "JPN": "jp", "KOR": "kr",
+    "IND": "in", "ZAF": "za", "KEN": "ke", "NGA": "ng", "EGY": "eg", "MAR": "ma", "TUN": "tn",
+    "ETH": "et", "AUS": "au", "NZL": "nz", "SGP": "sg",
+}
+# fmt: on
 PARTNER_TYPES = PRIVATE_TYPES | PUBLIC_TYPES | OTHER_TYPES
 TITLE_COLUMNS = ("title", "name", "project_title")
 
@@ -310,6 +330,7 @@ class Partners:
 
 
 _COMMA = r",(?![^()]*\))"  # a comma outside the brackets of 'Name (CC, type)'
+_JOINED_AFTER_BRACKET = r"\)\s*(?:[/+&|]|\b(?:and|und|et|e|y|i|en|og|och|oraz|a)\b)\s*(?=[^\W\d_])"
 
 
 def parse_partners(
@@ -340,6 +361,10 @@ def parse_partners(
             )
         counts = as_number.where(is_count, 0).fillna(0).to_numpy(dtype=int)
         return Partners("count", counts, None, None)
+    # a line break (Alt+Enter in Excel) separates partners, as does '/', '+', '&' or 'and' after
+    # an entry's '(CC, type)': such a list counted as one partner without a word
+    text = text.str.replace(r"\s*[\r\n]+\s*", "; ", regex=True)
+    text = text.str.replace(_JOINED_AFTER_BRACKET, "); ", regex=True)
     # a cell without ';' is split at its commas outside the '(CC, type)' brackets: exports write
     # 'Acme GmbH, TU Graz', and each such list counted as one partner
     by_comma = ~text.str.contains(";", regex=False) & text.str.replace(
@@ -357,9 +382,17 @@ def parse_partners(
     items = items[items.notna() & (items != "")]
     owner = items.index.to_numpy()  # the row of each partner
     items = items.reset_index(drop=True)
+    twice = items[items.str.count(r"\([^()]*\)") > 1]
+    if len(twice) and found is not None:
+        found.append(
+            f"--partners-col '{column}': {len(twice)} entr{'y holds' if len(twice) == 1 else 'ies hold'} "
+            f"two '(...)' groups ('{twice.iloc[0][:60]}') and count as one partner: "
+            "separate partners with ';' or a line break"
+        )
     meta = items.str.extract(r"\(([^()]*)\)\s*$", expand=False).fillna("")
     words = meta.str.split(",").explode().str.strip()
     words = words[words != ""]
+    words = words.map(lambda w: ISO3_COUNTRIES.get(w, w))  # 'AUT' -> 'at'
     is_country = words.str.fullmatch(r"[A-Za-z]{2}")
     country = words[is_country].str.lower().groupby(level=0).first().reindex(items.index)
     named = words[~is_country]
@@ -374,7 +407,8 @@ def parse_partners(
             f"not know ({listed}{', ...' if len(common) > 6 else ''}); they count as partners "
             "but not in the public-private mix. Known: company, sme, startup, industry, "
             "cooperative (private); public, university, research, education, municipality "
-            "(public); ngo, association, chamber, foundation (neither)"
+            "(public); ngo, association, chamber, foundation (neither), and these in German, "
+            "French, Italian and Spanish (docs/profile.md lists them)"
         )
     table = pd.DataFrame(
         {
