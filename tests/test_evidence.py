@@ -111,8 +111,9 @@ def test_headings_and_record_rows_are_fragments(piece, fragment):
     assert is_fragment(piece) == fragment
 
 
-def test_headings_and_record_rows_are_not_quoted_when_the_text_says_something(model):
+def test_headings_and_record_rows_are_not_quoted_when_the_text_says_something(model, monkeypatch):
     """A new-user trial saw 'Work packages' quoted as the evidence for SDG 8 (support 1.00)."""
+    monkeypatch.setattr("sdg_align.evidence.MIN_SENTENCE_SUPPORT", 0.0)
     text = (
         "Work packages\nOcean fish coral reef.\nPartners: Acme (company), Uni (university)\n"
         "The cluster pilots solar wind battery storage for the port."
@@ -122,6 +123,23 @@ def test_headings_and_record_rows_are_not_quoted_when_the_text_says_something(mo
         assert [q["index"] for q in quoted] == [1, 3] or [q["index"] for q in quoted] == [3, 1]
     only_headings = explain_texts(model, ["Ocean fish\nSolar wind"], [[14]])[0]["14"]
     assert len(only_headings["sentences"]) == 2  # nothing else to quote: they are quoted
+
+
+def test_a_sentence_the_model_gives_little_alone_is_not_quoted(model):
+    """A new-user trial's board report quoted 'E-Bus-Verbund Tirol.' at 0.00 as the evidence for
+    SDG 13: a tag that rests on the whole text quotes no sentence rather than a wrong one."""
+    from sdg_align.evidence import MIN_SENTENCE_SUPPORT
+
+    text = TEXTS[0]
+    for sdg in range(1, 18):
+        quoted = explain_texts(model, [text], [[sdg]])[0][str(sdg)]["sentences"]
+        assert all(q["score"] >= MIN_SENTENCE_SUPPORT for q in quoted)
+    supports = [
+        q["score"]
+        for sdg in range(1, 18)
+        for q in explain_texts(model, [text], [[sdg]])[0][str(sdg)]["sentences"]
+    ]
+    assert supports  # the tiny model supports some SDG with a sentence
 
 
 def test_model_without_index_gives_a_clear_error(model):
@@ -173,3 +191,15 @@ def test_a_target_scores_by_its_nearest_example_and_older_indexes_still_work(tin
     model.extras["targets_examples"] = _normalise(means).astype(np.float16)
     older = explain_texts(model, [text], [[14]])[0]["14"]["targets"]
     assert older[0]["target"] == target and older[0]["score"] < 0.99
+
+
+def test_a_heading_or_bullet_after_a_title_starts_a_sentence():
+    """score joins 'Title' and a Markdown description as 'Title. ## Background ...': the heading
+    was quoted as part of the title's sentence."""
+    text = "Regionale Direktvermarktung. ## Ausgangslage\nText. • Hofladen für 20 Betriebe."
+    assert split_sentences(text) == [
+        "Regionale Direktvermarktung.",
+        "## Ausgangslage",
+        "Text.",
+        "• Hofladen für 20 Betriebe.",
+    ]

@@ -6,6 +6,9 @@ encoder and stores only target codes, short titles and embeddings in the model f
 each text is split into sentences, embedded once, and:
 
 - a sentence's support for SDG k is the classifier's probability for k on that sentence alone;
+  up to three sentences with support of at least ``MIN_SENTENCE_SUPPORT`` are quoted (headings
+  and record rows only when the text has nothing else), so a tag that rests on the text as a
+  whole quotes none rather than a sentence at 0.00;
 - a target's score blends two cosines: between the target's title (in the text's language when the
   model is multilingual and that language was indexed; English otherwise) and the text or its best
   sentence, and between the text and the *examples* of that target: the training texts labelled
@@ -51,6 +54,7 @@ _STOPWORDS = {
 }
 _STOPWORD_SETS = {lang: set(words.split()) for lang, words in _STOPWORDS.items()}
 
+MIN_SENTENCE_SUPPORT = 0.1  # a sentence the model gives less alone does not carry the tag
 FRAGMENT_MAX_WORDS = 3  # a piece with no more words than this is a heading or a label, not a claim
 # Labels of a project sheet's record rows ('Partners: ...', 'Budget: ...'), in the corpus's
 # languages: such a row names who or how much, never what the project does.
@@ -81,7 +85,7 @@ def is_fragment(sentence: str) -> bool:
     near-certain probability ('Work packages' 1.00 for SDG 8 in a new-user trial), and quoting it
     as the evidence for a tag explains nothing.
     """
-    words = re.findall(r"[^\W\d_]+", sentence)
+    words = [w for w in sentence.split() if re.search(r"[^\W\d_]", w)]  # 'E-Bus-Verbund' is one
     return len(words) <= FRAGMENT_MAX_WORDS or bool(_RECORD_LABELS.match(sentence))
 
 
@@ -249,7 +253,11 @@ def explain_texts(
             mine = np.flatnonzero(sdg_of == sdg)
             best_targets = mine[np.argsort(-similarity[mine], kind="stable")[:TOP_TARGETS]]
             support = sentence_probs[rows][:, sdg - 1]
-            order = _quotable(group, np.argsort(-support, kind="stable"))[:TOP_SENTENCES]
+            order = [
+                j
+                for j in _quotable(group, np.argsort(-support, kind="stable"))
+                if support[j] >= MIN_SENTENCE_SUPPORT
+            ][:TOP_SENTENCES]  # none: the tag rests on the text as a whole, no sentence alone
             block[str(sdg)] = {
                 "targets": [
                     {

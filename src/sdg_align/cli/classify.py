@@ -328,6 +328,8 @@ def _print_prediction(
             click.echo(
                 f"      target {target['target']:<6} {target['title']} ({target['score']:.2f})"
             )
+        if block and not block.get("sentences"):
+            click.echo("      (no sentence carries this tag alone: the text as a whole does)")
         for sentence in block.get("sentences", [])[:2]:
             said = f"\u201c{quote(sentence['text'], QUOTE_CHARS)}\u201d ({sentence['score']:.2f})"
             click.echo(

@@ -51,8 +51,10 @@ def short_texts_message(count: int, places: Sequence[str] = (), unit: str = "row
     )
 
 
-# Where one sentence may end and the next begin: end punctuation before a capital, or a line break.
-SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+(?=[\"'“(\[]?[A-ZÀ-ÖØ-Þ0-9])|\n+")
+# Where one sentence may end and the next begin: end punctuation before a capital, a heading mark
+# or a bullet ('Title. ## Background', 'Title. • Item': a title joined to a Markdown description),
+# or a line break.
+SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+(?=[\"'“(\[]?[A-ZÀ-ÖØ-Þ0-9]|[#•*▪►●]|[-–]\s)|\n+")
 # Abbreviations that a capital or a number follows inside a sentence ('Grant No. 101036',
 # 'ca. 640 t', 'Dr. Wendler', 'ok. 270 t/rok', 'inkl. Mittagessen'); compared without case.
 # fmt: off
