@@ -87,7 +87,8 @@ def test_evidence_is_deterministic_and_points_into_the_input(model):
                 assert sentences[sentence["index"]] == sentence["text"]
 
 
-def test_a_repeated_sentence_is_quoted_once(model):
+def test_a_repeated_sentence_is_quoted_once(model, monkeypatch):
+    monkeypatch.setattr("sdg_align.evidence.MIN_SENTENCE_SUPPORT", 0.0)  # every sentence counts
     text = "Ocean fish coral. Solar wind battery. Ocean fish coral. Schools run training."
     quoted = explain_texts(model, [text], [[14]])[0]["14"]["sentences"]
     assert [q["text"] for q in quoted].count("Ocean fish coral.") == 1
