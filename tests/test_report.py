@@ -370,3 +370,18 @@ def test_slide_charts_grey_chance_changes_and_name_group_sizes():
     groups = [profile["overall"], *profile["groups"]]
     labels = [t.get_text() for t in heatmap_chart(groups).axes[0].get_yticklabels()]
     assert labels[0] == f"{profile['overall']['name']} (n={profile['overall']['projects']})"
+
+
+def test_the_glance_names_every_untagged_sdg_the_correction_puts_above_half_a_point():
+    """A new-user trial's glance listed tagged SDGs and 'No project is tagged with ... under 0.5%';
+    untagged SDGs the correction put at 0.5-8% were in neither, so the glance read as complete."""
+    document = build_profile(plain_frame(), error_rates=rates()).to_dict()
+    untagged = [s for s in document["overall"]["sdgs"] if not s["projects"]]
+    untagged[0].update(prevalence=0.081, prevalence_ci_low=0.0, prevalence_ci_high=0.3)
+    for item in untagged[1:]:
+        item.update(prevalence=0.001, prevalence_ci_low=0.0, prevalence_ci_high=0.1)
+    collected = _Collect()
+    collected.feed(render_html(document))
+    text = " ".join(collected.text)
+    assert "No project is tagged with" in text and "under 0.5%" in text
+    assert "puts it at 8.1%" in text and "too uncertain to list above" in text

@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 
 from ..labels import GOALS
-from ..profile.figures import FIGURES, VIEWS, Profile
+from ..profile.figures import FIGURES, SMALL_GROUP, VIEWS, Profile
 from ..tables import write_text
 from .charts import build_charts, slug, svg
 from .format import (
@@ -53,8 +53,6 @@ def glance(group: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     whose interval rules out none; the largest first. A group of one untagged placeholder
     project listed SDG 9 'about 10% (5-100%)' as a main one: so few projects say nothing of what
     the model missed."""
-    from ..profile.figures import SMALL_GROUP
-
     shown = [
         s
         for s in group["sdgs"]
@@ -89,6 +87,18 @@ def render_html(
         ]
         for key, group in zip(keys, groups, strict=True)
     }
+    # untagged SDGs above that half point but left out of the glance (a small group, or an
+    # interval that reaches 0): named too, so the glance never reads as the whole portfolio
+    unlisted = {
+        key: [
+            s
+            for s in group["sdgs"]
+            if not s["projects"]
+            and (s.get("prevalence") or 0) >= GLANCE_FROM
+            and s not in summaries[key]
+        ]
+        for key, group in zip(keys, groups, strict=True)
+    }
     return (
         _environment()
         .get_template("report.html.j2")
@@ -98,6 +108,8 @@ def render_html(
             groups=list(zip(keys, groups, strict=True)),
             glance=summaries,
             quiet=quiet,
+            unlisted=unlisted,
+            small_group=SMALL_GROUP,
             charts=charts,
             figures=FIGURES,
             views={
