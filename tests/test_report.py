@@ -385,3 +385,16 @@ def test_the_glance_names_every_untagged_sdg_the_correction_puts_above_half_a_po
     text = " ".join(collected.text)
     assert "No project is tagged with" in text and "under 0.5%" in text
     assert "puts it at 8.1%" in text and "too uncertain to list above" in text
+
+
+def test_markdown_lists_the_rows_left_out_and_keeps_ampersands_readable():
+    """The warnings say 'the report lists them under Rows left out'; the Markdown had no such
+    section. 'Holz & Bau' showed as 'Holz &amp; Bau' in the raw Markdown."""
+    frame = plain_frame().assign(cluster=["Holz & Bau", "B"] * 6)
+    frame.loc[3, "error"] = "empty text"
+    text = build_profile(frame, columns=ProfileColumns(by="cluster")).to_markdown()
+    assert "## Rows left out" in text and "| 4 | &lt;i&gt;P3&lt;/i&gt; | empty text |" in text
+    assert "## Holz & Bau" in text and "&amp;" not in text
+    from sdg_align.report.format import md_escape
+
+    assert md_escape("a &lt;b> c|d") == "a &amp;lt;b&gt; c\\|d"  # entities stay inert

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -44,9 +45,9 @@ def sdg_list(numbers: Sequence[int]) -> str:
 def md_escape(text: Any) -> str:
     """Untrusted text made inert in a Markdown table cell (no HTML, no table breaks)."""
     value = " ".join(str(text).split())
+    # an '&' that starts an entity ('&lt;') is escaped; 'Holz & Bau' stays readable as written
+    value = re.sub(r"&(?=#?\w+;)", "&amp;", value.replace("\\", "\\\\"))
     for char, repl in (
-        ("\\", "\\\\"),
-        ("&", "&amp;"),
         ("<", "&lt;"),
         (">", "&gt;"),
         ("|", "\\|"),

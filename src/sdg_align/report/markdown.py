@@ -46,7 +46,31 @@ def profile_markdown(profile: Profile | Mapping[str, Any]) -> str:
         lines += _group_markdown(group, settings)
     if document.get("comparison"):
         lines += _comparison_markdown(document["comparison"])
+    lines += _rows_left_out(source)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _rows_left_out(source: Mapping[str, Any]) -> list[str]:
+    """The rows that could not be scored, as the HTML report lists them (warnings point here)."""
+    rows = source.get("excluded_rows") or []
+    if not source.get("excluded"):
+        return []
+    listed = f" (the first {len(rows)} are listed)" if source["excluded"] > len(rows) else ""
+    lines = [
+        "",
+        "## Rows left out",
+        "",
+        f"{plural(source['excluded'], 'row')} could not be scored and "
+        f"{'is' if source['excluded'] == 1 else 'are'} in no figure{listed}.",
+        "",
+        "| Row | Id | Error |",
+        "|---|---|---|",
+    ]
+    lines += [
+        f"| {row['row']} | {md_escape(row.get('id') or '')} | {md_escape(row['error'])} |"
+        for row in rows
+    ]
+    return lines
 
 
 def _group_summary(group: Mapping[str, Any]) -> list[str]:
