@@ -408,6 +408,10 @@ def test_another_operating_point_retags_and_says_how_many_tags_changed(scored_cs
     note = f"tagged again from its probabilities at the 'broad' thresholds; {expected} of 6"
     assert note in result.stderr
     assert note not in run(*args, "-q").stderr
+    # a row that could not be scored has no tags to change: it is not counted (said 'of 7')
+    failed = pd.concat([frame, frame.iloc[:1].assign(error="empty text")], ignore_index=True)
+    failed.to_csv(scored_csv, index=False)
+    assert f"{expected} of 6 projects' tags changed" in run(*args).stderr
 
 
 def test_a_scored_file_with_decimal_commas_is_retagged_and_corrected(tmp_path, rated_model_dir):

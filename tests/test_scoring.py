@@ -250,7 +250,8 @@ def test_short_texts_are_warned_about_even_when_quiet(tiny_model_dir, tmp_path):
         main, ["profile", str(source), "-q", "-m", str(tiny_model_dir), "--json-out", "-"]
     )
     assert profiled.exit_code == 0, profiled.output
-    assert "2 texts have fewer than 5 words (rows 1, 4)" in profiled.stderr
+    # named by the id column, as score names them (it said 'rows 1, 4' beside score's 'a, d')
+    assert "2 texts have fewer than 5 words (rows a, d)" in profiled.stderr
 
 
 @pytest.mark.parametrize(

@@ -178,11 +178,19 @@ def row_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> tuple[list[str],
     return texts, errors
 
 
-def short_texts_warning(frame: pd.DataFrame, text_cols: Sequence[str]) -> str | None:
-    """The warning for rows too short to judge (see ``is_short_text``), by data row from 1."""
+def short_texts_warning(
+    frame: pd.DataFrame, text_cols: Sequence[str], id_col: str | None = None
+) -> str | None:
+    """The warning for rows too short to judge (see ``is_short_text``), named by ``id_col`` as
+    ``score`` names them, else by data row from 1."""
     texts, errors = row_texts(frame, text_cols)
+    names = (
+        frame[id_col].astype(str).tolist()
+        if id_col in frame.columns
+        else [str(i + 1) for i in range(len(frame))]
+    )
     rows = [
-        str(i + 1)
+        names[i]
         for i, (text, error) in enumerate(zip(texts, errors, strict=True))
         if not error and is_short_text(text)
     ]

@@ -186,6 +186,7 @@ def profile(
         tags,
         quiet,
         backend,
+        id_col,
     )
     if corrections:
         from ..corrections import apply_corrections_file
@@ -245,23 +246,29 @@ def _scored_input(
     tags: str,
     quiet: bool,
     backend: str,
+    id_col: str | None = None,
 ) -> pd.DataFrame:
     """The input as a scored table at the chosen operating point (raw texts are scored first)."""
     from ..profile import is_scored
 
     if not is_scored(frame):
-        return _score(frame, list(text_col), model_path, tags, quiet, backend)
+        return _score(frame, list(text_col), model_path, tags, quiet, backend, id_col)
     if text_col:
         click.echo("warning: the input is already scored; --text-col is ignored", err=True)
     if tags == "balanced":
         return frame
     retagged = _retag(frame, model_path, tags)
-    pairs = zip(frame["sdgs"], retagged["sdgs"], strict=True)
+    scored = (
+        frame["error"].fillna("").astype(str).str.strip() == ""
+        if "error" in frame.columns
+        else pd.Series(True, index=frame.index)
+    )  # a row that could not be scored has no tags to change
+    pairs = zip(frame["sdgs"][scored], retagged["sdgs"][scored], strict=True)
     changed = sum(_tag_set(before) != _tag_set(after) for before, after in pairs)
     if not quiet:
         click.echo(
             f"note: --tags {tags}: the scored file is tagged again from its probabilities at the "
-            f"'{tags}' thresholds; {changed} of {len(frame)} projects' tags changed",
+            f"'{tags}' thresholds; {changed} of {int(scored.sum())} projects' tags changed",
             err=True,
         )
     return retagged
@@ -378,10 +385,11 @@ def _score(
     tags: str,
     quiet: bool,
     backend: str = "onnx",
+    id_col: str | None = None,
 ) -> pd.DataFrame:
     """Score raw project texts with the same function as ``sdg-align score`` (progress on stderr),
     with evidence when the model has an evidence index."""
-    from ..tables import check_text_columns, text_columns_or_default
+    from ..tables import check_text_columns, guess_id_column, text_columns_or_default
 
     hint = ", or give the output of `sdg-align score`"
     text_cols = text_columns_or_default(frame.columns, text_cols, hint=hint)
@@ -404,7 +412,7 @@ def _score(
             tags=tags,
             explain=explain,
         ).reset_index(drop=True)
-    short = short_texts_warning(frame, text_cols)
+    short = short_texts_warning(frame, text_cols, id_col or guess_id_column(list(frame.columns)))
     if short:
         click.echo(f"warning: {short}", err=True)
     return scored
