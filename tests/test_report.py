@@ -398,3 +398,21 @@ def test_markdown_lists_the_rows_left_out_and_keeps_ampersands_readable():
     from sdg_align.report.format import md_escape
 
     assert md_escape("a &lt;b> c|d") == "a &amp;lt;b&gt; c\\|d"  # entities stay inert
+
+
+def test_a_slope_interval_end_near_zero_reads_zero_and_an_unseen_sdg_has_no_slope():
+    """A new-user trial read '(+0.0 pts, +28.5 pts)' beside 'unclear' (the end was -0.0004), and
+    '+0.0 pts (+0.0 pts, +0.0 pts)' for SDGs no project advances."""
+    assert points(-0.0004) == "0.0 pts" and points(0.0) == "0.0 pts"
+    assert points(0.0021) == "+0.2 pts" and points(-0.013) == "-1.3 pts"
+    profile = build_profile(hostile_frame(), columns=ProfileColumns(time_col="year"))
+    document = profile.to_dict()
+    unseen = next(s for s in document["overall"]["sdgs"] if not s["projects"])
+    row = next(
+        line
+        for line in profile.to_markdown().splitlines()
+        if line.startswith(f"| {unseen['sdg']} {unseen['name']}")
+    )
+    header = next(line for line in profile.to_markdown().splitlines() if "Slope/yr" in line)
+    column = [c.strip() for c in header.strip("|").split("|")].index("Slope/yr (95% CI)")
+    assert [c.strip() for c in row.strip("|").split("|")][column] == "–"

@@ -30,7 +30,12 @@ def pct(value: float | None, digits: int = 0) -> str:
 
 def points(value: float | None) -> str:
     """A change of a fraction in percentage points ('+3.5 pts'); '–' when missing."""
-    return "–" if value is None else f"{round(100 * value, 1) + 0.0:+.1f} pts"  # never '-0.0'
+    if value is None:
+        return "–"
+    shown = round(100 * value, 1) + 0.0  # never '-0.0'
+    # an interval's end that rounds to zero reads '0.0', not '+0.0': '(+0.0 pts, +28.5 pts)'
+    # beside 'unclear' looked like an interval that excludes 0
+    return "0.0 pts" if shown == 0 else f"{shown:+.1f} pts"
 
 
 def number(value: float | None, digits: int = 0) -> str:

@@ -165,8 +165,8 @@ def _sdg_row(item: Mapping[str, Any], group: Mapping[str, Any], settings: Mappin
 
 def _slope(trend: Mapping[str, Any], prefix: str) -> str:
     """'+1.2 pts (-0.5 pts, +2.9 pts)': the share's slope (prefix '') or the corrected one."""
-    if trend.get(prefix + "slope") is None:
-        return "–"
+    if trend.get(prefix + "slope") is None or (not prefix and not any(trend.get("projects") or [])):
+        return "–"  # an SDG no project advances has no slope of its share to show
     low, high = trend.get(prefix + "slope_ci_low"), trend.get(prefix + "slope_ci_high")
     return f"{points(trend[prefix + 'slope'])} ({points(low)}, {points(high)})"
 
