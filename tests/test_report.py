@@ -416,3 +416,14 @@ def test_a_slope_interval_end_near_zero_reads_zero_and_an_unseen_sdg_has_no_slop
     header = next(line for line in profile.to_markdown().splitlines() if "Slope/yr" in line)
     column = [c.strip() for c in header.strip("|").split("|")].index("Slope/yr (95% CI)")
     assert [c.strip() for c in row.strip("|").split("|")][column] == "–"
+
+
+def test_chart_file_names_keep_the_letters_of_accented_group_names():
+    from sdg_align.report.charts import slug
+
+    assert [slug(n) for n in ("Mobilità", "Mobilität", "Łódź Cluster", "../x")] == [
+        "mobilita",
+        "mobilitat",
+        "lodz-cluster",
+        "x",
+    ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -301,9 +302,16 @@ def build_charts(document: Mapping[str, Any]) -> dict[str, Figure]:
     return charts
 
 
+_NOT_DECOMPOSED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae",
+                                  "Æ": "AE", "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D"})  # fmt: skip
+
+
 def slug(name: str) -> str:
-    """A file-name-safe slug of an untrusted group name (no path separators, no dots)."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "group"
+    """A file-name-safe slug of an untrusted group name (no path separators, no dots); accents
+    are dropped, not the letters ('Mobilität' -> 'mobilitat', not 'mobilit-t')."""
+    spelt = name.translate(_NOT_DECOMPOSED)
+    plain = unicodedata.normalize("NFKD", spelt).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:40] or "group"
 
 
 def svg(fig: Figure) -> Markup:
