@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from sdg_align.data import load_corpus, load_source  # noqa: E402
-from sdg_align.evidence import LETTERED_PENALTY, explain_texts  # noqa: E402
+from sdg_align.evidence import explain_texts  # noqa: E402
 from sdg_align.labels import targets_of  # noqa: E402
 from sdg_align.modeling import load_classifier  # noqa: E402
 from sdg_align.runtime import configure_threads  # noqa: E402
@@ -91,10 +91,6 @@ def main() -> None:
     parser.add_argument(
         "--neighbours", type=int, nargs="*", default=None, help="nearest examples averaged"
     )
-    parser.add_argument(
-        "--lettered-penalties", type=float, nargs="*", default=None,
-        help="taken off the score of lettered targets (6.a, 8.a); default: the shipped one",
-    )  # fmt: skip
     parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args()
     configure_threads()
@@ -109,32 +105,30 @@ def main() -> None:
     kinds = texts_for(args.split, args.model)
     weights = args.weights or [float(model.extras["example_weight"])]
     neighbours = [0] if older else args.neighbours or [int(model.extras["example_neighbours"])]
-    penalties = args.lettered_penalties or [LETTERED_PENALTY]
     results = {}
-    for weight, k, penalty in [(w, k, p) for w in weights for k in neighbours for p in penalties]:
-        model.extras["example_weight"], model.extras["example_neighbours"] = weight, k
-        model.extras["lettered_penalty"] = penalty
-        row: dict = {}  # type: ignore[type-arg]
-        for kind, examples in kinds.items():
-            wanted = [
-                sorted({int(t.split(".")[0]) for t in e.targets} & set(e.sdgs)) for e in examples
-            ]
-            row[kind] = top3(model, examples, wanted)
-            row[kind].pop("evidence")
-        row["mean"] = sum(row[k]["top3_target_accuracy"] for k in kinds) / len(kinds)
-        name = f"weight {weight}, " + ("mean of examples" if older else f"neighbours {k}")
-        if args.lettered_penalties:
-            name += f", lettered penalty {penalty}"
-        results[name] = row
-        print(
-            f"{name}: top-3 target accuracy "
-            + "; ".join(
-                f"{kind} {row[kind]['top3_target_accuracy']:.3f} ({row[kind]['pairs']} pairs, "
-                f"chance {row[kind]['chance']:.3f})"
-                for kind in kinds
+    for weight in weights:
+        for k in neighbours:
+            model.extras["example_weight"], model.extras["example_neighbours"] = weight, k
+            row: dict = {}  # type: ignore[type-arg]
+            for kind, examples in kinds.items():
+                wanted = [
+                    sorted({int(t.split(".")[0]) for t in e.targets} & set(e.sdgs))
+                    for e in examples
+                ]
+                row[kind] = top3(model, examples, wanted)
+                row[kind].pop("evidence")
+            row["mean"] = sum(row[k]["top3_target_accuracy"] for k in kinds) / len(kinds)
+            name = f"weight {weight}, " + ("mean of examples" if older else f"neighbours {k}")
+            results[name] = row
+            print(
+                f"{name}: top-3 target accuracy "
+                + "; ".join(
+                    f"{kind} {row[kind]['top3_target_accuracy']:.3f} ({row[kind]['pairs']} pairs, "
+                    f"chance {row[kind]['chance']:.3f})"
+                    for kind in kinds
+                )
+                + f"; mean {row['mean']:.3f}"
             )
-            + f"; mean {row['mean']:.3f}"
-        )
     if len(results) == 1:
         (row,) = results.values()
         for kind in kinds:

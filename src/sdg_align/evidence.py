@@ -42,9 +42,6 @@ TOP_SENTENCES = 3
 MIN_EXAMPLES = 2  # labelled training texts a target needs before its examples count
 EXAMPLE_WEIGHT = 0.5  # share of the example cosine (chosen on validation texts: eval_evidence.py)
 EXAMPLE_NEIGHBOURS = 1  # nearest examples of a target whose cosines are averaged (chosen there too)
-# Taken off the score of a lettered target (6.a, 8.a, 9.a: the means of implementation, mostly
-# support to developing countries), which a cluster's own project rarely serves; chosen there too.
-LETTERED_PENALTY = 0.0
 
 _STOPWORDS = {
     "en": "the and of to in for with is are on by this that from",
@@ -227,7 +224,6 @@ def explain_texts(
     codes: list[str] = list(extras["target_codes"])
     titles: list[str] = list(extras["target_titles"])
     sdg_of = np.array([int(code.split(".")[0]) for code in codes])
-    lettered = np.array([code.split(".")[1].isalpha() for code in codes])
 
     sentences = [split_sentences(t) for t in texts]
     flat = [s for group in sentences for s in group]
@@ -252,7 +248,6 @@ def explain_texts(
             wanted = np.flatnonzero(np.isin(sdg_of, list(sdgs)) & has)
             examples = _example_similarity(extras, document, wanted)
             similarity[wanted] = (1 - weight) * similarity[wanted] + weight * examples
-        similarity[lettered] -= float(extras.get("lettered_penalty", LETTERED_PENALTY))
         block: dict[str, Any] = {}
         for sdg in sdgs:
             mine = np.flatnonzero(sdg_of == sdg)
