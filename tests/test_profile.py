@@ -805,3 +805,16 @@ def test_a_partners_cell_without_semicolons_is_split_at_its_commas():
     assert doc["overall"]["collaboration"]["mean_partners"] == (3 + 2 + 2 + 1) / 4
     assert doc["overall"]["collaboration"]["share_international"] == 0.25  # DE and FR
     assert any("2 cell(s) separate partners with commas" in w for w in doc["warnings"])
+
+
+def test_dates_with_time_zones_are_read_as_their_year():
+    """Dates in a European zone switch between +01:00 and +02:00: pandas raised 'Mixed
+    timezones detected' and profile stopped with 'This is a bug in sdg-align'."""
+    local = pd.to_datetime(["2021-03-01 10:00", "2022-07-01 10:00", "2020-12-31 23:30"])
+    frame = scored([{"probs": {}}] * 3)
+    frame["start"] = local.tz_localize("Europe/Amsterdam").astype(str)
+    periods = build_profile(frame, columns=ProfileColumns(time_col="start")).to_dict()["overall"]
+    assert [p["period"] for p in periods["periods"]] == [2020, 2021, 2022]
+    frame["start"] = ["2021-03-01T10:00:00Z", "2022-07-01 10:00:00+02:00", "2024"]
+    periods = build_profile(frame, columns=ProfileColumns(time_col="start")).to_dict()["overall"]
+    assert [p["period"] for p in periods["periods"]] == [2021, 2022, 2024]

@@ -785,3 +785,20 @@ def test_a_blank_row_in_the_middle_is_no_failed_project_or_group(tiny_model_dir,
     assert {g["name"] for g in document["groups"]} == {"A", "B"}
     assert any("1 row(s) with every cell empty (row 2) left out" in w for w in document["warnings"])
     assert not any("no scored project in group" in w for w in document["warnings"])
+
+
+def test_json_lines_output_writes_dates_as_iso_text(tiny_model_dir, tmp_path):
+    """A Parquet timestamp came back from score as epoch milliseconds, which profile --time-col
+    could not read as a year."""
+    source = tmp_path / "in.parquet"
+    pd.DataFrame(
+        {
+            "text": ["solar panels on forty schools", "ocean fish coral reef restoration"],
+            "start": pd.to_datetime(["2021-03-01 10:00", "2023-07-01 00:00"]),
+        }
+    ).to_parquet(source)
+    out = tmp_path / "out.jsonl"
+    args = ["score", str(source), "-o", str(out), "-m", str(tiny_model_dir), "-q"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["start"][:10] for r in rows] == ["2021-03-01", "2023-07-01"]

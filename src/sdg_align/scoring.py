@@ -715,7 +715,11 @@ def _write_text_table(
         for n, f in enumerate(files):
             frame = chunk(f)
             if fmt == "jsonl":
-                lines = frame.to_json(orient="records", lines=True, force_ascii=False)
+                # dates as ISO text ('2021-03-01T10:00:00.000+01:00'), not epoch milliseconds,
+                # which profile --time-col (and a person) could not read back as a year
+                lines = frame.to_json(
+                    orient="records", lines=True, force_ascii=False, date_format="iso"
+                )
                 handle.write(lines if lines.endswith("\n") else lines + "\n")
             else:
                 frame.to_csv(handle, index=False, header=n == 0, sep=sep, decimal=decimal)

@@ -692,7 +692,7 @@ def write_table(
         elif fmt == "tsv":
             frame.to_csv(tmp, index=False, sep="\t")
         elif fmt == "jsonl":
-            frame.to_json(tmp, orient="records", lines=True, force_ascii=False)
+            frame.to_json(tmp, orient="records", lines=True, force_ascii=False, date_format="iso")
         elif fmt == "parquet":
             frame.to_parquet(tmp, index=False)
         else:

@@ -281,7 +281,10 @@ def parse_periods(
     if rest.any():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            dates = pd.to_datetime(text[rest], errors="coerce", format="mixed")
+            # a date's own year, whatever its zone: a zone offset ('+01:00', '+02:00' across the
+            # summer change, 'Z') is dropped, as mixed offsets made pandas raise, not coerce
+            local = text[rest].str.replace(r"(?<=\d)\s*(?:[+-]\d{2}:?\d{2}|Z|UTC)$", "", regex=True)
+            dates = pd.to_datetime(local, errors="coerce", format="mixed")
         years[rest] = dates.dt.year
     labelled = (years.isna() & rest).to_numpy()
     if labelled.any():
