@@ -818,3 +818,11 @@ def test_dates_with_time_zones_are_read_as_their_year():
     frame["start"] = ["2021-03-01T10:00:00Z", "2022-07-01 10:00:00+02:00", "2024"]
     periods = build_profile(frame, columns=ProfileColumns(time_col="start")).to_dict()["overall"]
     assert [p["period"] for p in periods["periods"]] == [2021, 2022, 2024]
+
+
+def test_an_unknown_operating_point_is_refused_by_the_api():
+    """build_profile(tags='precisee') went into the settings without a word."""
+    from sdg_align.errors import DataError
+
+    with pytest.raises(DataError, match="unknown tags 'precisee'"):
+        build_profile(scored([{"probs": {}}]), tags="precisee")

@@ -802,3 +802,12 @@ def test_json_lines_output_writes_dates_as_iso_text(tiny_model_dir, tmp_path):
     assert CliRunner().invoke(main, args).exit_code == 0
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["start"][:10] for r in rows] == ["2021-03-01", "2023-07-01"]
+
+
+def test_score_frame_takes_one_column_name_as_a_string(tiny_model_dir):
+    """text_cols='description' was read as the columns d, e, s, c, r, ..."""
+    from sdg_align.modeling import load_classifier
+
+    frame = pd.DataFrame({"description": ["solar panels on forty schools in the region"]})
+    scored = score_frame(frame, load_classifier(tiny_model_dir), text_cols="description")
+    assert scored["error"].tolist() == [""] and scored["sdgs"].notna().all()

@@ -222,8 +222,11 @@ def score_frame(
 ) -> pd.DataFrame:
     """Score one batch: the input columns unchanged, plus the output contract's columns.
 
-    A batch scored before gets new score columns (see :func:`columns_to_replace`).
+    A batch scored before gets new score columns (see :func:`columns_to_replace`). ``text_cols``
+    is a column name or a list of them (joined as 'Title. Description').
     """
+    if isinstance(text_cols, str):  # 'description' was read as the columns d, e, s, c, ...
+        text_cols = [text_cols]
     frame = frame.drop(columns=columns_to_replace(frame.columns, explain))
     texts, errors = row_texts(frame, text_cols)
     good = [i for i, e in enumerate(errors) if not e]

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..decisions import OPERATING_POINTS
 from ..errors import DataError
 from ..labels import GOALS, NUM_SDGS
 from .error_rates import ErrorRates
@@ -72,10 +73,13 @@ def build_profile(
     tables; they default to ``project_id``/``id`` and ``title`` when present. With the model's
     ``error_rates`` (of the operating point the tags were made with) every group and SDG also gets
     its error-corrected ``prevalence``, and trends follow it. ``tags`` names that operating point
-    in the settings, so that ``--compare`` can tell when two profiles count different tags.
+    in the settings, so that ``--compare`` can tell when two profiles count different tags; it
+    does not tag again (``sdg-align profile --tags`` does, from the probabilities).
     """
     if bootstrap < 0:
         raise DataError(f"bootstrap must be 0 (off) or a number of resamples; got {bootstrap}")
+    if tags is not None and tags not in OPERATING_POINTS:  # 'precisee' went into the settings
+        raise DataError(f"unknown tags {tags!r}: choose one of {', '.join(OPERATING_POINTS)}")
     checked = read_input(frame, columns or ProfileColumns())
     data = checked.projects
     options = _Options(bootstrap, top_projects, error_rates, np.random.default_rng([seed, 1]))
