@@ -715,7 +715,7 @@ def test_parquet_lists_stay_lists_and_are_json_in_a_csv(model, tmp_path):
 
 def test_errors_about_stdin_name_stdin_not_a_temporary_copy(tiny_model_dir):
     args = ["score", "-", "-o", "-", "-m", str(tiny_model_dir), "-q"]
-    for stdin, message in (("", "cannot read stdin as csv"), ("id,text\n", "stdin has no rows")):
+    for stdin, message in (("", "stdin is empty"), ("id,text\n", "stdin has no rows")):
         result = CliRunner().invoke(main, args, input=stdin)
         assert result.exit_code == 1 and message in result.stderr
         assert "sdg-align-score-" not in result.stderr
@@ -811,3 +811,39 @@ def test_score_frame_takes_one_column_name_as_a_string(tiny_model_dir):
     frame = pd.DataFrame({"description": ["solar panels on forty schools in the region"]})
     scored = score_frame(frame, load_classifier(tiny_model_dir), text_cols="description")
     assert scored["error"].tolist() == [""] and scored["sdgs"].notna().all()
+
+
+def test_a_locked_output_keeps_the_scored_rows_for_resume(tiny_model_dir, tmp_path, monkeypatch):
+    """A write-protected output: the error named an internal '.partial' file and not --resume."""
+    import sdg_align.scoring as scoring
+
+    source = tmp_path / "in.csv"
+    source.write_text("text\nsolar panels on forty schools\nocean fish coral reef\n")
+    out = tmp_path / "out.csv"
+
+    def locked(*args, **kwargs):
+        raise PermissionError(13, "Operation not permitted")
+
+    monkeypatch.setattr(scoring, "_assemble", locked)
+    args = ["score", str(source), "-o", str(out), "-m", str(tiny_model_dir), "-q"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert "cannot write" in result.output and "--resume" in result.output
+    assert "Operation not permitted" in result.output and ".partial" not in result.output
+    monkeypatch.undo()
+    resumed = CliRunner().invoke(main, [*args, "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    assert len(pd.read_csv(out)) == 2
+
+
+def test_every_row_failing_is_an_error_and_headers_alone_leave_nothing(tiny_model_dir, tmp_path):
+    """score exited 0 when no row could be scored; a header-only file left a parts folder."""
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n1,123\n2,456\n")
+    args = ["score", str(source), "-o", str(tmp_path / "o.csv"), "-m", str(tiny_model_dir), "-q"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and "none of the 2 rows could be scored" in result.output
+    assert (tmp_path / "o.csv").is_file()  # each row's error is written all the same
+    source.write_text("id,text\n")
+    assert CliRunner().invoke(main, args).exit_code == 1
+    assert not list(tmp_path.glob(".*parts"))

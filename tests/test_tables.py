@@ -246,3 +246,14 @@ def test_headers_are_found_whatever_their_case_or_stray_spaces(tmp_path):
             path, index=False
         )
         assert [e.sdgs for e in load_generic(path).examples] == [(7,), (6,)], header
+
+
+def test_an_empty_file_says_so(tmp_path):
+    """An empty CSV gave pandas' 'No columns to parse from file'."""
+    from sdg_align.errors import DataError
+    from sdg_align.tables import read_table
+
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(DataError, match="empty.csv is empty"):
+        read_table(empty)

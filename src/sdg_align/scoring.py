@@ -469,11 +469,19 @@ def score_file(
             if out_format == "xlsx":
                 check_excel_cells(scored, output_path)  # fail at once, not after the last chunk
             _write_part(scored, parts / f"chunk-{index:06d}.parquet")
-        if summary.rows == 0:
+        if summary.rows == 0:  # headers only: no parts worth keeping for a --resume
+            shutil.rmtree(parts, ignore_errors=True)
             raise DataError(f"{input_path} has no rows to score")
         summary.repeated_ids = [i for i, n in id_counts.items() if n > 1]
         written = _csv_dialect(input_path, in_format, out_format, sep, encoding)
-        written = _assemble(parts, output_path, out_format, read_as_text, written)
+        try:
+            written = _assemble(parts, output_path, out_format, read_as_text, written)
+        except OSError as exc:  # a locked or read-only output: the scoring is not lost
+            raise DataError(
+                f"cannot write {output_path}: {exc.strerror or exc}; the {summary.rows:,} scored "
+                f"rows are kept in {parts}: make the output writable and "
+                "run the same command with --resume to write it without scoring again"
+            ) from None
         if out_format == "csv":
             summary.csv_dialect = f"separator {written.sep!r}, encoding {written.encoding}"
     except KeyboardInterrupt as exc:

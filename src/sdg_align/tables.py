@@ -262,6 +262,8 @@ def _reading(path: Path, fmt: str, encoding: str | None) -> Iterator[None]:
             f"cannot read {path} as {encoding or 'UTF-8'} text (byte {offset}); pass the file's "
             "encoding with --encoding (e.g. cp1252, cp1250, latin-1) or save it as UTF-8"
         ) from exc
+    except pd.errors.EmptyDataError as exc:  # pandas: 'No columns to parse from file'
+        raise DataError(f"{path} is empty: no header row and no rows") from exc
     except Exception as exc:  # pandas raises many types; the user needs one clear line
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"cannot read {path} as {fmt}: {first_line}") from exc

@@ -223,6 +223,13 @@ def score(
                 indent=2,
             )
         )
+    if summary.failed and summary.failed + summary.blank_rows >= summary.rows:
+        # a pipeline that checks the exit code must not read 'every row failed' as success; the
+        # output is written all the same, with each row's error
+        raise click.ClickException(
+            f"none of the {_rows(summary.rows - summary.blank_rows)} could be scored (the "
+            "output holds each row's error); check --text-col"
+        )
 
 
 def _rows(count: int) -> str:
