@@ -414,6 +414,35 @@ def test_another_operating_point_retags_and_says_how_many_tags_changed(scored_cs
     assert f"{expected} of 6 projects' tags changed" in run(*args).stderr
 
 
+def test_sdgs_no_project_reaches_at_precise_are_named(scored_csv, rated_model_dir):
+    from sdg_align.modeling import read_model_config
+
+    precise = read_model_config(str(rated_model_dir)).thresholds_for("precise")
+    frame = scored_rows()
+    probs = frame[[f"p_sdg{k}" for k in range(1, 18)]].astype(float).to_numpy()
+    tagged = {int(s) for cell in frame["sdgs"] for s in str(cell).split(";") if s}
+    lost = sorted(k for k in tagged if not (probs[:, k - 1] >= precise[k - 1]).any())
+    args = [
+        str(scored_csv),
+        "--model",
+        str(rated_model_dir),
+        "--tags",
+        "precise",
+        "--json-out",
+        "-",
+    ]
+    result = run(*args, "-q")
+    assert result.exit_code == 0, result.output
+    if lost:
+        assert f"no project reaches the 'precise' threshold of SDG {lost[0]}" in result.stderr
+    else:
+        assert "no project reaches" not in result.stderr
+    frame["p_sdg7"] = 0.01  # SDG 7 tagged in the file, but no project reaches any threshold now
+    frame.loc[0, "sdgs"] = "7"
+    frame.to_csv(scored_csv, index=False)
+    assert "threshold of SDG 7" in run(*args, "-q").stderr
+
+
 def test_a_scored_file_with_decimal_commas_is_retagged_and_corrected(tmp_path, rated_model_dir):
     """A German spreadsheet saves p_sdg cells as '0,50': --tags broad then tagged nothing (every
     share 0%) and --corrections turned every unreviewed project's probabilities into NaN."""
