@@ -847,3 +847,33 @@ def test_every_row_failing_is_an_error_and_headers_alone_leave_nothing(tiny_mode
     source.write_text("id,text\n")
     assert CliRunner().invoke(main, args).exit_code == 1
     assert not list(tmp_path.glob(".*parts"))
+
+
+def test_a_parquet_input_keeps_its_column_types(tiny_model_dir, tmp_path):
+    """date32, decimal and boolean columns came back from score as text ('125000.50', 'True'); a
+    column empty in the first chunk stopped the Parquet output with 'cast to null'."""
+    import datetime
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "typed.parquet"
+    table = pa.table(
+        {
+            "text": ["ocean fish coral reef restoration", "solar panels on forty schools"],
+            "start": pa.array([None, datetime.date(2021, 3, 1)], type=pa.date32()),
+            "budget": pa.array([decimal.Decimal("125000.50"), None], type=pa.decimal128(12, 2)),
+            "flag": pa.array([None, True]),
+        }
+    )
+    pq.write_table(table, source)
+    out = tmp_path / "out.parquet"
+    args = ["score", str(source), "-o", str(out), "-m", str(tiny_model_dir), "-q"]
+    result = CliRunner().invoke(main, [*args, "--chunk-rows", "1"])
+    assert result.exit_code == 0, result.output
+    schema = pq.read_schema(out)
+    assert str(schema.field("start").type) == "date32[day]"
+    assert str(schema.field("budget").type) == "double" and str(schema.field("flag").type) == "bool"
+    back = pd.read_parquet(out)
+    assert back["budget"].iloc[0] == 125000.5 and back["flag"].iloc[1] == True  # noqa: E712

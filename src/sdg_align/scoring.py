@@ -17,6 +17,8 @@ chunks to a parts folder (so ``resume`` can continue after a crash) and assemble
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import hashlib
 import itertools
 import json
@@ -468,7 +470,9 @@ def score_file(
             )
             if out_format == "xlsx":
                 check_excel_cells(scored, output_path)  # fail at once, not after the last chunk
-            _write_part(scored, parts / f"chunk-{index:06d}.parquet")
+            _write_part(
+                scored, parts / f"chunk-{index:06d}.parquet", keep_types=in_format == "parquet"
+            )
         if summary.rows == 0:  # headers only: no parts worth keeping for a --resume
             shutil.rmtree(parts, ignore_errors=True)
             raise DataError(f"{input_path} has no rows to score")
@@ -598,8 +602,18 @@ def _only_nested_columns(nested: dict[Path, dict[str, list[int]]]) -> set[str]:
     return columns
 
 
-def _write_part(frame: pd.DataFrame, path: Path) -> None:
-    """One finished chunk; written under a temporary name so a half chunk never counts as done."""
+# Cell types a Parquet input's object columns hold that a part keeps as they are (a date32 column,
+# decimal budgets, booleans with gaps came back from score as text); a Parquet column has one type,
+# so every chunk of such an input keeps the same one. A datetime.datetime object column (mixed
+# zones) stays text.
+_KEPT_TYPES = (datetime.date, bool, int, float)  # decimals are kept as floats (see below)
+
+
+def _write_part(frame: pd.DataFrame, path: Path, *, keep_types: bool = False) -> None:
+    """One finished chunk; written under a temporary name so a half chunk never counts as done.
+
+    Object columns are stored as text, except (with ``keep_types``, for a Parquet input) a column
+    whose values all have one of :data:`_KEPT_TYPES`."""
     frame = frame.copy()
     nested: dict[str, list[int]] = {}
     for column in frame.columns:
@@ -607,6 +621,19 @@ def _write_part(frame: pd.DataFrame, path: Path) -> None:
             rows = np.flatnonzero(frame[column].map(lambda v: isinstance(v, NESTED)).to_numpy())
             if len(rows):
                 nested[str(column)] = rows.tolist()
+            kinds = (
+                set()
+                if len(rows)  # lists and objects are stored as JSON text
+                else {type(v) for v in frame[column] if v is not None and v == v}
+            )
+            kind = kinds.pop() if len(kinds) == 1 else None
+            if keep_types and kind is not None and issubclass(kind, decimal.Decimal):
+                # a number, not text; as a float, since each chunk's decimal type would take
+                # its own precision from its own values and the parts must share one
+                frame[column] = frame[column].astype(float)
+                continue
+            if keep_types and kind is not None and issubclass(kind, _KEPT_TYPES):
+                continue
             frame[column] = frame[column].map(_plain_cell)
     _nested_file(path).write_text(json.dumps(nested))
     with atomic_path(path) as tmp:
@@ -688,12 +715,12 @@ def _assemble(
             return dialect
         if fmt == "parquet":
             # the schema of the first chunk as converted; a column empty there takes its type
-            # from the parts (all chunks were written with the same one)
-            parts_schema = pq.read_schema(files[0])
+            # from the first chunk that has a value in it (it failed with 'cast to null' when
+            # the first chunk's cells were all empty), else from the parts
             schema = pa.Schema.from_pandas(chunk(files[0]), preserve_index=False)
             for where, field in enumerate(schema):
                 if pa.types.is_null(field.type):
-                    schema = schema.set(where, parts_schema.field(field.name))
+                    schema = schema.set(where, _first_typed_field(files, field.name, chunk))
             with pq.ParquetWriter(tmp, schema) as writer:
                 for f in files:
                     writer.write_table(
@@ -707,6 +734,19 @@ def _assemble(
             dialect = Dialect(dialect.sep, "utf-8-sig")
             _write_text_table(tmp, files, chunk, fmt, dialect.sep, dialect.encoding)
         return dialect
+
+
+def _first_typed_field(files: list[Path], name: str, chunk: Callable[[Path], pd.DataFrame]) -> Any:
+    """Column ``name``'s field in the first chunk where it holds a value (its parts' field when
+    it is empty everywhere)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for f in files[1:]:
+        frame = chunk(f)[[name]]
+        if frame[name].notna().any():
+            return pa.Schema.from_pandas(frame, preserve_index=False).field(name)
+    return pq.read_schema(files[0]).field(name)
 
 
 def _write_text_table(
