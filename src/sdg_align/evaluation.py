@@ -262,6 +262,12 @@ def format_metrics_table(metrics: dict[str, Any], title: str = "") -> str:
     lines.append(
         f"{'micro':<44} {micro['precision']:6.3f} {micro['recall']:6.3f} {micro['f1']:6.3f}"
     )
+    never = [r["sdg"] for r in metrics["per_sdg"] if r["support"] and not r.get("predicted", 1)]
+    if never:  # their precision is undefined; 0 in the macro average pulls it down
+        lines.append(
+            f"never predicted here (precision 0.000 by convention, counted so in the macro "
+            f"average): SDG {', '.join(map(str, never))}"
+        )
     if "shared_task" in metrics:
         task = metrics["shared_task"]
         lines.append(
