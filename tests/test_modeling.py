@@ -175,3 +175,17 @@ def test_default_names_the_bundled_model_wherever_the_user_stands(tmp_path, monk
     (tmp_path / "default").mkdir()
     assert resolve_model_path("default") == default_model_path()
     assert resolve_model_path("./default") == tmp_path / "default"
+
+
+def test_sentences_that_differ_only_in_numbers_are_read_once():
+    """A report of 300 'In work package k the team insulates N flats' sentences read four SDGs
+    at 1.00: each copy was pooled as independent evidence."""
+    from sdg_align.modeling.windows import drop_repeated_sentences
+
+    text = (
+        "In work package 1 the team insulates 40 flats. In work package 2 the team insulates "
+        "52 flats. The city funds 1.5 million euros."
+    )
+    assert drop_repeated_sentences(text) == (
+        "In work package 1 the team insulates 40 flats. The city funds 1.5 million euros."
+    )
