@@ -184,7 +184,7 @@ def folder_tokenizer(folder: Path, *, fast: bool = False) -> Any:
 
 
 # Changes whenever the windows of a text change (cached frozen states are keyed by it).
-READING = "repeated-sentences-dropped, abbreviations kept"
+READING = "repeated-sentences-dropped (numbers aside), abbreviations kept"
 
 
 class TokenWindows:
