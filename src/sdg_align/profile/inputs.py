@@ -28,9 +28,10 @@ from ..tables import blank_rows, decimal_numbers, guess_id_column
 from .figures import BLANK_GROUP, MAX_LISTED_ERRORS, PROB_COLS, SCORED_COLS
 from .weights import parse_weights
 
-# Partner types as exports and people write them, in English, German and French, and CORDIS's
-# codes (PRC, PUB, HES, REC, OTH). Private: for-profit firms; public: public bodies, research and
-# education; other: neither (NGOs, associations, chambers, clusters), counted but never a mix.
+# Partner types as exports and people write them, in English, German, French, Italian and
+# Spanish, and CORDIS's codes (PRC, PUB, HES, REC, OTH). Private: for-profit firms; public: public
+# bodies, research and education; other: neither (NGOs, associations, chambers, clusters), counted
+# but never a mix.
 PRIVATE_TYPES = frozenset({
     "company", "sme", "startup", "start-up", "investor", "industry", "industrial", "firm",
     "enterprise", "business", "corporate", "corporation", "private", "cooperative",
