@@ -877,3 +877,18 @@ def test_a_parquet_input_keeps_its_column_types(tiny_model_dir, tmp_path):
     assert str(schema.field("budget").type) == "double" and str(schema.field("flag").type) == "bool"
     back = pd.read_parquet(out)
     assert back["budget"].iloc[0] == 125000.5 and back["flag"].iloc[1] == True  # noqa: E712
+
+
+def test_json_lines_evidence_is_an_object_that_profile_reads(tiny_model_dir, tmp_path):
+    """jq users had to run fromjson on every evidence cell of a JSON Lines output."""
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n1,solar panels on forty schools\n2,ocean fish coral reef\n")
+    out = tmp_path / "out.jsonl"
+    args = ["score", str(source), "-o", str(out), "-m", str(tiny_model_dir), "-q", "--explain"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert all(isinstance(r["evidence"], dict) and r["evidence"] for r in rows)
+    profiled = CliRunner().invoke(main, ["profile", str(out), "--json-out", "-", "-q"])
+    assert profiled.exit_code == 0, profiled.output
+    tops = [t for s in json.loads(profiled.stdout)["overall"]["sdgs"] for t in s["top_projects"]]
+    assert any(t["evidence"] for t in tops)

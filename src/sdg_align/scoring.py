@@ -706,6 +706,10 @@ def _assemble(
                 values = frame[column].astype(object)
                 values.iloc[rows] = [json.loads(v) for v in values.iloc[rows]]
                 frame[column] = values
+        if fmt == "jsonl" and EVIDENCE_COLUMN in frame.columns:  # an object, not JSON in a string
+            frame[EVIDENCE_COLUMN] = [
+                json.loads(v) if isinstance(v, str) and v else None for v in frame[EVIDENCE_COLUMN]
+            ]
         return frame
 
     with atomic_path(output) as tmp:
