@@ -312,7 +312,9 @@ def test_explain_column_parses_in_every_format(model, tmp_path):
         for _, row in result.iterrows():
             if row["error"]:
                 continue
-            evidence = json.loads(row["evidence"])
+            cell = row["evidence"]  # JSON text; an object in JSON Lines
+            evidence = cell if suffix == ".jsonl" else json.loads(cell)
+            assert isinstance(evidence, dict)
             assert set(evidence) == set(str(row["sdgs"]).split(";"))
 
 
