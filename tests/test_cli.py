@@ -219,6 +219,50 @@ def test_evaluate_quiet_still_says_rows_were_skipped(runner, tiny_model_dir, tmp
     assert "1 row(s) skipped (first: labelled.csv row 2: SDG 18 is out of range" in result.stderr
 
 
+def test_evaluate_writes_the_texts_that_disagree_with_their_labels(
+    runner, tiny_model_dir, tmp_path
+):
+    """A new-user trial had to rebuild, with classify --lines, which texts the figures were about."""
+    data = tmp_path / "labelled.csv"
+    texts = ["Solar panels on school roofs", "Clean water for villages", "Ocean fish coral reef"]
+    pd.DataFrame(
+        {"project_id": ["A", "B", "C"], "text": texts, "sdgs": ["7", "6", "1;2;3"]}
+    ).to_csv(data, index=False)
+    out = tmp_path / "to_read.csv"
+    args = ["evaluate", str(tiny_model_dir), str(data), "--threshold", "0.5"]
+    result = runner.invoke(main, [*args, "--disagreements", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(rows.columns) == [
+        "set",
+        "text_number",
+        "id",
+        "labels",
+        "tags",
+        "missed",
+        "added",
+        "text",
+    ]
+    tagged = runner.invoke(
+        main,
+        ["classify", "--lines", "--json", "-q", "-m", str(tiny_model_dir), "--threshold", "0.5"],
+        input="\n".join(texts),
+    )
+    labels = [{7}, {6}, {1, 2, 3}]
+    expected = [
+        pid
+        for pid, record, wanted in zip("ABC", json.loads(tagged.stdout), labels, strict=True)
+        if set(record["sdgs"]) != wanted
+    ]
+    assert rows["id"].tolist() == expected
+    for _, row in rows.iterrows():
+        assert row["text"] == texts["ABC".index(row["id"])]
+        assert "(" in row["missed"] + row["added"]  # each SDG with its probability
+    assert f"{len(expected)} of 3 texts whose tags differ" in result.stderr
+    same = runner.invoke(main, [*args, "--disagreements", str(data)])
+    assert same.exit_code != 0 and "labelled.csv" in same.output  # never overwrites the input
+
+
 def test_a_missing_model_named_by_the_environment_says_so(runner, monkeypatch):
     """'model directory not found: .../nosuch' did not say the path came from $SDG_ALIGN_MODEL."""
     monkeypatch.setenv("SDG_ALIGN_MODEL", "nosuch")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .labels import GOALS
+from .labels import GOALS, NUM_SDGS
 
 if TYPE_CHECKING:
     from .data import LabelledSet
@@ -114,6 +114,37 @@ def paired_macro_f1_gain(
     return {"gain": float(gains[0]), "confidence": confidence}
 
 
+def disagreements(
+    labelled: LabelledSet, probs: np.ndarray, cut: np.ndarray, name: str = ""
+) -> list[dict[str, Any]]:
+    """The texts whose tags differ from their labels, for a person to read: the SDGs the model
+    missed and those it added (only where the label is known), each with its probability."""
+
+    def listed(sdgs: list[int], p: np.ndarray) -> str:
+        return "; ".join(f"{k} ({p[k - 1]:.2f})" for k in sdgs)
+
+    rows = []
+    for position, (example, p) in enumerate(zip(labelled.examples, probs, strict=True)):
+        tagged = {int(k) + 1 for k in np.flatnonzero(p >= cut)}
+        known = set(example.known) if example.known is not None else set(range(1, NUM_SDGS + 1))
+        labels = set(example.sdgs)
+        missed, added = sorted(labels - tagged), sorted((tagged - labels) & known)
+        if missed or added:
+            rows.append(
+                {
+                    "set": name,
+                    "text_number": position + 1,
+                    "id": example.source_id or "",
+                    "labels": ";".join(map(str, sorted(labels))),
+                    "tags": ";".join(map(str, sorted(tagged))),
+                    "missed": listed(missed, p),
+                    "added": listed(added, p),
+                    "text": example.text,
+                }
+            )
+    return rows
+
+
 def evaluate(
     classifier: Classifier,
     labelled: LabelledSet,
@@ -122,6 +153,7 @@ def evaluate(
     tags: str = "balanced",
     batch_size: int = 32,
     by: Sequence[str] = ("lang", "length"),
+    disagreeing: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Predict every example and compare with its labels; adds breakdowns by ``lang`` etc.
 
@@ -135,6 +167,10 @@ def evaluate(
 
     probs = classifier.predict_proba(labelled.texts(), batch_size=batch_size)
     result = metrics_from_probs(classifier, labelled, probs, threshold=threshold, tags=tags, by=by)
+    if disagreeing is not None:  # the texts behind the figures, appended for the caller
+        disagreeing.extend(
+            disagreements(labelled, np.asarray(probs), classifier.cut(tags, threshold))
+        )
     record = TrainedTexts.read(classifier.source_dir) if classifier.source_dir else None
     if record is not None:
         result["seen_in_training"] = record.overlap(labelled.texts())

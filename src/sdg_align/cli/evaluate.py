@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -10,6 +11,8 @@ from ..errors import SDGAlignError
 from ._common import (
     backend_option,
     check_dialect_options,
+    check_output_locations,
+    check_outputs_spare_inputs,
     check_tags_or_threshold,
     dialect_options,
     friendly_errors,
@@ -36,6 +39,13 @@ from ._common import (
 @tags_option
 @backend_option
 @threshold_option
+@click.option(
+    "--disagreements",
+    "disagreements_path",
+    type=click.Path(dir_okay=False),
+    help="Write the texts whose tags differ from their labels (what the model missed and added, "
+    "with probabilities) to this table (.csv, .xlsx, .jsonl, .parquet).",
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 @click.option(
     "-q",
@@ -55,6 +65,7 @@ def evaluate(
     tags: str,
     backend: str,
     threshold: float | None,
+    disagreements_path: str | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -65,6 +76,7 @@ def evaluate(
     Examples:
       sdg-align evaluate default oro-gold dpga-test corpus-test
       sdg-align evaluate my-model labelled.csv --text-col description --json
+      sdg-align evaluate default labelled.csv --disagreements to_read.xlsx
     """
     from ..data import check_reading_options, load_source
     from ..evaluation import evaluate as run_evaluation
@@ -75,8 +87,13 @@ def evaluate(
     check_tags_or_threshold(threshold)
     sep, encoding = check_dialect_options(sep, encoding)
     check_reading_options(data, sheet=sheet, sep=sep, encoding=encoding)
+    if disagreements_path:
+        inputs: dict[str, str | None] = {f"DATA {i + 1}": d for i, d in enumerate(data)}
+        check_outputs_spare_inputs({"--disagreements": disagreements_path}, inputs)
+        check_output_locations({"--disagreements": disagreements_path})
     classifier = load_classifier(model_path, backend)
     results, failed = {}, []
+    disagreeing: list[dict[str, Any]] = []
     for name in data:
         try:
             say_which_sheet(name, None, sheet)
@@ -105,7 +122,11 @@ def evaluate(
             failed.append(name)
             click.echo(f"error: {name}: no usable labelled rows", err=True)
             continue
-        results[name] = run_evaluation(classifier, labelled, threshold=threshold, tags=tags)
+        found: list[dict[str, Any]] = []
+        results[name] = run_evaluation(
+            classifier, labelled, threshold=threshold, tags=tags, disagreeing=found
+        )
+        disagreeing.extend({**row, "set": name} for row in found)
         results[name]["skipped_rows"] = labelled.skipped_rows
         seen = results[name].get("seen_in_training")
         warning = seen_warning(seen, name) if seen else None
@@ -123,5 +144,18 @@ def evaluate(
                 )
             )
             click.echo()
+    if disagreements_path and results:
+        import pandas as pd
+
+        from ..tables import write_table
+
+        columns = ["set", "text_number", "id", "labels", "tags", "missed", "added", "text"]
+        write_table(pd.DataFrame(disagreeing, columns=columns), disagreements_path)
+        texts = sum(r["samples"] for r in results.values())
+        click.echo(
+            f"wrote {disagreements_path}: {len(disagreeing)} of {texts} texts whose tags differ "
+            "from their labels",
+            err=True,
+        )
     if failed:
         raise click.ClickException(f"not evaluated: {', '.join(failed)} (see the errors above)")

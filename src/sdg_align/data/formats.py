@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import DataError
 from ..labels import SDG_NUMBERS
-from ..tables import default_text_columns, detect_format, find_column, read_table
+from ..tables import default_text_columns, detect_format, find_column, guess_id_column, read_table
 from .types import Example, LabelledSet, clean_cell, join_parts, parse_or_report
 
 
@@ -66,6 +66,7 @@ def load_generic(
             "(or give one column per SDG: 'SDG 1' ... 'SDG 17')."
         )
     records = frame.to_dict("records")
+    id_col = guess_id_column(list(frame.columns)) or "id"  # 'project_id', 'Projekt-ID', ...
     result = LabelledSet()
     reviewed = reviewed_column(frame.columns)
     if reviewed is not None:
@@ -120,7 +121,7 @@ def load_generic(
                 split=split or None,
                 lang=(clean_cell(row.get(lang_col)) or None) if lang_col else None,
                 targets=tuple(str(t) for t in targets) if isinstance(targets, list) else (),
-                source_id=clean_cell(row.get("id")) or None,
+                source_id=clean_cell(row.get(id_col)) or None,
                 primary=int(primary)
                 if isinstance(primary, (int, float)) and primary == primary
                 else None,
