@@ -494,3 +494,18 @@ def test_review_groups_read_spellings_as_profile_does(scored_csv):
     frame["cluster"] = ["North", "north "] * 20
     groups = scored_inputs(frame, text_cols=["description"], id_col=None, by="cluster")[4]
     assert set(groups) == {"North"}
+
+
+@pytest.mark.parametrize("mark", ["OK", "ok ", "done", "erledigt"])
+def test_a_sheet_marked_ok_or_done_is_not_written_over(tmp_path, mark):
+    """--corrections reads 'OK' and 'done' as reviewed, but review wrote a new sheet over one
+    marked so: every label of the trial's 12 reviewed rows was lost."""
+    from sdg_align.errors import DataError
+    from sdg_align.review import refuse_to_overwrite_labels
+
+    sheet = tmp_path / "to_label.xlsx"
+    pd.DataFrame({"id": ["a", "b", "c"], "reviewed": [mark, "", "no"]}).to_excel(sheet, index=False)
+    with pytest.raises(DataError, match="holds 1 row"):
+        refuse_to_overwrite_labels(sheet)
+    pd.DataFrame({"id": ["a"], "reviewed": [""]}).to_excel(sheet, index=False)
+    refuse_to_overwrite_labels(sheet)  # a blank sheet may be written over
