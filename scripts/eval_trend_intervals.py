@@ -48,7 +48,7 @@ from sdg_align.profile.trends import trends  # noqa: E402
 from sdg_align.runtime import configure_threads  # noqa: E402
 
 SETS = ("corpus-test", "real-test")
-CELLS = ((2, 5), (3, 5), (3, 15), (3, 50))  # (periods, projects per period)
+CELLS = ((3, 1), (3, 2), (2, 5), (3, 5), (3, 15), (3, 50))  # (periods, projects per period)
 CHANGE_SD = 0.6  # log-odds change per year of an SDG that moves
 MOVING = 0.05  # a true slope of 5 points a year or more counts for power
 STILL = 0.01  # one under 1 point a year counts as no trend (d_k = 0 still moves with other SDGs)

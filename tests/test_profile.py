@@ -695,11 +695,28 @@ def test_trends_follow_the_corrected_prevalence():
         error_rates=validation_rates(),
     )
     nine = sdg(gentle.to_dict()["overall"], 9)["trend"]
-    assert nine["prevalence_slope_ci_high"] < 0.5
+    assert nine["prevalence_slope_ci_high"] <= 0.5 + 1e-9  # never steeper than shares can climb
     assert (
         nine["prevalence_slope_ci_high"] - nine["prevalence_slope_ci_low"]
         > (nine["slope_ci_high"] - nine["slope_ci_low"]) * (0.4 / 0.5) / 0.65
     )
+
+
+def test_three_projects_one_a_year_get_no_trend_and_a_constant_share_is_not_slowing():
+    """A trial's group of 3 projects (2022, 2024, 2025) read 'accelerating' for SDG 14 at +32
+    to +36 points a year (the line through 3 probabilities fitted almost exactly), and a share of
+    100% in every year read 'slowing' (its slope was -0.0)."""
+    frame = scored([
+        {"year": "2022", "probs": {11: 0.9, 14: 0.05, 8: 0.95}},
+        {"year": "2024", "probs": {8: 0.95, 14: 0.9}},
+        {"year": "2025", "probs": {14: 0.97, 8: 0.95}},
+    ])  # fmt: skip
+    document = build_profile(
+        frame, columns=ProfileColumns(time_col="year"), error_rates=validation_rates()
+    ).to_dict()
+    assert sdg(document["overall"], 14)["trend"]["trend"] == "unclear"
+    assert sdg(document["overall"], 8)["trend"]["trend"] == "unclear"
+    assert document["overall"]["accelerating"] == [] and document["overall"]["slowing"] == []
 
 
 def test_an_sdg_the_error_rates_cannot_correct_has_no_prevalence_and_a_warning(four):
