@@ -427,3 +427,16 @@ def test_chart_file_names_keep_the_letters_of_accented_group_names():
         "lodz-cluster",
         "x",
     ]
+
+
+def test_groups_at_a_glance_show_slowing_beside_accelerating():
+    """The board summary had only an 'Accelerating' column: a group's 'slowing' was in its own
+    section alone."""
+    profile = build_profile(
+        plain_frame(), columns=ProfileColumns(by="cluster", time_col="year")
+    ).to_dict()
+    profile["groups"][0]["slowing"] = [13]
+    collected = _Collect()
+    collected.feed(render_html(profile))
+    text = " ".join(collected.text)
+    assert "Accelerating" in text and "Slowing" in text and "SDG 13" in text
