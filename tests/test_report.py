@@ -444,3 +444,18 @@ def test_groups_at_a_glance_show_slowing_beside_accelerating():
     assert "Accelerating" in text and "Slowing" in text
     glance = after[after.index("Groups at a glance") : after.index('id="heatmap"')]
     assert glance != before[before.index("Groups at a glance") : before.index('id="heatmap"')]
+
+
+def test_a_persons_labels_are_not_shown_as_the_models_certainty():
+    """Relabelled projects led the 'contribute most' lists at probability 1.00, with the advice
+    to score with --explain although the file had been."""
+    from sdg_align.corrections import CORRECTED_COLUMN
+
+    frame = plain_frame()
+    frame[CORRECTED_COLUMN] = ["yes"] + [""] * (len(frame) - 1)
+    document = build_profile(frame).to_dict()
+    tops = [t for s in document["overall"]["sdgs"] for t in s["top_projects"]]
+    assert any(t["labelled_by_person"] for t in tops)
+    assert all(t["labelled_by_person"] == (t["row"] == 1) for t in tops)
+    html = render_html(document)
+    assert "a person&#39;s label" in html or "a person's label" in html

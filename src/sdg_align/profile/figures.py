@@ -22,7 +22,7 @@ from ..labels import SDG_NUMBERS
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA_VERSION = "1.5"
+SCHEMA_VERSION = "1.6"
 PROB_COLS: tuple[str, ...] = tuple(f"p_sdg{n}" for n in SDG_NUMBERS)
 SCORED_COLS: tuple[str, ...] = ("sdgs", *PROB_COLS)
 ALL_LABEL = "All projects"
@@ -245,6 +245,8 @@ class TopProject:
     primary: bool
     evidence: dict[str, Any] | None
     tags: list[dict[str, Any]] = field(default_factory=list)  # every tag: {sdg, probability}
+    # (1.6) tags from a person's review (profile --corrections): their 1.00 is a judgement
+    labelled_by_person: bool = False
 
 
 @dataclass

@@ -57,6 +57,7 @@ def top_projects(members: np.ndarray, k: int, data: Projects, top_n: int) -> lis
                 primary=bool(data.primary[pos] == k + 1),
                 evidence=_evidence(data, pos, k + 1),
                 tags=project_tags(data, pos),
+                labelled_by_person=bool(data.labelled is not None and data.labelled[pos]),
             )
         )
     return top
