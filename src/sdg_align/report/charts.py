@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 import unicodedata
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
@@ -184,10 +185,12 @@ def trend_chart(group: Mapping[str, Any]) -> Figure:
             ax.plot(trend["periods"], values, linestyle="--", linewidth=1.2, color="#333")
             top = max(top, *(v for v in values if v == v))
         # the profile's own words (JSON, tables, glance), so a chart and a table never differ
+        # the name wrapped, not cut ('Sustainable cities and communi...'), and the trend on a
+        # line of its own: beside the name it ran into the next panel's title
         label = trend["trend"] if trend["trend"] in ("accelerating", "slowing") else ""
-        title = _label(f"{item['sdg']} {item['name']}", 34 - len(label))
-        ax.set_title(f"{title}{'  ' + label if label else ''}", loc="left", fontsize=8,
-                     color=item["colour"], fontweight="bold")  # fmt: skip
+        name = textwrap.wrap(f"{item['sdg']} {item['name']}", 28)
+        title = "\n".join([*name[:2], label]).rstrip("\n")
+        ax.set_title(title, loc="left", fontsize=8, color=item["colour"], fontweight="bold")
         ax.spines[["top", "right"]].set_visible(False)
         ax.tick_params(labelsize=7)
     for ax in axes[len(chosen) :]:
@@ -195,8 +198,10 @@ def trend_chart(group: Mapping[str, Any]) -> Figure:
     axes[0].set_xticks(periods[::step], [str(p) for p in periods[::step]])
     axes[0].set_ylim(0, min(1.0, top * 1.15))
     axes[0].yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    for ax in axes[: len(chosen)]:
+    for position, ax in enumerate(axes[: len(chosen)]):
         ax.label_outer()
+        if position + columns >= len(chosen):  # nothing drawn below it: it keeps its years
+            ax.xaxis.set_tick_params(labelbottom=True)
     handles = [Line2D([], [], color="#555", marker="o", markersize=3, linewidth=2,
                       label="share of projects (tags)")]  # fmt: skip
     if corrected:
@@ -274,9 +279,10 @@ def comparison_chart(change: Mapping[str, Any]) -> Figure:
     ax.axvline(0, color="#333", linewidth=0.8)
     ax.set_yticks(y, [f"{s['sdg']} {GOALS[s['sdg'] - 1].short_name}" for s in items])
     what = "corrected prevalence" if corrected else "share of projects"
-    ax.set_xlabel(
-        f"change in {what} (percentage points); grey: within chance"
-        + ("" if corrected else ", whiskers: 95% interval")
+    ax.set_xlabel(  # two lines: on one it ran past the figure's edge ('grey: within ch')
+        f"change in {what} (percentage points)\ngrey: within chance"
+        + ("" if corrected else "; whiskers: 95% interval"),
+        fontsize=9,
     )
     ax.set_title(f"{_label(change['name'])}: change since the previous profile", loc="left")
     ax.spines[["top", "right"]].set_visible(False)
