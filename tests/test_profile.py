@@ -517,6 +517,8 @@ def test_row_numbers_count_input_rows_even_after_excluded_ones(four):
         # a scaled amount's decimals say nothing of the plain cells (80.000 was read as 80)
         (["80.000 €", "2.5 Mio €", "45.000 €", "300.000"], [80_000, 2_500_000, 45_000, 300_000]),
         ([100, 250.5, 0, 3], [100, 250.5, 0, 3]),  # numbers stay numbers
+        # Nordic kronor: 'kr', thousands 'tkr', millions 'mkr' (were 'not an amount')
+        (["1 900 000 kr", "250 tkr", "1,2 mkr", "kr 50 000"], [1_900_000, 250_000, 1_200_000, 50_000]),
     ],
 )  # fmt: skip
 def test_weights_read_as_european_spreadsheets_write_them(four, cells, expected):
