@@ -252,8 +252,7 @@ def write_review_sheet(frame: pd.DataFrame, path: str | Path) -> None:
 def refuse_to_overwrite_labels(path: str | Path) -> None:
     """Refuse to write a new sheet over one a person has filled in (rerunning the README's
     review step lost every label)."""
-    from .data.formats import _NO
-    from .data.types import clean_cell
+    from .data.formats import is_no
     from .tables import read_table
 
     path = Path(path)
@@ -266,8 +265,7 @@ def refuse_to_overwrite_labels(path: str | Path) -> None:
     column = next((c for c in frame.columns if str(c).strip().casefold() == REVIEWED_COLUMN), None)
     # any mark but an empty cell or a 'no' is a person's doing: 'OK' and 'done' (which
     # --corrections reads as reviewed) were written over, with every label on the sheet
-    marks = frame[column].map(clean_cell).str.lower() if column is not None else pd.Series([""])
-    marked = int((~marks.isin(_NO)).sum())
+    marked = int((~frame[column].map(is_no)).sum()) if column is not None else 0
     if marked:
         raise DataError(
             f"{path} holds {marked} row(s) marked reviewed: a person's labels. Write the new "

@@ -187,6 +187,11 @@ def is_yes(value: Any) -> bool:
     return clean_cell(value).lower() in _YES
 
 
+def is_no(value: Any) -> bool:
+    """An empty cell or a 'no' in any of the sheet's languages: nothing a person marked."""
+    return clean_cell(value).lower() in _NO
+
+
 def reviewed_marks(
     values: Sequence[Any], where: str, first_row: int = 1, row_word: str = "row"
 ) -> list[bool]:
