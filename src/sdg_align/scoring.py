@@ -609,6 +609,12 @@ def _only_nested_columns(nested: dict[Path, dict[str, list[int]]]) -> set[str]:
 _KEPT_TYPES = (datetime.date, bool, int, float)  # decimals are kept as floats (see below)
 
 
+def _one_type(values: pd.Series) -> type | None:
+    """The one type of a column's filled cells, or None (no cells, or several types)."""
+    kinds = {type(v) for v in values if v is not None and v == v}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
 def _write_part(frame: pd.DataFrame, path: Path, *, keep_types: bool = False) -> None:
     """One finished chunk; written under a temporary name so a half chunk never counts as done.
 
@@ -621,20 +627,13 @@ def _write_part(frame: pd.DataFrame, path: Path, *, keep_types: bool = False) ->
             rows = np.flatnonzero(frame[column].map(lambda v: isinstance(v, NESTED)).to_numpy())
             if len(rows):
                 nested[str(column)] = rows.tolist()
-            kinds = (
-                set()
-                if len(rows)  # lists and objects are stored as JSON text
-                else {type(v) for v in frame[column] if v is not None and v == v}
-            )
-            kind = kinds.pop() if len(kinds) == 1 else None
-            if keep_types and kind is not None and issubclass(kind, decimal.Decimal):
+            kind = _one_type(frame[column]) if keep_types and not len(rows) else None
+            if kind is not None and issubclass(kind, decimal.Decimal):
                 # a number, not text; as a float, since each chunk's decimal type would take
                 # its own precision from its own values and the parts must share one
                 frame[column] = frame[column].astype(float)
-                continue
-            if keep_types and kind is not None and issubclass(kind, _KEPT_TYPES):
-                continue
-            frame[column] = frame[column].map(_plain_cell)
+            elif kind is None or not issubclass(kind, _KEPT_TYPES):
+                frame[column] = frame[column].map(_plain_cell)
     _nested_file(path).write_text(json.dumps(nested))
     with atomic_path(path) as tmp:
         frame.to_parquet(tmp, index=False)
@@ -718,13 +717,7 @@ def _assemble(
             frame.to_excel(tmp, index=False, engine="openpyxl")
             return dialect
         if fmt == "parquet":
-            # the schema of the first chunk as converted; a column empty there takes its type
-            # from the first chunk that has a value in it (it failed with 'cast to null' when
-            # the first chunk's cells were all empty), else from the parts
-            schema = pa.Schema.from_pandas(chunk(files[0]), preserve_index=False)
-            for where, field in enumerate(schema):
-                if pa.types.is_null(field.type):
-                    schema = schema.set(where, _first_typed_field(files, field.name, chunk))
+            schema = _typed_schema(files, chunk)
             with pq.ParquetWriter(tmp, schema) as writer:
                 for f in files:
                     writer.write_table(
@@ -740,17 +733,28 @@ def _assemble(
         return dialect
 
 
-def _first_typed_field(files: list[Path], name: str, chunk: Callable[[Path], pd.DataFrame]) -> Any:
-    """Column ``name``'s field in the first chunk where it holds a value (its parts' field when
-    it is empty everywhere)."""
+def _typed_schema(files: list[Path], chunk: Callable[[Path], pd.DataFrame]) -> Any:
+    """The schema of the first chunk as converted; a column empty there takes its type from the
+    first chunk that has a value in it (it failed with 'cast to null' when the first chunk's cells
+    were all empty), else from the parts. Each later chunk is read once, and only while some
+    column is still untyped."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    schema = pa.Schema.from_pandas(chunk(files[0]), preserve_index=False)
+    untyped = {field.name for field in schema if pa.types.is_null(field.type)}
     for f in files[1:]:
-        frame = chunk(f)[[name]]
-        if frame[name].notna().any():
-            return pa.Schema.from_pandas(frame, preserve_index=False).field(name)
-    return pq.read_schema(files[0]).field(name)
+        if not untyped:
+            break
+        frame = chunk(f)
+        for name in [n for n in untyped if frame[n].notna().any()]:
+            typed = pa.Schema.from_pandas(frame[[name]], preserve_index=False).field(name)
+            schema = schema.set(schema.get_field_index(name), typed)
+            untyped.discard(name)
+    parts_schema = pq.read_schema(files[0])
+    for name in untyped:
+        schema = schema.set(schema.get_field_index(name), parts_schema.field(name))
+    return schema
 
 
 def _write_text_table(
