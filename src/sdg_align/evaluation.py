@@ -115,7 +115,7 @@ def paired_macro_f1_gain(
 
 
 def disagreements(
-    labelled: LabelledSet, probs: np.ndarray, cut: np.ndarray, name: str = ""
+    labelled: LabelledSet, probs: np.ndarray, cut: np.ndarray
 ) -> list[dict[str, Any]]:
     """The texts whose tags differ from their labels, for a person to read: the SDGs the model
     missed and those it added (only where the label is known), each with its probability."""
@@ -132,7 +132,6 @@ def disagreements(
         if missed or added:
             rows.append(
                 {
-                    "set": name,
                     "text_number": position + 1,
                     "id": example.source_id or "",
                     "labels": ";".join(map(str, sorted(labels))),

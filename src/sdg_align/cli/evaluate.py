@@ -126,7 +126,7 @@ def evaluate(
         results[name] = run_evaluation(
             classifier, labelled, threshold=threshold, tags=tags, disagreeing=found
         )
-        disagreeing.extend({**row, "set": name} for row in found)
+        disagreeing.extend({"set": name, **row} for row in found)
         results[name]["skipped_rows"] = labelled.skipped_rows
         seen = results[name].get("seen_in_training")
         warning = seen_warning(seen, name) if seen else None

@@ -553,12 +553,17 @@ def _repeated_rows(frame: pd.DataFrame) -> list[str]:
     ]
 
 
+def _blank_input_rows(frame: pd.DataFrame) -> np.ndarray:
+    """True for rows whose input cells (not those score added) are all empty: no project."""
+    inputs = [c for c in frame.columns if c not in _ADDED]
+    return blank_rows(frame[inputs]) if inputs else np.zeros(len(frame), dtype=bool)
+
+
 def _without_trailing_blank_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The table without the rows at its end whose input cells are all empty (spreadsheets
     export ';;;;' lines there); they showed as failed projects. Rows further up stay, so every
     other row keeps its number."""
-    inputs = [c for c in frame.columns if c not in _ADDED]
-    blank = blank_rows(frame[inputs]) if inputs else np.zeros(len(frame), dtype=bool)
+    blank = _blank_input_rows(frame)
     if blank.all():  # nothing but blank rows: the usual 'no row was scored' error says so
         return frame, 0
     kept = len(blank) - int(np.argmin(blank[::-1]))
@@ -592,8 +597,7 @@ def read_input(frame: pd.DataFrame, columns: ProfileColumns) -> ProfileInput:
     all_ids = text_cells(frame[columns.id_col]).tolist() if columns.id_col else None
     # a blank line further up is no project either: it showed as a failed row and a '(blank)'
     # group; it is left out and counted, and every other row keeps its number
-    inputs = [c for c in frame.columns if c not in _ADDED]
-    blank = blank_rows(frame[inputs]) if inputs else np.zeros(len(frame), dtype=bool)
+    blank = _blank_input_rows(frame)
     if blank.any() and not blank.all():
         where = ", ".join(str(i + 1) for i in np.flatnonzero(blank)[:5])
         found.append(

@@ -54,13 +54,13 @@ SCALES = {
 # A code may follow a scale letter without a space: TEUR, kEUR, MEUR.
 _CURRENCY = re.compile(
     r"[€$£¥₹]|(?:\b|(?<=[tkm]))"
-    r"(?:eur|euro|euros|usd|gbp|chf|sfr|fr|dkk|sek|nok|pln|zł|czk|huf|ron|bgn|kr|kr\.)(?!\w)\.?"
+    r"(?:eur|euro|euros|usd|gbp|chf|sfr|fr|dkk|sek|nok|pln|zł|czk|huf|ron|bgn|kr)(?!\w)\.?"
 )
 # The currency each sign or code names, so a column that mixes currencies can be told apart.
 _CURRENCY_NAMES = {
     "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "$": "USD", "usd": "USD",
     "£": "GBP", "gbp": "GBP", "chf": "CHF", "sfr": "CHF", "fr": "CHF", "¥": "JPY", "₹": "INR",
-    "zł": "PLN", "kr": "kr (SEK, DKK or NOK)", "kr.": "kr (SEK, DKK or NOK)",
+    "zł": "PLN", "kr": "kr (SEK, DKK or NOK)",
 }  # fmt: skip
 _WHOLE_AMOUNT = re.compile(r"[.,]-+$")  # '120.000,-': German for a whole amount
 _SPACES = re.compile(r"[\s\u00a0\u202f'’]")
