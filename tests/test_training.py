@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 
@@ -193,11 +194,19 @@ def test_training_fits_its_decisions_on_the_logits_inference_computes(
 
     probs = model.predict_proba(dev.texts())
     # Training computes them from cached frozen-layer states, inference runs the whole network:
-    # the same arithmetic in another order, so a probability that sits exactly at a threshold may
-    # flip one tag (seen once under CPU load: 0.4360 against 0.4342).
-    assert result.metrics["validation"]["macro"]["f1"] == pytest.approx(
-        metrics_from_probs(model, dev, probs)["macro"]["f1"], abs=0.01
-    )
+    # the same arithmetic in another order, so a probability that sits at a threshold may fall on
+    # the other side (seen under CPU load: macro-F1 0.436 against 0.434, 0.447 against 0.459).
+    # Such near ties may go either way; any other difference fails.
+    recorded = result.metrics["validation"]["macro"]["f1"]
+    cut = np.broadcast_to(model.cut("balanced", None), probs.shape)
+    ties = np.argwhere(np.abs(probs - cut) < 0.005)[:10]
+    reachable = []
+    for flips in itertools.product((-1.0, 1.0), repeat=len(ties)):
+        nudged = probs.copy()
+        for (row, column), sign in zip(ties, flips):
+            nudged[row, column] = cut[row, column] + sign * 0.01
+        reachable.append(metrics_from_probs(model, dev, nudged)["macro"]["f1"])
+    assert min(abs(recorded - f1) for f1 in reachable) < 1e-9, (recorded, reachable[:4])
     assert model.predict(long_text).windows > 1
 
 
