@@ -203,7 +203,7 @@ def test_training_fits_its_decisions_on_the_logits_inference_computes(
     reachable = []
     for flips in itertools.product((-1.0, 1.0), repeat=len(ties)):
         nudged = probs.copy()
-        for (row, column), sign in zip(ties, flips):
+        for (row, column), sign in zip(ties, flips, strict=True):
             nudged[row, column] = cut[row, column] + sign * 0.01
         reachable.append(metrics_from_probs(model, dev, nudged)["macro"]["f1"])
     assert min(abs(recorded - f1) for f1 in reachable) < 1e-9, (recorded, reachable[:4])
