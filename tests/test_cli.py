@@ -289,6 +289,12 @@ def test_classify_reads_a_windows_or_utf16_file_as_score_does(runner, tiny_model
         assert result.exit_code == 0, result.output
         assert json.loads(result.stdout)[0]["text"] == "Café à Lyon, Kläranlage"
         assert ("read as cp1252" in result.stderr) == note
+    polish = tmp_path / "pl.txt"
+    polish.write_bytes("Wspólna chłodnia dla żywności w Łodzi.".encode("cp1250"))
+    args = ["classify", "-f", str(polish), "-m", str(tiny_model_dir), "--json", "-q"]
+    result = runner.invoke(main, args)
+    assert json.loads(result.stdout)[0]["text"] == "Wspólna chłodnia dla żywności w Łodzi."
+    assert "read as cp1250 (Windows Central European)" in result.stderr
 
 
 def test_classify_reads_a_file_of_mixed_encodings_line_by_line(runner, tiny_model_dir, tmp_path):

@@ -41,6 +41,23 @@ def test_given_separator_and_encoding_win(tmp_path):
     assert frame["title"].tolist() == polish["title"].tolist()
 
 
+def test_a_central_european_export_is_read_as_such(tmp_path):
+    """A Polish Excel export (cp1250) was read as cp1252 without a word: 'wspólną chłodnię' became
+    'wspóln¹ ch³odniê' and was scored so. Western text keeps cp1252, Czech reads as cp1250."""
+    texts = {
+        "cp1250": ["Wspólna chłodnia dla żywności w Łodzi", "Příliš žluťoučký kůň úpěl"],
+        "cp1252": ["Café à Lyon, 20°C, 5 €/m²", "¿Qué año? Größe «Ärger»"],
+    }
+    for encoding, titles in texts.items():
+        frame = pd.DataFrame({"id": ["p1", "p2"], "title": titles})
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes(frame.to_csv(sep=";", index=False).encode(encoding))
+        dialect = sniff(path, "csv")
+        assert dialect.encoding == encoding
+        assert read_table(path)["title"].tolist() == titles
+    assert "cp1250 (Windows Central European)" in sniff(tmp_path / "cp1250.csv", "csv").describe()
+
+
 def test_a_wrong_encoding_names_the_first_bad_byte_and_the_way_out(tmp_path):
     path = tmp_path / "export.csv"
     body = "id,title\n" + "p0,plain ascii line\n" * 5 + "p9,Caf\xe9\n"

@@ -3,7 +3,8 @@
 Formats are picked by file extension (or named explicitly). Spreadsheets exported in Europe are
 often not comma-separated UTF-8: a CSV's separator is detected (the extension's default when it
 parses consistently, else ``;``, tab or ``|``) and its encoding too (UTF-8, with or without a byte
-order mark, else Windows-1252, the Western European default of Excel); ``--sep`` and
+order mark, else the Windows code page of Excel's European locales that reads the text as words:
+Western, or Central European for Polish, Czech and Hungarian); ``--sep`` and
 ``--encoding`` override both. Every read error becomes one :class:`DataError` line, whether the
 table is read whole or in chunks, and every write is atomic: a temporary file beside the target is
 renamed over it, so a crash never leaves a half-written output in place of the real one.
@@ -87,7 +88,9 @@ _EXTENSIONS = {
     ".xls": "xlsx",
 }
 SEPARATORS = (",", ";", "\t", "|")
-FALLBACK_ENCODING = "cp1252"  # what Excel writes for "CSV" in Western European locales
+# What Excel writes for "CSV" in European locales; the first is the fallback when both read alike.
+LEGACY_ENCODINGS = {"cp1252": "Windows Western European", "cp1250": "Windows Central European"}
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 EXCEL_CELL_LIMIT = 32_767  # characters; Excel cuts longer cells
 
 
@@ -191,11 +194,15 @@ class Dialect:
 
     def describe(self) -> str:
         names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-        return f"{names.get(self.sep, repr(self.sep))}-separated, {self.encoding}"
+        encoding = self.encoding
+        if encoding in LEGACY_ENCODINGS:
+            encoding += f" ({LEGACY_ENCODINGS[encoding]})"
+        return f"{names.get(self.sep, repr(self.sep))}-separated, {encoding}"
 
 
 def detect_encoding(sample: bytes) -> str:
-    """UTF-8 (with or without a byte order mark) when the bytes decode as such, else cp1252.
+    """UTF-8 (with or without a byte order mark) when the bytes decode as such, else the Windows
+    code page that reads them as words (see :func:`legacy_encoding`).
 
     A UTF-16 byte order mark means UTF-16: Excel's "Unicode Text" export writes it. Some tools
     write UTF-16 without the mark; its zero bytes give it away (read as UTF-8, every second
@@ -212,8 +219,39 @@ def detect_encoding(sample: bytes) -> str:
         sample.decode("utf-8")
     except UnicodeDecodeError as exc:
         if exc.start < len(sample) - 4:  # not just a character cut at the sample's end
-            return FALLBACK_ENCODING
+            return legacy_encoding(sample)
     return "utf-8"
+
+
+def legacy_encoding(sample: bytes) -> str:
+    """The code page of :data:`LEGACY_ENCODINGS` under which the fewest words are broken by
+    symbols. Polish 'ł', 'ą', 'ż' read as cp1252 are '³', '¹', '¿' inside words, while Western
+    text reads as letters under both and keeps cp1252. Only the lines that are not UTF-8 count:
+    a file put together from two sources has UTF-8 lines too."""
+    sample = b"".join(line for line in sample.splitlines(keepends=True) if not _is_utf8(line))
+    broken = {
+        name: _broken_words(sample.decode(name, errors="replace")) for name in LEGACY_ENCODINGS
+    }
+    return min(LEGACY_ENCODINGS, key=broken.__getitem__)
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _broken_words(text: str) -> int:
+    """Non-ASCII characters that are not letters but stand between two letters ('wspóln¹')."""
+    return sum(
+        1
+        for match in _NON_ASCII.finditer(text, 1, len(text) - 1)
+        if not match.group().isalpha()
+        and text[match.start() - 1].isalpha()
+        and text[match.start() + 1].isalpha()
+    )
 
 
 def utf16_without_mark(sample: bytes) -> str | None:

@@ -53,7 +53,7 @@ def _read_input(text: str | None, file: str | None, encoding: str | None = None)
                 raw = handle.read()
     except OSError as exc:
         raise DataError(f"cannot read {source}: {exc.strerror}") from exc
-    from ..tables import FALLBACK_ENCODING, detect_encoding
+    from ..tables import LEGACY_ENCODINGS, detect_encoding
 
     chosen = encoding or detect_encoding(raw)
     if raw.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # PDF, zipped, old Office
@@ -63,13 +63,13 @@ def _read_input(text: str | None, file: str | None, encoding: str | None = None)
         )
     if b"\x00" in raw and not chosen.startswith("utf-16"):
         raise DataError(f"{source} looks like a binary file, not text")
-    if chosen == FALLBACK_ENCODING and not encoding:
-        content, as_utf8, as_fallback = _decode_by_line(raw)
-        western = f"{FALLBACK_ENCODING} (Windows Western European)"
+    if chosen in LEGACY_ENCODINGS and not encoding:
+        content, as_utf8, as_fallback = _decode_by_line(raw, chosen)
+        code_page = f"{chosen} ({LEGACY_ENCODINGS[chosen]})"
         how = (
-            f"mixes encodings: {as_utf8} line(s) read as UTF-8, {as_fallback} as {western}"
+            f"mixes encodings: {as_utf8} line(s) read as UTF-8, {as_fallback} as {code_page}"
             if as_utf8
-            else f"is not UTF-8; read as {western}"
+            else f"is not UTF-8; read as {code_page}"
         )
         click.echo(f"note: {source} {how}. Pass --encoding if that is wrong", err=True)
         return content.lstrip("\ufeff"), source
@@ -82,19 +82,17 @@ def _read_input(text: str | None, file: str | None, encoding: str | None = None)
     return content.lstrip("\ufeff"), source
 
 
-def _decode_by_line(raw: bytes) -> tuple[str, int, int]:
-    """Each line as UTF-8 where it is, else as the fallback encoding: a file put together from
+def _decode_by_line(raw: bytes, code_page: str) -> tuple[str, int, int]:
+    """Each line as UTF-8 where it is, else as the Windows code page: a file put together from
     two sources (a UTF-8 line, a Windows-1252 line) reads right. Returns the text and how many
     non-ASCII lines were read each way."""
-    from ..tables import FALLBACK_ENCODING
-
     parts, as_utf8, as_fallback = [], 0, 0
     for line in raw.splitlines(keepends=True):
         try:
             parts.append(line.decode("utf-8"))
             as_utf8 += not line.isascii()
         except UnicodeDecodeError:
-            parts.append(line.decode(FALLBACK_ENCODING, errors="replace"))
+            parts.append(line.decode(code_page, errors="replace"))
             as_fallback += 1
     return "".join(parts), as_utf8, as_fallback
 
