@@ -84,6 +84,26 @@ def test_placeholders_are_failed_rows_not_tagged_texts(model):
     assert scored.loc[[0, 2, 3, 6], PROBABILITY_COLUMNS].isna().all().all()
 
 
+def test_a_totals_row_and_placeholders_of_more_languages_are_failed_rows(model):
+    """A sheet's 'RAZEM / Totaal' row was scored as a project (a group '(blank)' with 'gaps', and
+    its summed budget halved every weighted share); 'b.d.', 'volgt' and '-' were scored too."""
+    frame = pd.DataFrame(
+        {
+            "title": ["Chłodnia dla banku żywności w Poznaniu", "RAZEM / Totaal", "Projekt 2025",
+                      "Total", "Total energy retrofit of the town hall"],
+            "description": ["b.d.", "", "-", "12 500 000", "volgt"],
+        }
+    )  # fmt: skip
+    errors = score_frame(frame, model, text_cols=["title", "description"])["error"].tolist()
+    assert errors == [
+        "",  # the title alone is scored
+        "a totals row ('RAZEM / Totaal'), not a project",
+        "placeholder text ('-') beside only a few words ('Projekt 2025'): too little to judge",
+        "a totals row ('Total. 12 500 000'), not a project",
+        "",
+    ]
+
+
 def test_score_reads_a_text_as_classify_and_training_do(model):
     """A cell's final period stays (it was cut, and tags moved by up to 0.29 against classify)."""
     frame = pd.DataFrame(

@@ -22,6 +22,7 @@ import decimal
 import hashlib
 import itertools
 import json
+import re
 import shutil
 import sys
 import time
@@ -121,24 +122,54 @@ PLACEHOLDERS = frozenset(
         "nan", "todo", "to do", "to be defined", "to be determined", "to be confirmed",
         "to be announced", "to follow", "pending", "placeholder", "lorem ipsum", "xxx", "xx", "x",
         "test", "see attachment", "see annex", "see above", "same as above",
+        "no description", "description to follow", "to be completed", "coming soon", "wip",
         # German
         "k.a", "k. a", "keine angabe", "folgt", "noch offen", "offen", "siehe anhang",
-        "siehe anlage", "siehe oben", "wird nachgereicht", "in bearbeitung",
+        "siehe anlage", "siehe oben", "wird nachgereicht", "in bearbeitung", "beschreibung folgt",
+        "keine beschreibung",
         # French ("a definir" is also Portuguese)
         "à définir", "a definir", "à compléter", "a completer", "néant", "voir annexe",
-        "voir ci-dessus", "en cours",
+        "voir ci-dessus", "en cours", "à venir",
         # Spanish, Italian, Portuguese
-        "por definir", "pendiente", "ver anexo", "da definire", "vedi allegato",
-        # Dutch, Polish, Swedish
-        "nvt", "n.v.t", "nog in te vullen", "zie bijlage", "brak", "do uzupełnienia",
-        "saknas", "se bilaga",
+        "por definir", "pendiente", "ver anexo", "da definire", "vedi allegato", "sin descripción",
+        "a preencher",
+        # Dutch
+        "nvt", "n.v.t", "nog in te vullen", "zie bijlage", "n.t.b", "ntb", "p.m", "pm", "volgt",
+        "volgt nog", "wordt aangevuld", "nader te bepalen",
+        # Polish
+        "brak", "do uzupełnienia", "b.d", "bd", "n/d", "brak opisu", "brak danych",
+        "opis w przygotowaniu", "w przygotowaniu", "nie dotyczy",
+        # Swedish
+        "saknas", "se bilaga", "ej angivet", "uppgift saknas", "kommer senare",
+    }
+)  # fmt: skip
+_PUNCTUATION = " .:;,!?-–—_*#()[]{}\"'/\\|+=~…"
+
+
+def is_placeholder(text: str) -> bool:
+    """Whether a cell holds a stand-in for a missing description ('TBD', 'n/a', '(to do)', '-')."""
+    core = text.strip().strip(_PUNCTUATION).lower()
+    return core in PLACEHOLDERS or (not core and bool(text.strip()))
+
+
+# The label of a totals row at the foot of a sheet ('Total', 'RAZEM / Totaal', 'Summe'):
+# scored, it became a project, and its summed budget halved every weighted share.
+TOTAL_WORDS = frozenset(
+    {
+        "total", "totals", "grand", "sum", "subtotal", "overall",  # English
+        "summe", "gesamt", "insgesamt", "gesamtsumme", "zwischensumme",  # German
+        "totale", "somme", "totaux", "général", "complessivo",  # French, Italian
+        "razem", "suma", "ogółem", "łącznie",  # Polish
+        "totaal", "som", "subtotaal", "totalt", "summa",  # Dutch, Swedish
+        "σ",
     }
 )  # fmt: skip
 
 
-def is_placeholder(text: str) -> bool:
-    """Whether a cell holds a stand-in for a missing description ('TBD', 'n/a', '(to do)')."""
-    return text.strip().strip(" .:;,!?-–—_*#()[]{}\"'").lower() in PLACEHOLDERS
+def is_totals_label(text: str) -> bool:
+    """Whether a row's whole text is the label of a totals row, in any of the languages above."""
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    return bool(words) and all(word in TOTAL_WORDS for word in words)
 
 
 def row_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -156,7 +187,10 @@ def row_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> tuple[list[str],
         parts = [p for p in (_cell_text(v) for v in values) if p]
         placeholders = [p for p in parts if is_placeholder(p)]
         joined = join_texts([p for p in parts if p not in placeholders])
-        if not joined and placeholders:
+        if joined and is_totals_label(joined):
+            texts.append("")
+            errors.append(f"a totals row ({joined[:40]!r}), not a project")
+        elif not joined and placeholders:
             texts.append("")
             errors.append(f"placeholder text ({placeholders[0][:40]!r}), not a description")
         elif placeholders and is_short_text(joined):  # 'Projet TBD' beside 'TBD'
