@@ -104,6 +104,31 @@ def test_a_totals_row_and_placeholders_of_more_languages_are_failed_rows(model):
     ]
 
 
+def test_score_says_which_columns_it_read_and_which_rows_beside_a_placeholder(
+    tiny_model_dir, tmp_path
+):
+    """'Por definir' beside a title was scored on the title alone without a word."""
+    source = tmp_path / "in.csv"
+    pd.DataFrame(
+        {
+            "id": ["AND-11", "AND-12"],
+            "titulo": ["Huertos solares comunitarios en Almería", "Formación dual en Jaén"],
+            "descripcion": ["Por definir", "Un programa de formación dual con diez empresas."],
+        }
+    ).to_csv(source, index=False)
+    args = ["score", str(source), "-o", str(tmp_path / "o.csv"), "-m", str(tiny_model_dir)]
+    result = CliRunner().invoke(main, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    assert "read the text of column(s) 'titulo', 'descripcion'" in result.stderr
+    assert (
+        "note: 1 row holds a placeholder in a text column and was scored on the other column(s) "
+        "alone: AND-11 ('Por definir')" in result.stderr
+    )
+    summary = json.loads(result.stdout)
+    assert summary["placeholder_rows"] == 1
+    assert summary["text_columns"] == ["titulo", "descripcion"]
+
+
 def test_score_reads_a_text_as_classify_and_training_do(model):
     """A cell's final period stays (it was cut, and tags moved by up to 0.29 against classify)."""
     frame = pd.DataFrame(
@@ -551,6 +576,10 @@ def test_score_profile_and_review_share_one_default_text_column(tiny_model_dir, 
     assert default_text_columns(["id", "text", "title"]) == ["text"]
     assert default_text_columns(["description", "id", "title"]) == ["title", "description"]
     assert default_text_columns(["id", "summary"]) == ["text"]  # absent: its error names columns
+    # a French sheet's 'titre' was dropped beside its 'description' (6 of 21 projects changed tags)
+    assert default_text_columns(["titre", "description"]) == ["titre", "description"]
+    assert default_text_columns(["Título", "Descripción"]) == ["Título", "Descripción"]
+    assert default_text_columns(["Tytuł", "Opis", "Budżet"]) == ["Tytuł", "Opis"]
 
     source = tmp_path / "in.csv"
     write_table(PORTFOLIO, source)  # title and description, no text column
@@ -576,8 +605,9 @@ def test_score_profile_and_review_share_one_default_text_column(tiny_model_dir, 
     )
     assert result.exit_code == 1
     assert (
-        "expected a text column 'text', or 'title' and 'description'; the input has: id, name, "
-        "summary, budget. Use --text-col to choose" in result.stderr
+        "expected a text column 'text', or 'title' and 'description' (or 'titre', 'Titel', "
+        "'descripción', 'Beschreibung', ...); the input has: id, name, summary, budget. Use "
+        "--text-col to choose" in result.stderr
     )
     assert "scoring" not in result.stderr  # refused before the progress bar starts
     workbook = tmp_path / "two.xlsx"

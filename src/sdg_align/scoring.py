@@ -337,6 +337,10 @@ class ScoreSummary:
     id_column: str | None = None
     # ids that name more than one row: review and profile --corrections place labels by id
     repeated_ids: list[str] = field(default_factory=list)
+    text_columns: list[str] = field(default_factory=list)  # given, or found by default
+    # rows scored on their other text cells beside a placeholder ('Por definir'): "label ('TBD')"
+    placeholder_rows: int = 0
+    placeholder_examples: list[str] = field(default_factory=list)  # the first 5
 
     @property
     def rows_per_second(self) -> float:
@@ -467,7 +471,7 @@ def score_file(
         if progress
         else None
     )
-    summary = ScoreSummary(replaced_columns=replaced, id_column=id_col)
+    summary = ScoreSummary(replaced_columns=replaced, id_column=id_col, text_columns=text_cols)
     id_counts: Counter[str] = Counter()
     started = time.time()
     bar = tqdm(
@@ -581,11 +585,18 @@ def _note_failures(
     first_row: int,
     text_cols: Sequence[str],
 ) -> None:
-    """Count the rows that failed, were read in several windows, or are too short to judge."""
+    """Count the rows that failed, were read in several windows, are too short to judge, or were
+    scored beside a placeholder."""
     texts, _errors = row_texts(chunk, text_cols)
     blank = blank_rows(chunk)
+    cells = chunk[list(text_cols)].to_numpy(object)
     for offset, (error, text) in enumerate(zip(scored["error"], texts, strict=True)):
         label = chunk[id_col].iloc[offset] if id_col else first_row + offset + 1
+        stand_ins = [v for v in cells[offset] if isinstance(v, str) and is_placeholder(v)]
+        if stand_ins and not error:  # scored on the other cells: say so, it is no description
+            summary.placeholder_rows += 1
+            if len(summary.placeholder_examples) < 5:
+                summary.placeholder_examples.append(f"{label} ({stand_ins[0].strip()[:30]!r})")
         if blank[offset]:  # Excel's ';;;;' lines: no project, so no failed one either
             summary.blank_rows += 1
         elif error:

@@ -94,11 +94,22 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 EXCEL_CELL_LIMIT = 32_767  # characters; Excel cuts longer cells
 
 
-PROJECT_TEXT_COLUMNS = ("title", "description")
+# What the title and description columns are called in the languages sdg-align reads; a French
+# sheet's 'titre' was dropped beside its 'description' (6 of 21 projects got other tags).
+TITLE_COLUMNS = (
+    "title", "project title", "titel", "projekttitel", "titre", "titre du projet", "título",
+    "titulo", "titolo", "tytuł", "tytul", "tytuł projektu", "projecttitel",
+)  # fmt: skip
+DESCRIPTION_COLUMNS = (
+    "description", "project description", "beschreibung", "projektbeschreibung", "descripción",
+    "descripcion", "descrizione", "descrição", "descricao", "beschrijving", "omschrijving",
+    "opis", "opis projektu", "beskrivning", "projektbeskrivning",
+)  # fmt: skip
 
 
 def default_text_columns(columns: Sequence[object]) -> list[str]:
-    """``text`` when a table has it, else its ``title`` and ``description`` (those it has).
+    """``text`` when a table has it, else its title and description columns (those it has,
+    named in English or as in ``TITLE_COLUMNS`` and ``DESCRIPTION_COLUMNS``).
 
     One rule for ``score``, ``profile`` and ``review``, so a portfolio with title and description
     columns needs no ``--text-col`` in any of them. With neither, ``["text"]``, whose absence the
@@ -107,8 +118,16 @@ def default_text_columns(columns: Sequence[object]) -> list[str]:
     text = find_column(columns, "text")
     if text is not None:
         return [text]
-    found = (find_column(columns, c) for c in PROJECT_TEXT_COLUMNS)
+    found = (_first_column(columns, names) for names in (TITLE_COLUMNS, DESCRIPTION_COLUMNS))
     return [c for c in found if c is not None] or ["text"]
+
+
+def _first_column(columns: Sequence[object], names: Sequence[str]) -> str | None:
+    for name in names:
+        column = find_column(columns, name)
+        if column is not None:
+            return column
+    return None
 
 
 def text_columns_or_default(
@@ -123,7 +142,8 @@ def text_columns_or_default(
     chosen = default_text_columns(columns)
     if not set(chosen) <= {str(c) for c in columns}:
         raise DataError(
-            "expected a text column 'text', or 'title' and 'description'; the input has: "
+            "expected a text column 'text', or 'title' and 'description' (or 'titre', 'Titel', "
+            "'descripción', 'Beschreibung', ...); the input has: "
             f"{', '.join(map(str, columns))}. Use --text-col to choose one{hint}"
             + header_hint(columns)
         )

@@ -176,6 +176,12 @@ def score(
                 f"{', '.join(summary.replaced_columns)} were replaced by this run's",
                 err=True,
             )
+        if not text_col:
+            click.echo(
+                f"read the text of column(s) {', '.join(map(repr, summary.text_columns))} "
+                "(--text-col chooses others)",
+                err=True,
+            )
         if summary.long_texts:
             click.echo(
                 f"{summary.long_texts} long {'text was' if summary.long_texts == 1 else 'texts were'}"
@@ -186,6 +192,15 @@ def score(
     if summary.short_texts:
         message = short_texts_message(summary.short_texts, summary.short_rows)
         click.echo(f"warning: {message}", err=True)
+    if summary.placeholder_rows:
+        n, shown = summary.placeholder_rows, summary.placeholder_examples
+        holds = "holds" if n == 1 else "hold"
+        was = "was" if n == 1 else "were"
+        click.echo(
+            f"note: {_rows(n)} {holds} a placeholder in a text column and {was} scored on the "
+            f"other column(s) alone: {', '.join(shown)}{', ...' if n > len(shown) else ''}",
+            err=True,
+        )
     if summary.blank_rows:
         click.echo(
             f"note: {_rows(summary.blank_rows)} with every cell empty (a spreadsheet's blank "
@@ -213,6 +228,8 @@ def score(
                     "failed": summary.failed,
                     "failures": summary.failures,
                     "blank_rows": summary.blank_rows,
+                    "placeholder_rows": summary.placeholder_rows,
+                    "text_columns": summary.text_columns,
                     "long_texts": summary.long_texts,
                     "short_texts": summary.short_texts,
                     "csv_dialect": summary.csv_dialect,
