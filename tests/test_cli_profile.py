@@ -206,11 +206,13 @@ def test_compare_says_which_settings_differ_in_words(scored_csv, tmp_path):
     ("change", "args", "expected"),
     [
         (lambda f: f[["project_id", "cluster"]], [],
-         "expected a text column 'text', or 'title' and 'description'; the input has: "
-         "project_id, cluster. Use --text-col to choose one, or give the output of "
+         "expected a text column 'text', or 'title' and 'description' (or 'titre', 'Titel', "
+         "'descripción', 'Beschreibung', ...); the input has: project_id, cluster. Use --text-col to choose one, or give the output of "
          "`sdg-align score`"),
         (lambda f: f, ["--by", "sector"],
          "--by column 'sector' not found; the input has: project_id, cluster, year"),
+        (lambda f: f, ["--by", "Clustre"],  # a typo: the close name is offered
+         "--by column 'Clustre' not found (did you mean 'cluster'?); the input has: project_id"),
         (lambda f: f.assign(budget_eur=["lots", "", "tbd", "-", "", "?"]),
          ["--weight-col", "budget_eur"],
          "--weight-col column 'budget_eur' holds no number we can read; found 'lots' in row 1 "

@@ -41,7 +41,7 @@ def test_given_separator_and_encoding_win(tmp_path):
     assert frame["title"].tolist() == polish["title"].tolist()
 
 
-def test_a_central_european_export_is_read_as_such(tmp_path):
+def test_a_central_european_export_is_read_as_such(tmp_path, tiny_model_dir):
     """A Polish Excel export (cp1250) was read as cp1252 without a word: 'wspólną chłodnię' became
     'wspóln¹ ch³odniê' and was scored so. Western text keeps cp1252, Czech reads as cp1250."""
     texts = {
@@ -55,7 +55,11 @@ def test_a_central_european_export_is_read_as_such(tmp_path):
         dialect = sniff(path, "csv")
         assert dialect.encoding == encoding
         assert read_table(path)["title"].tolist() == titles
-    assert "cp1250 (Windows Central European)" in sniff(tmp_path / "cp1250.csv", "csv").describe()
+    scored = tmp_path / "scored.csv"
+    args = ["score", str(tmp_path / "cp1250.csv"), "-o", str(scored), "-m", str(tiny_model_dir)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "as semicolon-separated, cp1250 (Windows Central European)" in result.stderr
 
 
 def test_a_wrong_encoding_names_the_first_bad_byte_and_the_way_out(tmp_path):

@@ -56,6 +56,7 @@ from .tables import (
     check_text_columns,
     count_rows,
     detect_format,
+    did_you_mean,
     guess_id_column,
     iter_table_chunks,
     merge_kinds,
@@ -453,7 +454,8 @@ def score_file(
     replaced = columns_to_replace(first.columns, explain)
     if id_col and id_col not in first.columns:
         raise DataError(
-            f"id column '{id_col}' (--id-col) not found; the input has: "
+            f"id column '{id_col}' (--id-col) not found{did_you_mean(first.columns, id_col)}; "
+            "the input has: "
             f"{', '.join(map(str, first.columns))}"
         )
     id_col = id_col or guess_id_column(list(first.columns))  # names failed rows

@@ -15,12 +15,14 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import difflib
 import io
 import json
 import os
 import re
 import sys
 import tempfile
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -214,10 +216,7 @@ class Dialect:
 
     def describe(self) -> str:
         names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-        encoding = self.encoding
-        if encoding in LEGACY_ENCODINGS:
-            encoding += f" ({LEGACY_ENCODINGS[encoding]})"
-        return f"{names.get(self.sep, repr(self.sep))}-separated, {encoding}"
+        return f"{names.get(self.sep, repr(self.sep))}-separated, {self.encoding}"
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -349,9 +348,32 @@ def check_text_columns(columns: Sequence[object], text_cols: Sequence[str]) -> N
     missing = [c for c in text_cols if c not in columns]
     if missing:
         raise DataError(
-            f"text column(s) not found: {', '.join(missing)}; the input has: "
+            f"text column(s) not found: {', '.join(missing)}"
+            f"{''.join(did_you_mean(columns, c) for c in missing)}; the input has: "
             f"{', '.join(map(str, columns))}. Use --text-col to choose" + header_hint(columns)
         )
+
+
+def did_you_mean(columns: Sequence[object], wanted: str) -> str:
+    """' (did you mean 'Budżet'?)' for the column a mistyped name is closest to, else ''.
+
+    Names are compared without case, accents or punctuation, so 'Budzet' finds 'Budżet' and
+    'biuro' finds 'Biuro': a list of 29 columns hid the one a user had typed without its 'ż'.
+    """
+    folded: dict[str, str] = {}
+    for name in map(str, columns):
+        folded.setdefault(_folded(name), name)
+    close = difflib.get_close_matches(_folded(wanted), list(folded), n=1, cutoff=0.8)
+    return f" (did you mean '{folded[close[0]]}'?)" if close else ""
+
+
+def _folded(name: str) -> str:
+    """A column name without case, accents or punctuation ('Budżet ' -> 'budzet')."""
+    plain = unicodedata.normalize("NFKD", name.casefold().translate(_UNDECOMPOSED))
+    return re.sub(r"[\W_]+", "", "".join(ch for ch in plain if not unicodedata.combining(ch)))
+
+
+_UNDECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
 
 
 OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0"  # the compound-file header of Excel 97-2003 .xls files
@@ -400,7 +422,10 @@ def choose_sheet(path: Path, fmt: str, sheet: str | None) -> str | None:
         return sheet
     if sheet.isdigit() and 1 <= int(sheet) <= len(names):
         return names[int(sheet) - 1]
-    raise DataError(f"{path.name} has no sheet {sheet!r}; its sheets: {', '.join(names)}")
+    raise DataError(
+        f"{path.name} has no sheet {sheet!r}{did_you_mean(names, sheet)}; its sheets: "
+        f"{', '.join(names)}"
+    )
 
 
 def decimal_matrix(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:

@@ -179,8 +179,18 @@ def profile(
     check_output_locations(outputs, {"--png-dir": png_dir})
     if input_path != "-":
         say_which_sheet(input_path, in_format, sheet)
+    columns = ProfileColumns(
+        by=by,
+        weight_col=weight_col,
+        time_col=time_col,
+        partners_col=partners_col,
+        id_col=id_col,
+        title_col=title_col,
+    )
+    raw = read_input(input_path, in_format, sep=sep, encoding=encoding, sheet=sheet)
+    columns.check(raw)  # before scoring: a mistyped --by was reported after minutes of it
     frame = _scored_input(
-        read_input(input_path, in_format, sep=sep, encoding=encoding, sheet=sheet),
+        raw,
         text_col,
         model_path,
         tags,
@@ -198,14 +208,6 @@ def profile(
             text_cols=list(text_col) or None,
             log=lambda m: click.echo(m, err=True),
         )
-    columns = ProfileColumns(
-        by=by,
-        weight_col=weight_col,
-        time_col=time_col,
-        partners_col=partners_col,
-        id_col=id_col,
-        title_col=title_col,
-    )
     rates, missing = error_rates_for_model(model_path, tags)
     result = build_profile(
         frame, columns=columns, bootstrap=bootstrap, seed=seed, error_rates=rates, tags=tags

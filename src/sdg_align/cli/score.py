@@ -314,7 +314,7 @@ def _note_dialect(
     """Say how a CSV was read when it is not plain comma-separated UTF-8 (stderr)."""
     from pathlib import Path
 
-    from ..tables import detect_format, sniff
+    from ..tables import LEGACY_ENCODINGS, detect_format, sniff
 
     path = Path(input_path)
     if quiet or not path.is_file():
@@ -324,4 +324,6 @@ def _note_dialect(
         return
     dialect = sniff(path, fmt, sep, encoding)
     if (dialect.sep, dialect.encoding) not in ((",", "utf-8"), ("\t", "utf-8")):
-        click.echo(f"reading {path.name} as {dialect.describe()}", err=True)
+        code_page = LEGACY_ENCODINGS.get(dialect.encoding)
+        how = f" ({code_page}): pass --encoding if its letters look wrong" if code_page else ""
+        click.echo(f"reading {path.name} as {dialect.describe()}{how}", err=True)

@@ -24,7 +24,7 @@ import pandas as pd
 from ..corrections import AUDIT_COLUMN, CORRECTED_COLUMN, MODEL_PROBABILITY_COLUMNS
 from ..errors import DataError
 from ..labels import NUM_SDGS
-from ..tables import blank_rows, decimal_numbers, guess_id_column
+from ..tables import blank_rows, decimal_numbers, did_you_mean, guess_id_column
 from .figures import BLANK_GROUP, MAX_LISTED_ERRORS, PROB_COLS, SCORED_COLS
 from .weights import parse_weights
 
@@ -97,8 +97,8 @@ class ProfileColumns:
             if column is not None and column not in frame.columns:
                 flag = option_name(option)
                 raise DataError(
-                    f"{flag} column '{column}' not found; the input has: {found}. "
-                    f"Use {flag} to choose one."
+                    f"{flag} column '{column}' not found{did_you_mean(frame.columns, column)}; "
+                    f"the input has: {found}"
                 )
 
     def resolve(self, frame: pd.DataFrame) -> ProfileColumns:
