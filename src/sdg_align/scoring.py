@@ -473,7 +473,9 @@ def score_file(
         if progress
         else None
     )
-    summary = ScoreSummary(replaced_columns=replaced, id_column=id_col, text_columns=text_cols)
+    summary = ScoreSummary(
+        replaced_columns=replaced, id_column=id_col, text_columns=list(text_cols)
+    )
     id_counts: Counter[str] = Counter()
     started = time.time()
     bar = tqdm(

@@ -193,12 +193,12 @@ def score(
         message = short_texts_message(summary.short_texts, summary.short_rows)
         click.echo(f"warning: {message}", err=True)
     if summary.placeholder_rows:
-        n, shown = summary.placeholder_rows, summary.placeholder_examples
+        n, examples = summary.placeholder_rows, summary.placeholder_examples
         holds = "holds" if n == 1 else "hold"
         was = "was" if n == 1 else "were"
         click.echo(
             f"note: {_rows(n)} {holds} a placeholder in a text column and {was} scored on the "
-            f"other column(s) alone: {', '.join(shown)}{', ...' if n > len(shown) else ''}",
+            f"other column(s) alone: {', '.join(examples)}{', ...' if n > len(examples) else ''}",
             err=True,
         )
     if summary.blank_rows:
