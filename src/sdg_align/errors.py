@@ -19,3 +19,8 @@ class Interrupted(SDGAlignError):
     """The user stopped a long run (Ctrl-C); the message says what was kept and how to go on."""
 
     exit_code = 130
+
+
+class SDGAlignWarning(UserWarning):
+    """What the API caller should know about a result (rows not scored, a profile's limits):
+    ``warnings.warn`` shows it in a notebook; the CLI prints its own lines and silences these."""

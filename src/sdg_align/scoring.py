@@ -26,6 +26,7 @@ import re
 import shutil
 import sys
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .data.types import clean_cell, join_texts
-from .errors import DataError, Interrupted
+from .errors import DataError, Interrupted, SDGAlignWarning
 from .labels import SDG_NUMBERS
 from .modeling.windows import (
     MAX_TEXT_CHARS,
@@ -58,6 +59,7 @@ from .tables import (
     detect_format,
     did_you_mean,
     guess_id_column,
+    is_missing,
     iter_table_chunks,
     merge_kinds,
     mirrored_dialect,
@@ -105,7 +107,7 @@ def columns_to_replace(columns: Sequence[Any], explain: bool = False) -> list[st
 
 def _cell_text(value: Any) -> str | None:
     """The text in one cell, or None when the cell holds no usable text."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if is_missing(value):
         return None
     if isinstance(value, (bytes, bytearray)):
         return None
@@ -247,11 +249,48 @@ def tags_from_probabilities(probs: np.ndarray, thresholds: Sequence[float]) -> l
     return selected
 
 
+def _check_arguments(frame: object, classifier: object) -> None:
+    """A list, a Series or a model's path fails here by name, not as an AttributeError inside."""
+    if isinstance(frame, pd.Series):
+        raise DataError("score_frame takes a DataFrame, not a Series: pass series.to_frame('text')")
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError(
+            f"score_frame takes a DataFrame, not {type(frame).__name__}; for a list of texts use "
+            "classifier.predict(texts)"
+        )
+    if not hasattr(classifier, "window_logits"):
+        raise DataError(
+            f"classifier must be a loaded model, not {type(classifier).__name__} "
+            f"({classifier!r:.60}): load it with sdg_align.load_classifier(...)"
+        )
+
+
+def _warn_rows(index: pd.Index, texts: Sequence[str], errors: Sequence[str]) -> None:
+    """Say in a notebook what ``sdg-align score`` says on stderr: rows not scored, texts too
+    short to judge (the CLI silences these warnings and prints its own lines)."""
+    failed = [(label, error) for label, error in zip(index, errors, strict=True) if error]
+    if failed:
+        first = "; ".join(f"row {label}: {error}" for label, error in failed[:3])
+        warnings.warn(
+            f"{len(failed)} row(s) could not be scored (see the error column): {first}"
+            f"{'; ...' if len(failed) > 3 else ''}",
+            SDGAlignWarning,
+            stacklevel=3,
+        )
+    short = [
+        str(label)
+        for label, text, error in zip(index, texts, errors, strict=True)
+        if not error and is_short_text(text)
+    ]
+    if short:
+        warnings.warn(short_texts_message(len(short), short[:10]), SDGAlignWarning, stacklevel=3)
+
+
 def score_frame(
     frame: pd.DataFrame,
     classifier: Classifier,
     *,
-    text_cols: Sequence[str] = ("text",),
+    text_cols: Sequence[str] | None = None,
     threshold: float | None = None,
     tags: str = "balanced",
     explain: bool = False,
@@ -260,12 +299,16 @@ def score_frame(
     """Score one batch: the input columns unchanged, plus the output contract's columns.
 
     A batch scored before gets new score columns (see :func:`columns_to_replace`). ``text_cols``
-    is a column name or a list of them (joined as 'Title. Description').
+    is a column name or a list of them (joined as 'Title. Description'); None takes the table's
+    ``text`` column, else its title and description, as ``sdg-align score`` does.
     """
+    _check_arguments(frame, classifier)
     if isinstance(text_cols, str):  # 'description' was read as the columns d, e, s, c, ...
         text_cols = [text_cols]
+    text_cols = text_columns_or_default(frame.columns, text_cols)
     frame = frame.drop(columns=columns_to_replace(frame.columns, explain))
     texts, errors = row_texts(frame, text_cols)
+    _warn_rows(frame.index, texts, errors)
     good = [i for i, e in enumerate(errors) if not e]
     probs = np.full((len(frame), len(SDG_NUMBERS)), np.nan)
     windows = np.zeros(len(frame), dtype=np.int64)
@@ -619,7 +662,7 @@ NESTED = (dict, list, tuple, np.ndarray)  # JSON objects and arrays; Parquet lis
 
 def _plain_cell(value: Any) -> str | None:
     """A cell as stored in a part: text, JSON text for a nested value, None when missing."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if is_missing(value):
         return None
     if isinstance(value, NESTED):  # a Parquet list was written as "['a' 'b']"
         plain = value.tolist() if isinstance(value, np.ndarray) else value

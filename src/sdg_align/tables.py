@@ -442,8 +442,19 @@ def blank_rows(frame: pd.DataFrame) -> np.ndarray:
     return frame.map(_is_blank_cell).all(axis=1).to_numpy(dtype=bool)
 
 
+def is_missing(value: object) -> bool:
+    """Whether a cell is missing as pandas stores it: None, NaN, NaT or ``pd.NA``, the missing
+    value of 'string' and Arrow-backed columns (``str(pd.NA)`` is '<NA>', which was scored)."""
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, (float, np.floating)) and bool(np.isnan(value)))
+    )
+
+
 def _is_blank_cell(value: object) -> bool:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+    if is_missing(value):
         return True
     return isinstance(value, str) and not value.strip()
 

@@ -50,3 +50,8 @@ def main() -> None:
       sdg-align score examples/portfolio.csv --text-col title --text-col description -o scored.csv
       sdg-align profile scored.csv --by cluster --time-col year --html report.html
     """
+    import warnings
+
+    from ..errors import SDGAlignWarning
+
+    warnings.simplefilter("ignore", SDGAlignWarning)  # each command prints its own lines

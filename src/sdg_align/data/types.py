@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..labels import NUM_SDGS, SDG_NUMBERS
+from ..tables import is_missing
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def parse_sdgs(value: Any) -> tuple[int, ...]:
 
     Empty values mean "advances no SDG". Anything else raises ValueError with the reason.
     """
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if is_missing(value):
         return ()
     if isinstance(value, (list, tuple, np.ndarray)):
         items: list[Any] = list(value)
@@ -251,7 +252,7 @@ def text_hash(text: str) -> str:
 
 def clean_cell(value: Any) -> str:
     """A table cell as one line of text ('' for empty or missing cells)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if is_missing(value):
         return ""
     return re.sub(r"\s+", " ", str(value)).strip()
 

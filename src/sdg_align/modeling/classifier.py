@@ -239,6 +239,10 @@ class Classifier:
         them all; ``top_k`` keeps the k most probable SDGs whatever their probability (or, with a
         threshold, at most k above it).
         """
+        if threshold is not None and not 0 <= threshold <= 1:
+            raise DataError(f"threshold must be between 0 and 1, not {threshold}")
+        if top_k is not None and not 1 <= top_k <= len(SDG_NUMBERS):
+            raise DataError(f"top_k must be between 1 and {len(SDG_NUMBERS)}, not {top_k}")
         order = [int(i) for i in np.argsort(-probs, kind="stable")]
         if top_k is not None and threshold is None:
             return [SDG_NUMBERS[i] for i in order[:top_k]]
@@ -278,7 +282,12 @@ class Classifier:
         batch_size: int = 32,
         progress: bool = False,
     ) -> Prediction | list[Prediction]:
-        """The SDGs each text advances; a single string gives a single :class:`Prediction`."""
+        """The SDGs each text advances; a single string gives a single :class:`Prediction`.
+
+        ``top_k`` ranks: ``sdgs`` holds the k most probable SDGs whether tagged or not (with
+        ``threshold``, at most k above it), unlike ``classify --top-k``, which shows them beside
+        the tags; each one's probability is in ``probabilities``.
+        """
         batch, single = text_batch(texts)
         logits, counts = self.window_logits(batch, batch_size=batch_size, progress=progress)
         probs = self.calibrate(logits)
@@ -301,6 +310,12 @@ def text_batch(texts: object) -> tuple[list[str], bool]:
     """
     if isinstance(texts, str):
         batch, single = [texts], True
+    elif hasattr(texts, "columns") or isinstance(texts, Mapping):  # it iterates over its keys
+        raise DataError(
+            f"texts must be a string or a list of strings, not a {type(texts).__name__}: score a "
+            "table with score_frame(frame, classifier, text_cols=[...]), or pass one column's "
+            "texts (frame['description'].tolist())"
+        )
     elif isinstance(texts, (bytes, bytearray)) or not isinstance(texts, Iterable):
         raise DataError(f"texts must be a string or a list of strings, not {type(texts).__name__}")
     else:

@@ -6,12 +6,30 @@ just enough to say clearly when a file is not a profile at all.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
 from .figures import ALL_LABEL, SCHEMA_VERSION, Profile
 from .inputs import option_name
+
+
+def _document(profile: Profile | Mapping[str, Any] | str | Path, name: str) -> Any:
+    """A profile as its JSON document; a path is read (a path was taken for a document).
+    What a file holds is checked by :func:`check_document`."""
+    if isinstance(profile, Profile):
+        return profile.to_dict()
+    if isinstance(profile, (str, Path)):
+        try:
+            loaded = json.loads(Path(profile).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise DataError(f"cannot read {name}: {exc.strerror or exc}") from None
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{name} is not JSON ({exc.msg}, line {exc.lineno})") from None
+        return loaded
+    return dict(profile)
 
 
 def check_document(document: Any, name: str = "the previous profile") -> dict[str, Any]:
@@ -38,17 +56,20 @@ def check_document(document: Any, name: str = "the previous profile") -> dict[st
 
 
 def compare_profiles(
-    new: Profile | Mapping[str, Any],
-    old: Profile | Mapping[str, Any],
+    new: Profile | Mapping[str, Any] | str | Path,
+    old: Profile | Mapping[str, Any] | str | Path,
     *,
     old_name: str = "previous profile",
 ) -> dict[str, Any]:
-    """What changed since ``old`` (a profile, or its loaded JSON), per group and per SDG.
+    """What changed since ``old`` (a profile, its loaded JSON, or the path of its JSON file), per
+    group and per SDG; set it as ``new.comparison`` to show it in the reports.
 
     Groups are matched by name; a group in only one profile is listed as ``added`` or ``removed``.
     """
-    current = new.to_dict() if isinstance(new, Profile) else dict(new)
-    previous = check_document(old.to_dict() if isinstance(old, Profile) else old, old_name)
+    if isinstance(old, (str, Path)):
+        old_name = str(old) if old_name == "previous profile" else old_name
+    current = _document(new, "this profile")
+    previous = check_document(_document(old, old_name), old_name)
     notes = [
         _setting_note(key, previous["settings"].get(key), current["settings"].get(key))
         for key in ("by", "weight_col", "time_col")

@@ -17,6 +17,7 @@ Each figure uses one of three views, and says which (see :data:`.figures.FIGURES
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..decisions import OPERATING_POINTS
-from ..errors import DataError
+from ..errors import DataError, SDGAlignWarning
 from ..labels import GOALS, NUM_SDGS
 from .error_rates import ErrorRates
 from .figures import (
@@ -60,7 +61,7 @@ class _Options:
 def build_profile(
     frame: pd.DataFrame,
     *,
-    columns: ProfileColumns | None = None,
+    columns: ProfileColumns | dict[str, str | None] | None = None,
     bootstrap: int = DEFAULT_DRAWS,
     seed: int = 0,
     top_projects: int = 3,
@@ -76,6 +77,20 @@ def build_profile(
     in the settings, so that ``--compare`` can tell when two profiles count different tags; it
     does not tag again (``sdg-align profile --tags`` does, from the probabilities).
     """
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError(
+            f"build_profile takes a scored DataFrame (score_frame's output), not "
+            f"{type(frame).__name__}"
+        )
+    if isinstance(columns, dict):  # {'by': 'cluster'} reads as well as ProfileColumns(by=...)
+        columns = ProfileColumns.from_dict(columns)
+    if columns is not None and not isinstance(columns, ProfileColumns):
+        raise DataError(f"columns must be a ProfileColumns or a dict, not {type(columns).__name__}")
+    if error_rates is not None and not isinstance(error_rates, ErrorRates):
+        raise DataError(
+            f"error_rates must be ErrorRates, not {type(error_rates).__name__}: "
+            "error_rates_for_model returns (rates, note), pass its first item"
+        )
     if bootstrap < 0:
         raise DataError(f"bootstrap must be 0 (off) or a number of resamples; got {bootstrap}")
     if tags is not None and tags not in OPERATING_POINTS:  # 'precisee' went into the settings
@@ -109,7 +124,7 @@ def build_profile(
             else None
         ),
     }
-    return Profile(
+    profile = Profile(
         settings=settings,
         input={
             "rows": checked.rows,
@@ -127,6 +142,9 @@ def build_profile(
         + _correction_warnings(data, error_rates),
         projects=listed_projects(data),
     )
+    for warning in profile.warnings:  # a notebook shows them; the CLI prints its own lines
+        warnings.warn(warning, SDGAlignWarning, stacklevel=2)
+    return profile
 
 
 def _groups(

@@ -301,7 +301,7 @@ class Collaboration:
     sdg17_share: float
 
 
-@dataclass
+@dataclass(repr=False)
 class GroupProfile:
     name: str
     is_overall: bool
@@ -328,8 +328,14 @@ class GroupProfile:
     note: str | None
     sdgs: list[SDGFigures]
 
+    def __repr__(self) -> str:
+        """One line: the whole group printed 45 KB into a notebook cell."""
+        top = sorted((s for s in self.sdgs if s.projects), key=lambda s: -s.share)[:3]
+        shown = ", ".join(f"SDG {s.sdg} {s.share:.0%}" for s in top) or "no SDG tagged"
+        return f"<GroupProfile {self.name!r}: {self.projects} projects; {shown}>"
 
-@dataclass
+
+@dataclass(repr=False)
 class Profile:
     """A whole profile: settings, the portfolio overall, each group, and an optional comparison."""
 
@@ -343,6 +349,17 @@ class Profile:
     generated_at: str = field(
         default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds")
     )
+
+    def __repr__(self) -> str:
+        """A short summary, not the whole document (269 KB for 180 projects)."""
+        by = self.settings.get("by")
+        n = len(self.groups)
+        groups = f" in {n} group{'' if n == 1 else 's'} by {by!r}" if by else ""
+        return (
+            f"<Profile: {self.overall.projects} projects{groups}, {len(self.warnings)} "
+            "warning(s); see .overall, .groups, .warnings, .to_dict(), .to_tidy_frame(), "
+            ".to_markdown()>"
+        )
 
     def all_groups(self) -> list[GroupProfile]:
         """The overall portfolio first, then each group."""

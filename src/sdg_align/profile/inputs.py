@@ -15,7 +15,7 @@ import re
 import warnings
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ import pandas as pd
 from ..corrections import AUDIT_COLUMN, CORRECTED_COLUMN, MODEL_PROBABILITY_COLUMNS
 from ..errors import DataError
 from ..labels import NUM_SDGS
-from ..tables import blank_rows, decimal_numbers, did_you_mean, guess_id_column
+from ..tables import blank_rows, decimal_numbers, did_you_mean, guess_id_column, is_missing
 from .figures import BLANK_GROUP, MAX_LISTED_ERRORS, PROB_COLS, SCORED_COLS
 from .weights import parse_weights
 
@@ -86,6 +86,25 @@ class ProfileColumns:
     partners_col: str | None = None
     id_col: str | None = None
     title_col: str | None = None
+
+    def __post_init__(self) -> None:
+        for option, column in self.named().items():
+            if column is not None and not isinstance(column, str):
+                raise DataError(
+                    f"{option} names one column, not {type(column).__name__} "
+                    f"({column!r}): profile one grouping at a time"
+                )
+
+    @classmethod
+    def from_dict(cls, choices: dict[str, str | None]) -> ProfileColumns:
+        """``{'by': 'cluster', 'time_col': 'year'}``, with an unknown key named in the error."""
+        unknown = sorted(set(choices) - {f.name for f in fields(cls)})
+        if unknown:
+            raise DataError(
+                f"unknown column choice(s) {', '.join(unknown)}; choose from "
+                f"{', '.join(f.name for f in fields(cls))}"
+            )
+        return cls(**choices)
 
     def named(self) -> dict[str, str | None]:
         return asdict(self)
@@ -157,15 +176,11 @@ def _json_array(value: Any) -> Any:
     return value
 
 
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
 def _nested_text(value: Any) -> Any:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, (list, tuple, np.ndarray)):
-        return "; ".join(str(_nested_text(v)) for v in value if not _missing(v))
+        return "; ".join(str(_nested_text(v)) for v in value if not is_missing(v))
     return value
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..tables import is_missing
+
 SCALES = {
     "k": 1e3,
     "t": 1e3,  # what is left of 'T€' and 'TEUR' (thousands of euros) once the currency is read
@@ -101,7 +103,7 @@ def parse_weights(series: pd.Series) -> Weights:
 
 def _currency(value: object) -> str | None:
     """The currency a cell names ('EUR' for '80.000 €' or '45 TEUR'), or None."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if is_missing(value):
         return None
     found = _CURRENCY.search(str(value).strip().lower())
     if not found:
@@ -112,7 +114,7 @@ def _currency(value: object) -> str | None:
 
 def _prepare(value: object) -> str:
     """The cell without currency, spaces and digit-group apostrophes, in lower case."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if is_missing(value):
         return ""
     text = _CURRENCY.sub("", str(value).strip().lower())
     return _WHOLE_AMOUNT.sub("", _SPACES.sub("", text))
