@@ -339,6 +339,42 @@ def test_partners_on_separate_lines_or_joined_by_slash_count_apart():
     assert not any("does not know" in w for w in profile["warnings"])
 
 
+def test_partners_of_polish_dutch_and_swedish_sheets_and_legal_forms_have_types():
+    """92 partners typed 'uczelnia', 'gmina', 'bedrijf', 'gemeente' ... were unknown, and the mix
+    of the 5 typed in English was shown as the portfolio's (3%); a name's legal form ('B.V.',
+    'sp. z o.o.') or a university's or municipality's name says its type too."""
+    frame = scored([
+        {"p": "Chłodnie Sp. z o.o. (PL); Politechnika Poznańska (PL)", "probs": {}},
+        {"p": "Agro (NL, bedrijf); Gemeente Venlo (NL); Stichting Vers (NL, stichting)", "probs": {}},
+        {"p": "Fresh Foods AB (SE); Lund kommun (SE)", "probs": {}},
+        {"p": "Bank Żywności (PL, stowarzyszenie); Gmina Suchy Las (PL, gmina)", "probs": {}},
+    ])  # fmt: skip
+    profile = build_profile(frame, columns=ProfileColumns(partners_col="p")).to_dict()
+    assert profile["overall"]["collaboration"]["share_public_private"] == 0.75
+    assert not any("does not know" in w for w in profile["warnings"])
+    untyped = scored([{"p": "Alpha (PL); Beta (PL); Gamma (NL, company)", "probs": {}}] * 2)
+    profile = build_profile(untyped, columns=ProfileColumns(partners_col="p")).to_dict()
+    assert profile["overall"]["collaboration"]["share_public_private"] is None
+    assert any("only 2 of 6 partners have a type" in w for w in profile["warnings"])
+
+
+def test_a_number_in_a_list_of_partners_is_a_count_of_unknown_kind():
+    """A merged portfolio: one cluster sent counts ('3'), the others lists; each count was read
+    as one partner named '3' (mean 1.0 partners, 0% international, without a word)."""
+    frame = scored([
+        {"p": "Acme GmbH (DE); TU Graz (AT, university)", "probs": {}},
+        {"p": "Foo S.L. (ES); Universidad de Sevilla (ES)", "probs": {}},
+        {"p": "3", "probs": {}},
+        {"p": "6", "probs": {}},
+    ])  # fmt: skip
+    profile = build_profile(frame, columns=ProfileColumns(partners_col="p")).to_dict()
+    collab = profile["overall"]["collaboration"]
+    assert collab["mean_partners"] == pytest.approx(13 / 4)
+    assert collab["share_international"] == 0.5  # of the two projects that list their partners
+    assert collab["share_public_private"] == 1.0
+    assert any("2 of 4 scored rows give a number of partners" in w for w in profile["warnings"])
+
+
 def test_error_rows_are_left_out_and_counted(four):
     four.loc[1, "error"] = "empty text"
     for k in range(1, 18):

@@ -499,19 +499,21 @@ def _period_counts(periods: np.ndarray) -> list[dict[str, int]]:
 
 def _collaboration(partners: Partners, members: np.ndarray, sdg17_share: float) -> Collaboration:
     count = partners.count[members]
+    # of the projects that list their partners: a number says nothing of countries and types
+    listed = members[partners.listed[members]] if partners.listed is not None else members
     return Collaboration(
         source=partners.source,
         projects_with_partners=int((count > 0).sum()),
         mean_partners=float(count.mean()),
         share_multi_partner=float((count >= 2).mean()),
         share_international=(
-            float((partners.countries[members] >= 2).mean())
-            if partners.countries is not None
+            float((partners.countries[listed] >= 2).mean())
+            if partners.countries is not None and len(listed)
             else None
         ),
         share_public_private=(
-            float(partners.public_private[members].mean())
-            if partners.public_private is not None
+            float(partners.public_private[listed].mean())
+            if partners.public_private is not None and len(listed)
             else None
         ),
         sdg17_share=float(sdg17_share),

@@ -38,6 +38,9 @@ PRIVATE_TYPES = frozenset({
     "co-operative", "prc", "kmu", "unternehmen", "firma", "industrie", "genossenschaft",
     "entreprise", "pme", "industriel", "privé", "coopérative", "impresa", "azienda", "pmi",
     "società", "cooperativa", "empresa", "pyme",
+    "bedrijf", "onderneming", "mkb", "coöperatie", "cooperatie",  # Dutch
+    "przedsiębiorstwo", "mśp", "msp", "spółka", "spółdzielnia",  # Polish
+    "företag", "bolag", "smf", "kooperativ",  # Swedish
 })  # fmt: skip
 PUBLIC_TYPES = frozenset({
     "public", "university", "research", "education", "academia", "academic", "rto",
@@ -45,14 +48,40 @@ PUBLIC_TYPES = frozenset({
     "hochschule", "universität", "forschung", "öffentlich", "kommune", "gemeinde", "land",
     "behörde", "université", "recherche", "collectivité", "région", "commune", "gouvernement",
     "università", "ricerca", "regione", "comune", "provincia", "ente pubblico",
-    "universidad", "investigación", "ayuntamiento", "municipio", "gobierno",
+    "universidad", "investigación", "ayuntamiento", "municipio", "gobierno", "público",
+    "istruzione", "pubblico", "universidade", "investigação", "município", "governo",
+    "universiteit", "hogeschool", "gemeente", "provincie", "overheid", "onderzoek",
+    "kennisinstelling", "waterschap",  # Dutch
+    "uczelnia", "uniwersytet", "politechnika", "gmina", "powiat", "województwo", "samorząd",
+    "instytut badawczy", "jst",  # Polish
+    "universitet", "högskola", "kommun", "myndighet", "forskningsinstitut",  # Swedish
 })  # fmt: skip
 OTHER_TYPES = frozenset({
     "ngo", "association", "chamber", "cluster", "foundation", "nonprofit", "non-profit", "npo",
     "charity", "union", "oth", "verband", "verein", "kammer", "stiftung", "fondation",
     "chambre", "pôle", "associazione", "fondazione", "camera", "consorzio", "asociación",
-    "fundación", "ong", "onlus",
+    "fundación", "ong", "onlus", "associação", "fundação",
+    "stichting", "vereniging", "brancheorganisatie",  # Dutch
+    "fundacja", "stowarzyszenie", "izba", "klaster",  # Polish
+    "stiftelse", "förening", "ideell",  # Swedish
 })  # fmt: skip
+# A partner without a type in its brackets is private when its name ends in a company's legal
+# form ('Acme B.V.', 'Chłodnie sp. z o.o.'), public when it starts as a university or a
+# municipality does ('Politechnika Poznańska', 'Gemeente Venlo'); else its type stays unknown.
+_LEGAL_FORM = re.compile(
+    r"(?:\b(?:gmbh|ag|kg|se|ltd|limited|plc|inc|llc|sarl|sas|srl|spa|bv|nv|ab|oy|oyj|as|a/s|aps"
+    r"|sa|sl|slu|lda)|\bb\.v\.?|\bn\.v\.?|\bs\.a\.?|\bs\.l\.?|\bs\.r\.l\.?|\bs\.p\.a\.?"
+    r"|\bsp\.? z o\.? ?o\.?|\bsp\.? k\.?|\bs\.a\.s\.?)\s*$",
+    re.IGNORECASE,
+)
+_PUBLIC_NAME = re.compile(
+    r"^(?:university|universit[äaàé]t?|universit[ée]|universidad|universidade|universiteit"
+    r"|universitet|uniwersytet|politechnika|polytechnic|politecnico|hochschule|hogeschool"
+    r"|högskola|fachhochschule|technische universität|city of|municipality|gemeente|gmina"
+    r"|provincie|province|provincia|comune|ayuntamiento|stadt|ville de|kommun|region|regione"
+    r"|región|région|land)\b|\b(?:kommun|kommune|gemeinde|universitet|university|universität)$",
+    re.IGNORECASE,
+)
 # Three-letter country codes (ISO 3166 alpha-3) read as their two-letter ones, so that 'AUT' and
 # 'AT' are one country; a three-letter word not listed here is no country (it may be an acronym).
 # fmt: off
@@ -346,6 +375,9 @@ class Partners:
     count: np.ndarray
     countries: np.ndarray | None  # distinct country codes per project
     public_private: np.ndarray | None
+    # projects whose partners are listed by name; the others gave a number (countries and types
+    # unknown), and the shares of international and public-private projects leave them out
+    listed: np.ndarray | None = None
 
 
 _COMMA = r",(?![^()]*\))"  # a comma outside the brackets of 'Name (CC, type)'
@@ -380,6 +412,18 @@ def parse_partners(
             )
         counts = as_number.where(is_count, 0).fillna(0).to_numpy(dtype=int)
         return Partners("count", counts, None, None)
+    # a bare number in a list column is a count: one cluster of a merged portfolio sends counts
+    # ('3'), the others lists, and each count was read as one partner named '3'
+    counted = is_count & ~text.str.contains(r"[;,()\n]", regex=True)
+    if counted.any() and found is not None:
+        quoted = rows.where(counted.to_numpy(), series) if rows is not None else ""
+        found.append(
+            f"--partners-col '{column}': {int(counted.sum())} of {len(text)} scored rows give a "
+            f"number of partners, not a list ({quoted}); they count that many partners, of "
+            "unknown countries and types, and stay out of the international and public-private "
+            "shares"
+        )
+    text = text.where(~counted, "")
     # a line break (Alt+Enter in Excel) separates partners, as does '/', '+', '&' or 'and' after
     # an entry's '(CC, type)': such a list counted as one partner without a word
     text = text.str.replace(r"\s*[\r\n]+\s*", "; ", regex=True)
@@ -417,6 +461,7 @@ def parse_partners(
     named = words[~is_country]
     known = named.str.lower().isin(PARTNER_TYPES)
     kind = named[known].str.lower().groupby(level=0).first().reindex(items.index)
+    kind = kind.fillna(_kind_from_name(items.str.replace(r"\([^()]*\)\s*$", "", regex=True)))
     unknown = named[~known & ~named.str.fullmatch(r"[A-Z0-9&.\-]+")]  # not an acronym: 'TU', 'WCS'
     if len(unknown) and found is not None:
         common = unknown.value_counts()
@@ -427,7 +472,8 @@ def parse_partners(
             "but not in the public-private mix. Known: company, sme, startup, industry, "
             "cooperative (private); public, university, research, education, municipality "
             "(public); ngo, association, chamber, foundation (neither), and these in German, "
-            "French, Italian and Spanish (docs/profile.md lists them)"
+            "French, Italian, Spanish, Portuguese, Dutch, Polish and Swedish (docs/profile.md "
+            "lists them)"
         )
     table = pd.DataFrame(
         {
@@ -439,16 +485,34 @@ def parse_partners(
     )
     by_owner = table.groupby("owner")
     rows = pd.RangeIndex(len(text))
-    counts = by_owner.size().reindex(rows, fill_value=0).to_numpy(dtype=int)
+    counts = by_owner.size().reindex(rows, fill_value=0).to_numpy(dtype=int, copy=True)
+    counts[counted.to_numpy()] = as_number[counted].to_numpy(dtype=int)
     countries = by_owner["country"].nunique().reindex(rows, fill_value=0).to_numpy(dtype=int)
     private = by_owner["private"].any().reindex(rows, fill_value=False).to_numpy(dtype=bool)
     public = by_owner["public"].any().reindex(rows, fill_value=False).to_numpy(dtype=bool)
+    typed = kind.notna().mean() if len(kind) else 0.0
+    if 0 < typed < 0.5 and found is not None:  # 5 typed of 97 partners gave a 'mix' of 3%
+        found.append(
+            f"--partners-col '{column}': only {int(kind.notna().sum())} of {len(kind)} partners "
+            "have a type sdg-align knows, too few for the public-private mix: it is not shown"
+        )
     return Partners(
         "list",
         counts,
         countries if country.notna().any() else None,
-        (private & public) if kind.notna().any() else None,
+        (private & public) if typed >= 0.5 else None,
+        ~counted.to_numpy() if counted.any() else None,
     )
+
+
+def _kind_from_name(names: pd.Series) -> pd.Series:
+    """'company' for a name ending in a legal form, 'public' for one that starts as a university
+    or a municipality does, else missing (see ``_LEGAL_FORM`` and ``_PUBLIC_NAME``)."""
+    names = names.str.strip().str.rstrip(",;")
+    kind = pd.Series(pd.NA, index=names.index, dtype=object)
+    kind[names.str.contains(_PUBLIC_NAME, regex=True)] = "public"
+    kind[names.str.contains(_LEGAL_FORM, regex=True)] = "company"
+    return kind
 
 
 def group_labels(series: pd.Series) -> np.ndarray:
