@@ -51,6 +51,11 @@ def test_a_full_stop_after_an_ordinary_word_or_capitals_still_ends_a_sentence():
     assert len(split_sentences("Lakes sink fixed N. In addition, they emit gas.")) == 2
     assert len(split_sentences("Immune cells in MS. MiRNAs also act outside.")) == 2
     assert len(split_sentences("Finished in 2026. The next phase starts.")) == 2
+    # capitals beyond Latin-1 ('Ż', 'Ł', 'Ś', 'Š'): a Polish paragraph was quoted as one sentence
+    polish = "Bank odbiera nadwyżki. Żywność trafia dalej. Łącznie 600 ton. Środki z FEW."
+    assert len(split_sentences(polish)) == 4
+    assert len(split_sentences("Hotovo. Šest obcí se připojí.")) == 2
+    assert len(split_sentences("Savings of approx. two thirds, e.g. the boilers.")) == 1
 
 
 @pytest.mark.parametrize(

@@ -53,8 +53,9 @@ def short_texts_message(count: int, places: Sequence[str] = (), unit: str = "row
 
 # Where one sentence may end and the next begin: end punctuation before a capital, a heading mark
 # or a bullet ('Title. ## Background', 'Title. • Item': a title joined to a Markdown description),
-# or a line break.
-SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+(?=[\"'“(\[]?[A-ZÀ-ÖØ-Þ0-9]|[#•*▪►●]|[-–]\s)|\n+")
+# or a line break. Which letters are capitals is left to ``str.isupper`` (see _ends_a_sentence):
+# a class of them missed Polish and Czech ones ('Ż', 'Ł', 'Š'), and a paragraph was one quote.
+SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+(?=[\"'“(\[]?\w|[#•*▪►●]|[-–]\s)|\n+")
 # Abbreviations that a capital or a number follows inside a sentence ('Grant No. 101036',
 # 'ca. 640 t', 'Dr. Wendler', 'ok. 270 t/rok', 'inkl. Mittagessen'); compared without case.
 # fmt: off
@@ -87,10 +88,14 @@ def _is_abbreviation(word: str, previous: str) -> bool:
 
 
 def _ends_a_sentence(text: str, match: re.Match[str]) -> bool:
-    """Whether a SENTENCE_BREAK match ends a sentence: a line break always does; a full stop
-    after an abbreviation, an initial, a dotted name or a German date's day does not."""
+    """Whether a SENTENCE_BREAK match ends a sentence: a line break always does; end punctuation
+    before a lower-case letter, or a full stop after an abbreviation, an initial, a dotted name or
+    a German date's day does not."""
     if "\n" in match.group():
         return True
+    following_char = text[match.end() : match.end() + 2].lstrip("\"'“([")[:1]
+    if following_char.isalpha() and not following_char.isupper():  # 'e.g. the', 'approx. two'
+        return False
     before = text[max(0, match.start() - 60) : match.start()].split()
     word = before[-1].lstrip("(\"'“[") if before else ""
     if not word.endswith("."):

@@ -29,7 +29,7 @@ def _document(profile: Profile | Mapping[str, Any] | str | Path, name: str) -> A
         except json.JSONDecodeError as exc:
             raise DataError(f"{name} is not JSON ({exc.msg}, line {exc.lineno})") from None
         return loaded
-    return dict(profile)
+    return dict(profile) if isinstance(profile, Mapping) else profile
 
 
 def check_document(document: Any, name: str = "the previous profile") -> dict[str, Any]:
