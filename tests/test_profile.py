@@ -603,6 +603,9 @@ def test_years_with_a_label_are_read_as_the_year_they_name(four):
     (note,) = profile.warnings
     assert "4 cell(s) with a label or a second year were read as the (first) year" in note
     assert "'2021/22' as 2021" in note
+    four["year"] = ["2024/25"] * 4  # each spelling is named once
+    (note,) = build_profile(four, columns=ProfileColumns(time_col="year")).warnings
+    assert note.endswith("(first) year they name ('2024/25' as 2024)")
 
 
 def test_a_month_and_year_and_a_formatted_year_are_read_as_years(four):

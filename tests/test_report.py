@@ -384,7 +384,10 @@ def test_the_glance_names_every_untagged_sdg_the_correction_puts_above_half_a_po
     collected.feed(render_html(document))
     text = " ".join(collected.text)
     assert "No project is tagged with" in text and "under 0.5%" in text
-    assert "puts it at 8.1%" in text and "too uncertain to list above" in text
+    # rounded as the table rounds (it said 0.5% where the table said 0% (0-3%)), and 'either'
+    # only after the sentence it refers to
+    assert "puts it at about 10% (0–30%)." in text and "not listed above" in text
+    assert "either" in text
 
 
 def test_markdown_lists_the_rows_left_out_and_keeps_ampersands_readable():

@@ -80,7 +80,8 @@ FIGURES: dict[str, tuple[str, str]] = {
     ),
     "combinations": (
         "counts",
-        "The most frequent sets of two or more SDGs advanced by the same project.",
+        "The most frequent sets of two or more SDGs advanced by the same project: projects "
+        "tagged with exactly that set (see `cooccurrence` for a pair whatever else is tagged).",
     ),
     "cooccurrence": ("counts", "For each pair of SDGs, the number of projects advancing both."),
     "gaps_absent": ("counts", "SDGs that no project of the group advances."),

@@ -337,14 +337,16 @@ def parse_periods(
         years[labelled] = named
         read = labelled & years.notna().to_numpy()
         if read.any() and found is not None:
-            first = ", ".join(
+            # each spelling once: "'2024/25' as 2024" three times told nothing more
+            readings = dict.fromkeys(
                 f"'{cell}' as {int(year)}"
-                for cell, year in zip(text[read][:3], years[read][:3], strict=True)
+                for cell, year in zip(text[read], years[read], strict=True)
             )
+            first = ", ".join(list(readings)[:3])
             found.append(
                 f"--time-col '{column}': {int(read.sum())} cell(s) with a label or a second year "
                 f"were read as the (first) year they name ({first}"
-                f"{', ...' if read.sum() > 3 else ''})"
+                f"{', ...' if len(readings) > 3 else ''})"
             )
     last_year = datetime.date.today().year + YEARS_AHEAD
     implausible = (years.notna() & ((years < FIRST_YEAR) | (years > last_year))).to_numpy()

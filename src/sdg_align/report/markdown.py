@@ -181,7 +181,7 @@ def _group_markdown(group: Mapping[str, Any], settings: Mapping[str, Any]) -> li
     if group["combinations"]:
         lines += [
             "",
-            "Most frequent SDG combinations: "
+            "Most frequent SDG combinations (projects tagged with exactly these SDGs): "
             + "; ".join(
                 f"{' + '.join(map(str, c['sdgs']))} ({c['projects']})"
                 for c in group["combinations"]
