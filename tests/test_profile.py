@@ -497,8 +497,21 @@ def test_compare_warns_when_the_profiles_count_other_operating_points(four):
     assert any("'broad' tags and this one the 'balanced' tags" in w for w in warnings)
     older = broad.to_dict()
     del older["settings"]["tags"]  # a profile of schema 1.3 does not say: no warning
+    older["projects"] = []  # nor about projects in both (below)
     assert compare_profiles(build_profile(four, tags="balanced"), older)["warnings"] == []
-    assert compare_profiles(build_profile(four, tags="broad"), broad)["warnings"] == []
+    older["settings"]["tags"] = "broad"
+    assert compare_profiles(build_profile(four, tags="broad"), older)["warnings"] == []
+
+
+def test_compare_says_when_the_two_profiles_share_projects(four):
+    """A profile of 2021-2025 against one of 2021-2024: 109 of 139 projects in both, and the
+    change intervals treated them as separate portfolios without a word."""
+    later = four.copy()
+    later["project_id"] = ["P1", "P2", "Q3", "Q4"]
+    (note,) = compare_profiles(build_profile(later), build_profile(four))["warnings"]
+    assert note.startswith("2 of this profile's projects are in the previous one too")
+    later["project_id"] = ["Q1", "Q2", "Q3", "Q4"]
+    assert compare_profiles(build_profile(later), build_profile(four))["warnings"] == []
 
 
 def test_compare_rejects_documents_that_are_not_profiles(four):

@@ -87,6 +87,14 @@ def compare_profiles(
             "only one of the two profiles is corrected for the model's errors, so prevalence "
             "changes are not shown; compare shares"
         )
+    shared = _shared_projects(current, previous)
+    if shared:
+        notes.append(
+            f"{shared} of this profile's projects are in the previous one too (the same id): "
+            "the change intervals treat the two as separate portfolios, so a change between "
+            "overlapping ones (a year against all years to date) is judged too loosely; compare "
+            "profiles of separate periods, or read the trends of one profile with --time-col"
+        )
     old_groups = {g["name"]: g for g in previous["groups"]}
     new_groups = {g["name"]: g for g in current["groups"]}
     groups = [
@@ -104,6 +112,24 @@ def compare_profiles(
         "overall": _compare_group(current["overall"], previous["overall"], ALL_LABEL),
         "groups": groups,
     }
+
+
+def _shared_projects(current: Mapping[str, Any], previous: Mapping[str, Any]) -> str | None:
+    """How many projects both profiles list by id ('at least N' when a list was cut), or None.
+
+    109 of 139 projects were in both profiles of a trial's comparison, and nothing said so."""
+    ids = [
+        {p["id"] for p in document.get("projects") or [] if p.get("id")}
+        for document in (current, previous)
+    ]
+    shared = len(ids[0] & ids[1])
+    if not shared:
+        return None
+    cut = any(
+        (document["input"].get("projects_listed") or 0) < (document["input"].get("scored") or 0)
+        for document in (current, previous)
+    )
+    return f"at least {shared:,}" if cut else f"{shared:,}"
 
 
 def _setting_note(key: str, before: Any, now: Any) -> str:
