@@ -348,6 +348,22 @@ def test_the_glance_lists_an_untagged_sdg_only_in_a_large_enough_group_whose_int
     assert [s["sdg"] for s in glance({"projects": 1, "sdgs": items})] == [7]  # too few to tell
 
 
+def test_trend_charts_name_each_period_size_and_hollow_the_thin_ones():
+    """A year of one project plotted at 100% read on a slide as 'fell from 100% to 15%'."""
+    from sdg_align.report.charts import trend_chart
+
+    frame = plain_frame()
+    frame["year"] = ["2020"] * 6 + ["2021"] + ["2022"] * 5
+    document = build_profile(frame, columns=ProfileColumns(time_col="year")).to_dict()
+    fig = trend_chart(document["overall"])
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks == ["2020\nn=6", "2021\nn=1", "2022\nn=5"]
+    hollow = [c for c in fig.axes[0].collections if len(c.get_offsets())]
+    assert [list(c.get_offsets()[:, 0]) for c in hollow] == [[2021]]  # the thin period alone
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "period of fewer than 5 projects (n below each year)" in legend
+
+
 def test_slide_charts_grey_chance_changes_and_name_group_sizes():
     """comparison.png drew every change in full colour though each interval held 0, and the
     heatmap showed a one-project group's 100% cells with no n."""

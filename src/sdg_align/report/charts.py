@@ -24,7 +24,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
 from ..labels import GOALS, NUM_SDGS
-from ..profile.figures import Profile
+from ..profile.figures import THIN_PERIOD, Profile
 from ..tables import atomic_path
 from .format import as_document, change_class, plural
 
@@ -171,13 +171,23 @@ def trend_chart(group: Mapping[str, Any]) -> Figure:
     fig = Figure(figsize=(7.5, 1.2 + 2.0 * rows), layout="constrained")
     axes = fig.subplots(rows, columns, sharex=True, sharey=True, squeeze=False).ravel()
     periods = [p["period"] for p in group["periods"] or []]
+    counts = {p["period"]: p["projects"] for p in group["periods"] or []}
     step = 1 if len(periods) <= 6 else 2
     top = 0.05
     corrected = False
+    thin_seen = False
     for ax, item in zip(axes, chosen, strict=False):
         trend = item["trend"]
         ax.plot(trend["periods"], trend["shares"], marker="o", markersize=3, linewidth=2,
                 color=item["colour"])  # fmt: skip
+        # a year of a project or two swings from 0 to 100%: its point is hollow, as on a slide
+        # such a swing read as a real trend (the thin-period note was in the text only)
+        thin = [(x, v) for x, v in zip(trend["periods"], trend["shares"], strict=True)
+                if counts.get(x, 0) < THIN_PERIOD]  # fmt: skip
+        if thin:
+            thin_seen = True
+            ax.scatter(*zip(*thin, strict=True), s=22, facecolor="white",
+                       edgecolors=item["colour"], linewidths=1.2, zorder=3)  # fmt: skip
         top = max(top, *trend["shares"])
         if trend.get("prevalences"):
             corrected = True
@@ -195,7 +205,7 @@ def trend_chart(group: Mapping[str, Any]) -> Figure:
         ax.tick_params(labelsize=7)
     for ax in axes[len(chosen) :]:
         ax.set_visible(False)
-    axes[0].set_xticks(periods[::step], [str(p) for p in periods[::step]])
+    axes[0].set_xticks(periods[::step], [f"{p}\nn={counts[p]}" for p in periods[::step]])
     axes[0].set_ylim(0, min(1.0, top * 1.15))
     axes[0].yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     for position, ax in enumerate(axes[: len(chosen)]):
@@ -206,6 +216,11 @@ def trend_chart(group: Mapping[str, Any]) -> Figure:
                       label="share of projects (tags)")]  # fmt: skip
     if corrected:
         handles.append(Line2D([], [], color="#333", linestyle="--", label="corrected prevalence"))
+    if thin_seen:
+        handles.append(
+            Line2D([], [], color="#555", marker="o", markerfacecolor="white", linestyle="none",
+                   label=f"period of fewer than {THIN_PERIOD} projects (n below each year)")
+        )  # fmt: skip
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, fontsize=8)
     fig.suptitle(f"{_label(group['name'])}: SDG shares per period", x=0.01, ha="left",
                  fontsize=9)  # fmt: skip
