@@ -348,6 +348,17 @@ def test_the_glance_lists_an_untagged_sdg_only_in_a_large_enough_group_whose_int
     assert [s["sdg"] for s in glance({"projects": 1, "sdgs": items})] == [7]  # too few to tell
 
 
+def test_markdown_names_the_gaps_the_html_names():
+    """The Markdown never said which SDGs no project advances (the HTML did), nor the weak ones."""
+    from sdg_align.report import profile_markdown
+
+    document = build_profile(plain_frame()).to_dict()
+    text = profile_markdown(document)
+    absent = ", ".join(f"SDG {n}" for n in document["overall"]["gaps_absent"])
+    assert document["overall"]["gaps_absent"] and "- Advanced by no project (no tag" in text
+    assert absent in text
+
+
 def test_trend_charts_name_each_period_size_and_hollow_the_thin_ones():
     """A year of one project plotted at 100% read on a slide as 'fell from 100% to 15%'."""
     from sdg_align.report.charts import trend_chart

@@ -84,6 +84,16 @@ def _group_summary(group: Mapping[str, Any]) -> list[str]:
         f"- Breadth: {plural(group['breadth'], 'SDG')}; diversity: "
         + ("–" if group["diversity"] is None else f"{group['diversity']:.2f}"),
     ]
+    # the gaps the HTML names, here too: a board paper pasted from Markdown lacked them
+    if group.get("gaps_absent"):
+        lines.append(
+            "- Advanced by no project (no tag; the corrected prevalence may still be above 0): "
+            + sdg_list(group["gaps_absent"])
+        )
+    if group.get("gaps_weak"):
+        lines.append(
+            "- Advanced by fewer than 10% of the projects: " + sdg_list(group["gaps_weak"])
+        )
     if group.get("gaps_in_portfolio"):
         lines.append(
             "- Not advanced here, though 10% or more of the whole portfolio's projects do: "
