@@ -897,3 +897,12 @@ def test_an_unknown_operating_point_is_refused_by_the_api():
 
     with pytest.raises(DataError, match="unknown tags 'precisee'"):
         build_profile(scored([{"probs": {}}]), tags="precisee")
+
+
+def test_the_json_never_says_minus_zero():
+    """A trial's profile held "prevalence_slope": -0.0 (a tiny negative slope, rounded)."""
+    from sdg_align.profile.figures import clean
+
+    assert json.dumps(clean({"slope": -1e-9, "zero": -0.0, "share": 0.25})) == (
+        '{"slope": 0.0, "zero": 0.0, "share": 0.25}'
+    )

@@ -396,7 +396,8 @@ class Profile:
 
 
 def clean(value: Any) -> Any:
-    """JSON-safe: numpy scalars to Python, NaN/inf to None, floats rounded to 6 places."""
+    """JSON-safe: numpy scalars to Python, NaN/inf to None, floats rounded to 6 places (and
+    -0.0, which a rounded tiny negative slope becomes, to 0.0)."""
     if isinstance(value, dict):
         return {str(k): clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -406,7 +407,7 @@ def clean(value: Any) -> Any:
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
-        return round(float(value), 6) if math.isfinite(value) else None
+        return round(float(value), 6) + 0.0 if math.isfinite(value) else None
     return value
 
 
