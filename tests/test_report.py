@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -357,6 +358,21 @@ def test_markdown_names_the_gaps_the_html_names():
     absent = ", ".join(f"SDG {n}" for n in document["overall"]["gaps_absent"])
     assert document["overall"]["gaps_absent"] and "- Advanced by no project (no tag" in text
     assert absent in text
+
+
+def test_one_group_holding_every_project_is_shown_once():
+    """A one-cluster file profiled --by cluster printed every table twice."""
+    from sdg_align.report import profile_markdown
+
+    frame = plain_frame().assign(cluster="Pôle Mer")
+    document = build_profile(frame, columns=ProfileColumns(by="cluster")).to_dict()
+    assert [g["name"] for g in document["groups"]] == ["Pôle Mer"]  # the JSON keeps it
+    note = "Every project is in the one group 'Pôle Mer' of cluster"
+    markdown = profile_markdown(document)
+    assert note in markdown and "## Pôle Mer" not in markdown
+    html = render_html(document)
+    assert note in unescape(html) and "Groups at a glance" not in html
+    assert html.count('<section id="group-') == 1 and "<h2>Pôle Mer</h2>" not in html
 
 
 def test_trend_charts_name_each_period_size_and_hollow_the_thin_ones():

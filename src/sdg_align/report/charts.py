@@ -26,7 +26,7 @@ from matplotlib.ticker import PercentFormatter
 from ..labels import GOALS, NUM_SDGS
 from ..profile.figures import THIN_PERIOD, Profile
 from ..tables import atomic_path
-from .format import as_document, change_class, plural
+from .format import as_document, change_class, plural, shown_groups
 
 
 def _style() -> AbstractContextManager[None]:
@@ -306,9 +306,9 @@ def comparison_chart(change: Mapping[str, Any]) -> Figure:
 
 def build_charts(document: Mapping[str, Any]) -> dict[str, Figure]:
     """Every chart the report shows, by a file-safe name (also the PNG names)."""
-    groups = [document["overall"], *document["groups"]]
+    groups = shown_groups(document)
     charts: dict[str, Figure] = {}
-    if document["groups"]:
+    if len(groups) > 1:
         charts["heatmap"] = heatmap_chart(groups)
     for index, group in enumerate(groups):
         key = f"{index:02d}-{slug(group['name'])}"

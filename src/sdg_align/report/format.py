@@ -106,6 +106,30 @@ def sdg_names(numbers: Sequence[int]) -> str:
     return ", ".join(f"SDG {n} {GOALS[n - 1].short_name}" for n in numbers) or "none"
 
 
+def only_group(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The one group of a ``--by`` that put every project in the same group, else None: its
+    figures are those of the whole portfolio, and a report printed every table twice."""
+    groups, overall = document["groups"], document["overall"]
+    if len(groups) == 1 and groups[0]["projects"] == overall["projects"]:
+        return groups[0]
+    return None
+
+
+def shown_groups(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The portfolio and its groups as the reports show them (see :func:`only_group`)."""
+    return [document["overall"], *([] if only_group(document) else document["groups"])]
+
+
+def one_group_sentence(document: Mapping[str, Any]) -> str | None:
+    group = only_group(document)
+    if group is None:
+        return None
+    return (
+        f"Every project is in the one group '{group['name']}' of {document['settings']['by']}: "
+        "its figures are those of all projects, shown once."
+    )
+
+
 def labels_sentence(document: Mapping[str, Any]) -> str | None:
     """Says that a person's labels stand in for the model's tags, and for how many projects."""
     labelled = document.get("input", {}).get("labelled_by_person") or 0

@@ -27,8 +27,10 @@ from .format import (
     estimate,
     labels_sentence,
     number,
+    one_group_sentence,
     pct,
     points,
+    shown_groups,
 )
 
 GLANCE_FROM = 0.005  # an SDG is in a group's summary table from this corrected prevalence
@@ -74,7 +76,7 @@ def render_html(
     """The whole report as one HTML string; it links to nothing outside itself."""
     document = as_document(profile)
     charts = {name: svg(fig) for name, fig in build_charts(document).items()}
-    groups = [document["overall"], *document["groups"]]
+    groups = shown_groups(document)
     keys = [f"{i:02d}-{slug(g['name'])}" for i, g in enumerate(groups)]
     summaries = {key: glance(group) for key, group in zip(keys, groups, strict=True)}
     # untagged SDGs whose corrected prevalence is under the glance's half point: the report says
@@ -119,6 +121,7 @@ def render_html(
             },
             correction=correction_sentence(document["settings"]),
             labels_note=labels_sentence(document),
+            one_group_note=one_group_sentence(document),
             goals=GOALS,
             one_sided=ONE_SIDED_GROUP,
         )

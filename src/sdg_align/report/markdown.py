@@ -15,11 +15,13 @@ from .format import (
     estimate,
     labels_sentence,
     md_escape,
+    one_group_sentence,
     pct,
     plural,
     points,
     sdg_list,
     sdg_names,
+    shown_groups,
 )
 
 
@@ -38,11 +40,15 @@ def profile_markdown(profile: Profile | Mapping[str, Any]) -> str:
         "advances, *allocation* splits it across its SDGs so totals add up.",
         "",
     ]
-    for sentence in (labels_sentence(document), correction_sentence(settings)):
+    for sentence in (
+        labels_sentence(document),
+        correction_sentence(settings),
+        one_group_sentence(document),
+    ):
         if sentence:
             lines += [sentence, ""]
     lines += [f"> {md_escape(w)}" for w in document.get("warnings", [])]
-    for group in [document["overall"], *document["groups"]]:
+    for group in shown_groups(document):
         lines += _group_markdown(group, settings)
     if document.get("comparison"):
         lines += _comparison_markdown(document["comparison"])
