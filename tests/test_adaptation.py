@@ -234,8 +234,10 @@ def test_small_data_adaptation_keeps_the_base_rule_and_measures_out_of_fold(
     assert len(result.trained_texts) == learned and rows[-1]["text"] not in result.trained_texts
     assert result.metrics["test"]["samples"] == 1
     assert model.error_rates is not None
-    if adaptation["epochs_chosen"]:  # new weights: error rates measured out of fold
-        assert model.error_rates["texts"] == 39
+    if adaptation["epochs_chosen"]:  # new weights: the refitted SDGs counted out of fold
+        assert model.error_rates["adaptation_texts"] == 39
+        assert model.error_rates["adapted_sdgs"] == adaptation["refit_sdgs"] == []
+        assert model.error_rates["texts"] == base.error_rates["texts"]  # the others: the base's
     else:  # the base kept keeps the error rates measured on its own validation texts
         assert model.error_rates == base.error_rates
     assert any("3-fold cross-validation" in m for m in messages)
@@ -419,3 +421,38 @@ def test_the_refit_sentence_says_none_some_or_every_sdg():
 def test_min_confidence_must_be_a_share():
     with pytest.raises(ValueError, match="adapt_min_confidence"):
         TrainingConfig(adapt_min_confidence=1.0)
+
+
+def test_an_adapted_model_counts_on_the_users_texts_only_the_sdgs_it_refitted():
+    """All 17 SDGs' error rates were counted on 70 texts that review had picked as hard cases: a
+    trial's corrected prevalence got worse than the raw shares (SDG 14 and 15: 0-100%)."""
+    from sdg_align.decisions import adapted_error_rates
+    from sdg_align.profile.error_rates import ErrorRates
+    from sdg_align.report.format import correction_sentence
+
+    def block(value, means=0.5):
+        counts = {key: [value] * 17 for key in ("positives", "negatives", "true_positives",
+                                                 "false_positives")}  # fmt: skip
+        return counts | {"mean_probability_positives": [means] * 17,
+                         "mean_probability_negatives": [means] * 17}  # fmt: skip
+
+    base = {"version": 1, "texts": 900, "operating_points": {"balanced": block(40)}}
+    base["operating_points"]["balanced"]["by_source"] = {"a": block(20), "b": block(20)}
+    measured = {"version": 1, "texts": 70, "operating_points": {"balanced": block(3, 0.9)}}
+    merged = adapted_error_rates(base, measured, [3, 9])
+    point = merged["operating_points"]["balanced"]
+    assert point["positives"][2] == point["positives"][8] == 3  # SDGs 3 and 9: the user's
+    assert point["positives"][0] == point["positives"][16] == 40  # the others: the base's
+    assert point["by_source"]["a"]["positives"][2] == 0  # no spread claimed for SDG 3
+    assert base["operating_points"]["balanced"]["positives"][2] == 40  # the base is untouched
+    assert (merged["texts"], merged["adapted_sdgs"], merged["adaptation_texts"]) == (
+        900,
+        [3, 9],
+        70,
+    )
+    rates = ErrorRates.from_dict(merged)
+    assert rates.adapted_sdgs == (3, 9) and rates.adaptation_texts == 70
+    sentence = correction_sentence({"prevalence": rates.to_settings()})
+    assert (
+        "900 validation texts (for SDG 3, SDG 9: out of fold on the 70 texts the model" in sentence
+    )

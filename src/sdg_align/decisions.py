@@ -15,6 +15,7 @@ Three operating points are stored per model, each a threshold per SDG:
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -265,6 +266,48 @@ def error_rates(
                 for source in names
             }
         result["operating_points"][name] = block
+    return result
+
+
+_RATE_KEYS = (
+    "positives",
+    "negatives",
+    "true_positives",
+    "false_positives",
+    "mean_probability_positives",
+    "mean_probability_negatives",
+)
+
+
+def adapted_error_rates(
+    base: Mapping[str, Any] | None, measured: dict[str, Any], refit: Sequence[int]
+) -> dict[str, Any]:
+    """The error rates of a model adapted to a user's texts: ``measured`` (out of fold on those
+    texts) for the SDGs in ``refit``, whose calibration and thresholds were fitted on them, and
+    the base model's validation counts for every other SDG, whose rule it keeps.
+
+    A user's few texts, often picked by ``review`` as hard cases near the thresholds, are no fair
+    sample of a portfolio: counted for all 17 SDGs they made a trial's corrected prevalence worse
+    than the raw shares (SDG 14 and 15 got intervals of 0-100%). ``adapted_sdgs`` and
+    ``adaptation_texts`` record which SDGs were counted on how many of the user's texts.
+    """
+    if not base or not isinstance(base.get("operating_points"), dict):
+        return {**measured, "adapted_sdgs": sorted(refit), "adaptation_texts": measured["texts"]}
+    result = copy.deepcopy(dict(base))
+    result["adapted_sdgs"] = sorted(refit)
+    result["adaptation_texts"] = measured["texts"]
+    for name, block in measured["operating_points"].items():
+        target = result["operating_points"].get(name)
+        if target is None:  # the base has no counts at this point: the user's alone
+            result["operating_points"][name] = block
+            continue
+        for sdg in refit:
+            k = sdg - 1
+            for key in _RATE_KEYS:
+                target[key][k] = block[key][k]
+            for part in (target.get("by_source") or {}).values():  # no spread between sources
+                for key in _RATE_KEYS:
+                    part[key][k] = 0 if key in _RATE_KEYS[:4] else None
     return result
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..data import LabelledSet
-from ..decisions import error_rates
+from ..decisions import adapted_error_rates, error_rates
 from ..errors import DataError
 from ..evaluation import metrics_from_probs, multilabel_metrics, paired_macro_f1_gain
 from ..labels import NUM_SDGS
@@ -231,13 +231,15 @@ def adapt(
     apply_rule(classifier, rule, base)
     if best is not unchanged:  # the base model kept keeps the error rates of its validation
         # texts: the user's few texts, often picked by review near the thresholds, are no fair
-        # sample to measure them on (they swung a profile's corrected prevalence for nothing)
-        classifier.error_rates = error_rates(
+        # sample to measure them on (they swung a profile's corrected prevalence for nothing);
+        # an adapted one counts on them only the SDGs whose rule it fitted on them
+        measured = error_rates(
             rule.probabilities(oof),
             pool.label_matrix(),
             pool.certain_mask(),
             {name: rule.points[name] for name in rule.points},
         )
+        classifier.error_rates = adapted_error_rates(classifier.error_rates, measured, rule.refit)
     if best is unchanged:
         log(
             "out of fold, nothing beat the base model convincingly (in "

@@ -40,6 +40,9 @@ class ErrorRates:
     thresholds: np.ndarray | None = None  # the operating point's thresholds, to check the tags
     by_source: tuple[ErrorRates, ...] = ()  # the same counts per kind of validation text
     kind: str = ""  # in ``by_source``: the validation source these counts are of
+    # a model adapted to a user's texts: the SDGs counted out of fold on them, and how many
+    adapted_sdgs: tuple[int, ...] = ()
+    adaptation_texts: int = 0
 
     def anchor_counts(self, method: str) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
         """(hits, size) of the low and the high anchor of ``acc`` or ``pacc``, per SDG.
@@ -117,6 +120,8 @@ class ErrorRates:
             source=source,
             by_source=parts,
             kind="",
+            adapted_sdgs=tuple(int(n) for n in data.get("adapted_sdgs") or ()),
+            adaptation_texts=int(data.get("adaptation_texts") or 0),
         )
 
     def to_settings(self) -> dict[str, Any]:
@@ -126,6 +131,8 @@ class ErrorRates:
             "validation_texts": self.texts,
             "source": self.source or None,
             "validation_sources": [part.kind for part in self.by_source],
+            "adapted_sdgs": list(self.adapted_sdgs),
+            "adaptation_texts": self.adaptation_texts,
         }
 
 

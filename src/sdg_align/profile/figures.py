@@ -22,7 +22,7 @@ from ..labels import SDG_NUMBERS
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA_VERSION = "1.6"
+SCHEMA_VERSION = "1.7"
 PROB_COLS: tuple[str, ...] = tuple(f"p_sdg{n}" for n in SDG_NUMBERS)
 SCORED_COLS: tuple[str, ...] = ("sdgs", *PROB_COLS)
 ALL_LABEL = "All projects"

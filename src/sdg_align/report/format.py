@@ -156,11 +156,18 @@ def correction_sentence(settings: Mapping[str, Any]) -> str | None:
         else "the doubt about those error rates; it assumes the projects are written like those "
         "validation texts."
     )
+    adapted = prevalence.get("adapted_sdgs") or []
+    counted = f"on {prevalence['validation_texts']:,} validation texts"
+    if adapted:  # a model adapted to a user's texts counted these SDGs on them
+        counted = (
+            f"on {prevalence['validation_texts']:,} validation texts (for "
+            f"{sdg_list(adapted)}: out of fold on the {prevalence.get('adaptation_texts') or 0:,} "
+            "texts the model was adapted to, a sample that may not be like the portfolio)"
+        )
     sentence = (
         "Prevalence corrects each share for the model's own misses and false alarms, as counted "
-        f"on {prevalence['validation_texts']:,} validation texts at its "
-        f"'{prevalence['operating_point']}' operating point, and its 95% interval carries both "
-        f"the group's sampling noise and {doubt}"
+        f"{counted} at its '{prevalence['operating_point']}' operating point, and its 95% "
+        f"interval carries both the group's sampling noise and {doubt}"
     )
     audited, needed = prevalence.get("audited_projects") or 0, prevalence.get("min_audit") or 0
     if needed and audited >= needed:
