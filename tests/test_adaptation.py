@@ -392,6 +392,8 @@ def test_a_model_that_kept_its_base_knows_what_the_base_knew_and_nothing_more(
     )  # fmt: skip
     assert trained.exit_code == 0, trained.output
     assert json.loads((out / "metrics.json").read_text())["adaptation"]["epochs_chosen"] == 0
+    card = (out / "README.md").read_text()  # it said 'chosen on validation data' of refits too
+    assert "adapted to a user's texts: every SDG keeps the base model's calibration" in card
     # its error rates stay the base model's (they were remeasured on the user's 40 texts)
     rates = "error_rates.json"
     assert (base_with_recipe / rates).is_file()
