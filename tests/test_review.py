@@ -93,6 +93,21 @@ def test_generic_reader_reads_one_column_per_sdg(tmp_path):
     )
     examples = load_generic(partial).examples
     assert [e.sdgs for e in examples] == [(7,), (13,)] and examples[0].known == (7, 13)
+    # 'Goal 3' columns were refused with advice to use --sdgs-col, which names one column
+    goals = tmp_path / "goals.csv"
+    pd.DataFrame(
+        {"project_id": ["P1", "P2", "P3"], "text": ["a", "b", "c"],
+         **{f"Goal {n}": ["", "", ""] for n in range(1, 18)}}
+    ).assign(**{"Goal 3": ["x", "", ""], "Goal 9": ["x", "0", ""]}).to_csv(goals, index=False)  # fmt: skip
+    read = load_generic(goals)
+    assert [e.sdgs for e in read.examples] == [(3, 9), (), ()]
+    # a row with no mark at all is read as 'no SDG', and a note says so (by id): P2 says 0
+    assert read.notes == [
+        "goals.csv: 1 row(s) mark no SDG at all (P3): read as advancing none, which teaches and "
+        "counts 'no SDG'; leave out rows nobody labelled yet"
+    ]
+    pd.read_csv(goals, dtype=str).assign(**{"Goal 1": ["?", "", ""]}).to_csv(goals, index=False)
+    assert load_generic(goals).problems[0].startswith("goals.csv row 1 (P1): ")  # named by id
 
 
 @pytest.fixture

@@ -118,6 +118,8 @@ def evaluate(
             )
         for problem in labelled.problems if not quiet else ():
             click.echo(f"warning: {problem}", err=True)
+        for note in labelled.notes:
+            click.echo(f"note: {note}", err=True)
         if not len(labelled):
             failed.append(name)
             click.echo(f"error: {name}: no usable labelled rows", err=True)

@@ -63,7 +63,7 @@ def load_generic(
         raise DataError(
             f"{path}: expected column(s) {', '.join(missing)}; found: "
             f"{', '.join(map(str, frame.columns))}. Name them with --text-col/--sdgs-col "
-            "(or give one column per SDG: 'SDG 1' ... 'SDG 17')."
+            "(or give one column per SDG: 'SDG 1' ... 'SDG 17', or 'Goal 1' ... 'Goal 17')."
         )
     records = frame.to_dict("records")
     id_col = guess_id_column(list(frame.columns)) or "id"  # 'project_id', 'Projekt-ID', ...
@@ -90,25 +90,29 @@ def load_generic(
         numbers = list(range(1, len(records) + 1))
     name = source or path.stem
     known = tuple(sorted(per_sdg.values())) if per_sdg and len(per_sdg) < 17 else None
+    blank_labels: list[str] = []  # rows whose SDG cells are all blank: read as 'no SDG'
     for row_number, row in zip(numbers, records, strict=True):
         text = join_parts(*(row[c] for c in text_cols))
+        project = clean_cell(row.get(id_col))
+        where = f"{path.name} row {row_number}" + (f" ({project})" if project else "")
         if not text:
-            result.problems.append(f"{path.name} row {row_number}: empty text")
+            result.problems.append(f"{where}: empty text")
             continue
-        where = f"{path.name} row {row_number}"
         if per_sdg:
             try:
                 sdgs: tuple[int, ...] | None = sdgs_from_columns(row, per_sdg)
             except ValueError as exc:
                 result.problems.append(f"{where}: {exc}")
                 sdgs = None
+            if sdgs == () and all(not clean_cell(row[c]) for c in per_sdg):
+                blank_labels.append(project or f"row {row_number}")
         else:
             sdgs = parse_or_report(row[sdgs_col], where, result.problems)
         if sdgs is None:
             continue
         split = clean_cell(row.get(split_col)) if split_col and split_col in row else ""
         if split and split not in ("train", "dev", "test"):
-            result.problems.append(f"{path.name} row {row_number}: unknown split {split!r}")
+            result.problems.append(f"{where}: unknown split {split!r}")
             continue
         targets = row.get("targets")
         primary = row.get("primary")
@@ -128,11 +132,22 @@ def load_generic(
                 group=clean_cell(row.get("scenario")) or None,
             )
         )
+    if blank_labels and reviewed is None:  # a reviewed row says 'no SDG' on purpose
+        shown = ", ".join(blank_labels[:5]) + (", ..." if len(blank_labels) > 5 else "")
+        result.notes.append(
+            f"{path.name}: {len(blank_labels)} row(s) mark no SDG at all ({shown}): read as "
+            "advancing none, which teaches and counts 'no SDG'; leave out rows nobody labelled yet"
+        )
     return result
 
 
 REVIEWED = "reviewed"
-_SDG_COLUMN = re.compile(r"^\s*sdg[\s_-]*0?(\d{1,2})\s*$", re.IGNORECASE)
+# One column per SDG: 'SDG 3', 'sdg_03', 'Goal 3', 'ODD 3', 'Ziel 3', 'SDG 3 - Good health' ...
+_SDG_COLUMN = re.compile(
+    r"^\s*(?:sdg|goal|ziel|odd|ods|oss|objectif|objetivo|obiettivo|doel|cel|mål)[\s_.:#-]*"
+    r"(?:no\.?\s*|nr\.?\s*)?0?(\d{1,2})(?!\d)(?:\s*[-–:.)]?\s*\D.*)?\s*$",
+    re.IGNORECASE,
+)
 # How people mark a cell yes or no, in the languages of the clusters that fill the sheets in.
 _YES = {
     "1",
@@ -174,7 +189,7 @@ _REVIEWED_YES = _YES | {
 
 
 def sdg_columns(columns: Sequence[Any]) -> dict[str, int]:
-    """Columns named after one SDG ("SDG 7", "sdg7", "sdg_07") -> the SDG number."""
+    """Columns named after one SDG ("SDG 7", "sdg7", "sdg_07", "Goal 7", "ODD 7") -> its number."""
     found: dict[str, int] = {}
     for column in columns:
         match = _SDG_COLUMN.match(str(column))

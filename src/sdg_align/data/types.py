@@ -75,6 +75,7 @@ class LabelledSet:
     problems: list[str] = field(default_factory=list)  # "file row N: why", one per skipped row
     # rows skipped beyond one per problem: one line may stand for many ("8 rows not marked ...")
     more_skipped: int = 0
+    notes: list[str] = field(default_factory=list)  # about rows kept, as read, worth a look
 
     def __len__(self) -> int:
         return len(self.examples)
@@ -92,6 +93,7 @@ class LabelledSet:
         self.examples.extend(other.examples)
         self.problems.extend(other.problems)
         self.more_skipped += other.more_skipped
+        self.notes.extend(other.notes)
 
     def label_matrix(self) -> np.ndarray:
         return self._stack(Example.label_vector)

@@ -63,6 +63,8 @@ def assemble_training_data(config: TrainingConfig, *, log: Progress = stderr_log
         )
         for problem in part.problems[:10]:
             log(f"  {problem}")
+        for note in part.notes:
+            log(f"note: {note}")
         labelled.examples.extend(part.examples)
     check_trainable(labelled)
     if config.exclude_evaluation_texts:
