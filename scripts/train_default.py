@@ -2,7 +2,7 @@
 
     python scripts/train_default.py [--output models/sdg-align-base] [--threads N] [--quiet]
 
-This is `sdg-align train --config training_data/recipes/sdg-align-base.toml -o models/sdg-align-base`
+This is `sdg-align train --config training_data/recipes/sdg-align-base.toml -o models/sdg-align-base --overwrite`
 plus one file: results/<model name>_eval.json with the saved model's figures on every evaluation set
 (the recipe's `evaluate` list). Everything else (data, exclusion of evaluation texts, training,
 calibration, operating points, evidence index, model card) lives in the package.

@@ -401,9 +401,13 @@ def test_train_refuses_a_folder_of_other_files_before_training(
     empty = tmp_path / "no-rows.csv"
     empty.write_text("text,sdgs\n")
     args = ["train", "-d", str(empty), "-o", str(tiny_model_dir), "--epochs", "1", "-q"]
-    replaced = CliRunner().invoke(main, args)  # said nothing of the model it would replace
+    refused = CliRunner().invoke(main, args)  # a warning scrolled away and a model was lost
+    assert refused.exit_code == 2 and "holds a model: add --overwrite to replace it" in (
+        refused.output
+    )
+    replaced = CliRunner().invoke(main, [*args, "--overwrite"])
     assert replaced.exit_code == 1  # no rows: nothing was trained over the fixture
-    assert f"warning: {tiny_model_dir} holds a model; this run replaces it" in replaced.stderr
+    assert f"note: {tiny_model_dir} holds a model; this run replaces it" in replaced.stderr
 
 
 def test_paths_resolve_from_where_the_user_stands(

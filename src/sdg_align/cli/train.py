@@ -223,6 +223,11 @@ def _absolute_files(names: list[str]) -> list[str]:
     help="Named sets to evaluate the saved model on (e.g. corpus-test, oro-gold). Repeatable.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON on stdout.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace the model already in the -o folder (without it, such a folder is refused).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or messages on stderr.")
 @friendly_errors
 def train(
@@ -233,6 +238,7 @@ def train(
     replay_sources: tuple[str, ...],
     evaluate_sets: tuple[str, ...],
     as_json: bool,
+    overwrite: bool,
     quiet: bool,
     **flags: Any,
 ) -> None:
@@ -240,7 +246,7 @@ def train(
 
     \b
     Examples:
-      sdg-align train --config training_data/recipes/sdg-align-base.toml -o models/sdg-align-base
+      sdg-align train --config training_data/recipes/sdg-align-base.toml -o models/new-base
       sdg-align train -d corpus -d dpga -o models/my-model
       sdg-align train -d our_projects.csv --text-col description --init-model default -o ours
       sdg-align train -d to_label.xlsx --init-model default -o ours   # a filled review sheet
@@ -288,9 +294,13 @@ def train(
         raise click.UsageError("--output must differ from --init-model: the base model is kept")
     check_output_locations({}, {"-o": output_dir})
     if check_output_folder(output_dir):  # before training, not after an hour of it
+        if not overwrite:  # a warning scrolled away, and an adapted model was lost for good
+            raise click.UsageError(
+                f"{output_dir} holds a model: add --overwrite to replace it, or name another "
+                "folder with -o"
+            )
         click.echo(  # even with -q: a model someone may still use is about to go
-            f"warning: {output_dir} holds a model; this run replaces it when it saves (copy "
-            "the folder first to keep it, or name another with -o)",
+            f"note: {output_dir} holds a model; this run replaces it when it saves (--overwrite)",
             err=True,
         )
 
