@@ -312,6 +312,13 @@ def test_comparison_warns_when_too_few_texts_when_worse_and_when_the_base_saw_th
     )
     assert len(few["warnings"]) == 1 and "only 12 held-out texts" in few["warnings"][0]
     assert "too few to trust" in few["warnings"][0]
+    # a loss adaptation allows by design (its replay tolerance) is said as such, not as WORSE
+    slightly = good | {"macro": {**good["macro"], "f1": good["macro"]["f1"] - 0.005}}
+    allowed = base_comparison(slightly, good, kind="replayed", base_model="b", tolerance=0.01)
+    assert allowed["warnings"] == [
+        "the new model loses 0.005 macro-F1 on these 40 texts (replayed): 0.995 vs 1.000, within "
+        "the 0.01 that adapting may cost (--replay-tolerance)"
+    ]
 
 
 def test_train_says_when_the_new_model_is_worse_than_its_base(tiny_model_dir, tmp_path):

@@ -340,11 +340,14 @@ def base_comparison(
     kind: str,
     base_model: str,
     base_seen: int = 0,
+    tolerance: float = 0.0,
 ) -> dict[str, Any]:
     """The new model's figures next to the base model's on the same texts, with warnings.
 
     ``new`` and ``base`` are :func:`multilabel_metrics` results on the same texts; ``base_seen``
-    counts texts the base model was trained on (its figures are then optimistic).
+    counts texts the base model was trained on (its figures are then optimistic). A loss within
+    ``tolerance`` was allowed by design (adaptation's replay tolerance): it is said as such, not
+    as a warning that the model is worse (a trial read 'WORSE' after 'chosen: 2 epochs').
     """
     texts = int(new["samples"])
     delta = new["macro"]["f1"] - base["macro"]["f1"]
@@ -354,7 +357,13 @@ def base_comparison(
             f"only {texts} held-out texts ({kind}): too few to trust these figures; "
             f"label at least {MIN_TRUSTED_TEXTS} to measure the new model"
         )
-    if delta < 0:
+    if delta < 0 and -delta <= tolerance + 1e-9:
+        warnings.append(
+            f"the new model loses {-delta:.3f} macro-F1 on these {texts} texts ({kind}): "
+            f"{new['macro']['f1']:.3f} vs {base['macro']['f1']:.3f}, within the {tolerance:g} "
+            "that adapting may cost (--replay-tolerance)"
+        )
+    elif delta < 0:
         warnings.append(
             f"the new model is WORSE than the base model on these {texts} texts ({kind}): "
             f"macro-F1 {new['macro']['f1']:.3f} vs {base['macro']['f1']:.3f}"

@@ -100,6 +100,7 @@ def compare_with_base(
                     kind="out of fold on replayed texts of the base model's training data "
                     "(what adapting forgets; the base model learned them, so both are high)",
                     base_model=str(folder),
+                    tolerance=result.config.replay_tolerance,
                 )
             )
     if len(result.held_out):
