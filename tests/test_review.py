@@ -280,6 +280,33 @@ def test_review_reads_a_scored_table_from_stdin(scored_csv, tiny_model_dir, tmp_
     assert refused.exit_code == 1 and "--sheet is for Excel inputs" in refused.output
 
 
+def test_the_next_round_skips_the_projects_reviewed_in_the_last(
+    scored_csv, tiny_model_dir, tmp_path
+):
+    """A second round re-picked 35 of 40 projects a person had labelled, pre-filled with the
+    model's tags; --skip leaves out the reviewed rows of a filled sheet."""
+    args = ["--n", "10", "--model", str(tiny_model_dir), "--text-col", "description"]
+    runner = CliRunner()
+    first = tmp_path / "round1.csv"
+    assert runner.invoke(main, ["review", str(scored_csv), "-o", str(first), *args]).exit_code == 0
+    filled = pd.read_csv(first, dtype=str, keep_default_na=False)
+    filled.loc[:5, "reviewed"] = "yes"  # six of the ten reviewed, four left for later
+    filled.to_csv(first, index=False)
+    second = tmp_path / "round2.csv"
+    result = runner.invoke(
+        main, ["review", str(scored_csv), "-o", str(second), *args, "--skip", str(first)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "6 project(s) already reviewed in" in result.stderr
+    picked = set(pd.read_csv(second, dtype=str)["project_id"])
+    assert not picked & set(filled["project_id"][:6]) and len(picked) == 10
+    audit = runner.invoke(
+        main, ["review", str(scored_csv), "-o", str(tmp_path / "a.csv"), *args, "--random",
+               "--skip", str(first)],
+    )  # fmt: skip
+    assert audit.exit_code == 2 and "an audit (--random) draws from every project" in audit.output
+
+
 def test_review_refuses_an_id_column_that_repeats_ids(scored_csv, tiny_model_dir, tmp_path):
     """Duplicate ids would make a sheet that profile --corrections cannot match."""
     frame = pd.read_csv(scored_csv, dtype=str, keep_default_na=False)

@@ -34,6 +34,7 @@ from .tables import (
     default_text_columns,
     guess_id_column,
     output_format,
+    read_table,
     write_table,
 )
 
@@ -320,6 +321,26 @@ def scored_inputs(
         merged, _ = merge_group_spellings(frame[by], by)
         groups = [_cell(v) for v in merged]
     return probs, texts, ids, id_name, groups
+
+
+def labelled_ids(paths: Sequence[str | Path], id_col: str) -> set[str]:
+    """The ids of the projects a person already labelled in filled sheets (the rows marked
+    reviewed, or every row of a sheet without that column), so the next round picks others: a
+    trial's second round re-picked 35 of 40 projects it had labelled, pre-filled with the tags."""
+    from .data.formats import is_yes, reviewed_column
+
+    found: set[str] = set()
+    for path in paths:
+        sheet = read_table(Path(path))
+        column = id_col if id_col in sheet.columns else guess_id_column(list(sheet.columns))
+        if column is None:
+            raise DataError(
+                f"--skip {path}: no id column ('{id_col}', project_id or id) to match projects by"
+            )
+        reviewed = reviewed_column(sheet.columns)
+        rows = sheet[sheet[reviewed].map(is_yes)] if reviewed is not None else sheet
+        found.update(i for i in (_cell(v) for v in rows[column]) if i)
+    return found
 
 
 def _check_unique_ids(ids: Sequence[str], id_col: str) -> None:

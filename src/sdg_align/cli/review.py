@@ -55,6 +55,14 @@ from ._common import (
     "reviewed projects in a group its corrected prevalence rests on them.",
 )
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of --random.")
+@click.option(
+    "--skip",
+    "skip_sheets",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A filled sheet of an earlier round: its reviewed projects are not picked again "
+    "(matched by id; repeatable).",
+)
 @input_format_option
 @dialect_options
 @sheet_option
@@ -70,6 +78,7 @@ def review(
     text_col: tuple[str, ...],
     at_random: bool,
     seed: int,
+    skip_sheets: tuple[str, ...],
     in_format: str | None,
     sep: str | None,
     encoding: str | None,
@@ -89,6 +98,7 @@ def review(
     Examples:
       sdg-align review scored.csv -o to_label.xlsx --n 50 --by cluster
       sdg-align review scored.csv -o audit.xlsx --n 50 --random    # a random audit
+      sdg-align review scored.csv -o round2.xlsx --skip to_label.xlsx   # the next round
       sdg-align score projects.csv -o - | sdg-align review - -o to_label.xlsx
       sdg-align train -d to_label.xlsx --init-model default -o models/ours
       sdg-align profile scored.csv --corrections to_label.xlsx --html report.html
@@ -99,6 +109,7 @@ def review(
     from ..profile.figures import BLANK_GROUP
     from ..review import (
         MAX_MARGIN,
+        labelled_ids,
         pick_for_review,
         random_picks,
         refuse_to_overwrite_labels,
@@ -110,6 +121,10 @@ def review(
     from ..tables import read_input
 
     sep, encoding = check_dialect_options(sep, encoding)
+    if skip_sheets and at_random:
+        raise click.UsageError(
+            "--skip is for the next round of picks; an audit (--random) draws from every project"
+        )
     check_outputs_spare_inputs({"-o": output_path}, {"input": input_path})
     check_output_locations({"-o": output_path})
     refuse_to_overwrite_labels(output_path)
@@ -124,6 +139,9 @@ def review(
     else:
         allowed = unique_rows(texts, judgeable=True)
         short = int((unique_rows(texts) & ~allowed).sum())
+        done = labelled_ids(skip_sheets, id_name) if skip_sheets else set()
+        skipped = np.isin(ids, sorted(done)) & allowed
+        allowed &= ~skipped
         picks = pick_for_review(probs, thresholds, n=count, groups=groups, allowed=allowed)
     if not picks:
         raise click.ClickException(f"{input_path}: no scored project to pick (all rows failed?)")
@@ -179,6 +197,12 @@ def review(
                 click.echo(
                     f"{short} project(s) with texts too short to judge (such as 'TBD') were "
                     "not picked",
+                    err=True,
+                )
+            if skip_sheets:
+                click.echo(
+                    f"{int(skipped.sum())} project(s) already reviewed in "
+                    f"{', '.join(skip_sheets)} were not picked (--skip)",
                     err=True,
                 )
         if groups is not None:
