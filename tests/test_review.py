@@ -305,6 +305,18 @@ def test_the_next_round_skips_the_projects_reviewed_in_the_last(
                "--skip", str(first)],
     )  # fmt: skip
     assert audit.exit_code == 2 and "an audit (--random) draws from every project" in audit.output
+    assert "scored with another" not in result.stderr  # the same --model as score's
+
+
+def test_review_says_when_the_table_was_scored_with_another_model(scored_csv, tmp_path):
+    """Without --model, review used the default model's thresholds on a table another model had
+    scored, without a word (profile warns in the same case)."""
+    out = tmp_path / "s.csv"
+    result = CliRunner().invoke(main, ["review", str(scored_csv), "-o", str(out), "--n", "5"])
+    assert result.exit_code == 0, result.output
+    assert "was the table scored with another --model? Give review the same --model" in (
+        result.stderr
+    )
 
 
 def test_review_refuses_an_id_column_that_repeats_ids(scored_csv, tiny_model_dir, tmp_path):

@@ -19,6 +19,7 @@ portfolio itself (:mod:`sdg_align.profile.prevalence`), which picks near the thr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -321,6 +322,21 @@ def scored_inputs(
         merged, _ = merge_group_spellings(frame[by], by)
         groups = [_cell(v) for v in merged]
     return probs, texts, ids, id_name, groups
+
+
+def other_model_rows(frame: pd.DataFrame, probs: np.ndarray, thresholds: Sequence[float]) -> int:
+    """Rows whose ``sdgs`` cell differs from what ``thresholds`` give for their probabilities:
+    a table scored with another model, whose picks near these thresholds mean little."""
+    if "sdgs" not in frame.columns:
+        return 0
+    scored = np.isfinite(probs).all(axis=1)
+    tagged = probs >= np.asarray(thresholds)[None, :]
+    differ = 0
+    for row in np.flatnonzero(scored):
+        cell = _cell(frame["sdgs"].iloc[row])
+        written = {int(t) for t in re.findall(r"\d+", cell)}
+        differ += written != {k + 1 for k in np.flatnonzero(tagged[row])}
+    return differ
 
 
 def labelled_ids(paths: Sequence[str | Path], id_col: str) -> set[str]:

@@ -110,6 +110,7 @@ def review(
     from ..review import (
         MAX_MARGIN,
         labelled_ids,
+        other_model_rows,
         pick_for_review,
         random_picks,
         refuse_to_overwrite_labels,
@@ -134,6 +135,14 @@ def review(
         frame, text_cols=list(text_col), id_col=id_col, by=by
     )
     thresholds = read_model_config(model_path).thresholds
+    differ = other_model_rows(frame, probs, thresholds)
+    if differ > 0.01 * len(frame):  # picks near thresholds another model does not use
+        click.echo(
+            f"warning: the tags of {differ} of {len(frame)} projects differ from what this "
+            "model's thresholds give for their probabilities: was the table scored with another "
+            "--model? Give review the same --model",
+            err=True,
+        )
     if at_random:
         picks = random_picks(probs, n=count, seed=seed)
     else:
