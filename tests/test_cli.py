@@ -533,3 +533,28 @@ def test_an_unexpected_error_is_one_line_and_its_traceback_is_there_on_request(
     monkeypatch.setenv("SDG_ALIGN_DEBUG", "1")
     result = runner.invoke(main, ["classify", "solar panels", "-m", str(tiny_model_dir)])
     assert isinstance(result.exception, AttributeError)
+
+
+def test_a_model_whose_thresholds_rest_on_a_few_texts_is_named_wherever_it_is_used(
+    runner, tiny_model_dir, tmp_path
+):
+    """A model trained anew on 70 texts chose its thresholds on 3 and tagged 103 of 126 projects
+    with SDG 6 or 14, while score, profile and its card said nothing."""
+    import shutil
+
+    from sdg_align.model_card import render_model_card
+    from sdg_align.modeling import read_model_config
+
+    folder = tmp_path / "few"
+    shutil.copytree(tiny_model_dir, folder)
+    metrics = json.loads((folder / "metrics.json").read_text())
+    metrics["validation"]["samples"] = 3
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    result = runner.invoke(main, ["classify", "solar wind battery", "-m", str(folder), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "chose its thresholds on 3 validation texts: too few for tags you can trust" in (
+        result.stderr
+    )
+    assert "**Warning**" in render_model_card(read_model_config(folder), metrics, {})
+    fine = runner.invoke(main, ["classify", "solar wind battery", "-m", str(tiny_model_dir), "-q"])
+    assert "too few for tags you can trust" not in fine.stderr
