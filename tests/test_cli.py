@@ -558,3 +558,15 @@ def test_a_model_whose_thresholds_rest_on_a_few_texts_is_named_wherever_it_is_us
     assert "**Warning**" in render_model_card(read_model_config(folder), metrics, {})
     fine = runner.invoke(main, ["classify", "solar wind battery", "-m", str(tiny_model_dir), "-q"])
     assert "too few for tags you can trust" not in fine.stderr
+
+
+def test_train_refuses_an_init_model_that_is_no_model_before_reading_data(runner, tmp_path):
+    not_a_model = tmp_path / "notes"
+    not_a_model.mkdir()
+    (not_a_model / "x.txt").write_text("hello")
+    data = tmp_path / "d.csv"
+    data.write_text("text,sdgs\nsolar roofs for schools,7\n")
+    args = ["train", "-d", str(data), "--init-model", str(not_a_model), "-o", str(tmp_path / "o")]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 1 and "is not an sdg-align model folder" in result.stderr
+    assert "examples" not in result.stderr  # refused before the data were read

@@ -290,6 +290,10 @@ def train(
         config.replay_sources = _absolute_files(config.replay_sources)
     if config.init_model and config.init_model != "default":
         config.init_model = str(Path(config.init_model).expanduser().resolve())
+    if config.init_model:  # a folder that is no model failed only after the data were read
+        from ..modeling import read_model_config, resolve_model_path
+
+        read_model_config(resolve_model_path(config.init_model))
     if config.init_model and Path(output_dir).resolve() == Path(config.init_model):
         raise click.UsageError("--output must differ from --init-model: the base model is kept")
     check_output_locations({}, {"-o": output_dir})
