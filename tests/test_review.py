@@ -482,7 +482,8 @@ def test_a_sheet_keyed_by_id_says_which_texts_changed(scored_csv, tmp_path):
 
 
 def test_the_marks_people_write_are_read_and_odd_ones_named(scored_csv, tmp_path):
-    frame = pd.read_csv(_sheet(tmp_path, reviewed=["done", "OK"], SDG_7=["1", "nee"]))
+    # 'Yes!' was refused while '✓' was read: a mark's trailing '!' or '.' does not matter
+    frame = pd.read_csv(_sheet(tmp_path, reviewed=["Yes!", "OK."], SDG_7=["x.", "nee"]))
     frame = frame.rename(columns={"reviewed": "Reviewed "})  # a header typed by hand
     path = tmp_path / "marks.csv"
     frame.to_csv(path, index=False)

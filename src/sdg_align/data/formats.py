@@ -198,13 +198,19 @@ def sdg_columns(columns: Sequence[Any]) -> dict[str, int]:
     return found
 
 
+def _mark(value: Any) -> str:
+    """A cell as a mark: lower case, without the '!' or '.' people end it with ('Yes!', 'OK.')."""
+    text = clean_cell(value).lower()
+    return text.rstrip("!.").strip() if len(text) > 1 else text
+
+
 def is_yes(value: Any) -> bool:
-    return clean_cell(value).lower() in _YES
+    return _mark(value) in _YES
 
 
 def is_no(value: Any) -> bool:
     """An empty cell or a 'no' in any of the sheet's languages: nothing a person marked."""
-    return clean_cell(value).lower() in _NO
+    return _mark(value) in _NO
 
 
 def reviewed_marks(
@@ -215,7 +221,7 @@ def reviewed_marks(
     A mark that is neither is an error that names it: 'later' must not count as checked, and a
     'done' read as unchecked dropped the row's labels while the message called it unmarked.
     """
-    marks = [clean_cell(v).lower() for v in values]
+    marks = [_mark(v) for v in values]
     odd: dict[str, list[int]] = {}
     for number, mark in enumerate(marks, start=first_row):
         if mark not in _REVIEWED_YES | _NO:
@@ -244,7 +250,7 @@ SDG_CELL_HINT = "write 1 (advances it) or leave it empty"
 def odd_sdg_values(row: dict[str, Any], columns: dict[str, int]) -> list[tuple[str, str]]:
     """(column, value) of each one-column-per-SDG cell of a row that is neither yes nor no."""
     cells = ((column, clean_cell(row.get(column))) for column in columns)
-    return [(column, cell) for column, cell in cells if cell.lower() not in _YES | _NO]
+    return [(column, cell) for column, cell in cells if _mark(cell) not in _YES | _NO]
 
 
 def unreadable_sdg_cells(row: dict[str, Any], columns: dict[str, int]) -> list[str]:
@@ -252,7 +258,7 @@ def unreadable_sdg_cells(row: dict[str, Any], columns: dict[str, int]) -> list[s
     return [
         f"column '{column}' holds {cell!r}"
         for column in columns
-        if (cell := clean_cell(row.get(column)).lower()) not in _YES | _NO
+        if (cell := _mark(row.get(column))) not in _YES | _NO
     ]
 
 
@@ -264,7 +270,7 @@ def sdgs_from_columns(row: dict[str, Any], columns: dict[str, int]) -> tuple[int
     unreadable = unreadable_sdg_cells(row, columns)
     if unreadable:
         raise ValueError(f"{', '.join(unreadable)}; {SDG_CELL_HINT}")
-    return tuple(sorted(n for c, n in columns.items() if clean_cell(row.get(c)).lower() in _YES))
+    return tuple(sorted(n for c, n in columns.items() if _mark(row.get(c)) in _YES))
 
 
 def load_osdg(path: str | Path, *, min_agreement: float = 0.6) -> LabelledSet:
