@@ -570,3 +570,18 @@ def test_train_refuses_an_init_model_that_is_no_model_before_reading_data(runner
     result = runner.invoke(main, args)
     assert result.exit_code == 1 and "is not an sdg-align model folder" in result.stderr
     assert "examples" not in result.stderr  # refused before the data were read
+
+
+def test_evaluate_against_another_model_says_how_sure_the_texts_are(
+    runner, tiny_model_dir, toy_data_file
+):
+    """0.702 against 0.684 on 56 texts was printed to three decimals with no word of doubt."""
+    args = ["evaluate", str(tiny_model_dir), str(toy_data_file), "--against", str(tiny_model_dir)]
+    result = runner.invoke(main, [*args, "-q"])
+    assert result.exit_code == 0, result.output
+    assert f"against {tiny_model_dir}: macro-F1" in result.stdout
+    assert "+0.000 (95% interval +0.000 to +0.000" in result.stdout
+    assert "scores higher in 50% of 1,000 paired resamples of these 160 texts" in result.stdout
+    assert "a difference these texts cannot tell from chance" in result.stdout
+    as_json = json.loads(runner.invoke(main, [*args, "-q", "--json"]).stdout)
+    assert as_json[str(toy_data_file)]["against"]["paired"]["gain"] == 0.0

@@ -87,13 +87,14 @@ def paired_macro_f1_gain(
     labelled texts make a model worse. Both taggings are scored on the same resampled texts, so
     the texts' difficulty cancels and only the difference varies. Returns the observed ``gain``
     and ``confidence``: the share of resamples in which the new tags score higher (ties count
-    half, so two identical taggings get 0.5).
+    half, so two identical taggings get 0.5), and the 95% interval of the gain (``low``,
+    ``high``: percentiles of the resampled gains).
     """
     known = np.ones(np.shape(y_true), dtype=bool) if mask is None else np.asarray(mask, bool)
     truth = np.asarray(y_true, dtype=bool) & known
     rows = truth.shape[0]
     if rows == 0:
-        return {"gain": 0.0, "confidence": 0.5}
+        return {"gain": 0.0, "confidence": 0.5, "low": 0.0, "high": 0.0}
     rng = np.random.default_rng(seed)
     weights = np.vstack(
         [np.ones(rows), rng.multinomial(rows, np.full(rows, 1 / rows), size=resamples)]
@@ -111,7 +112,13 @@ def paired_macro_f1_gain(
     gains = macro_f1(tags_new) - macro_f1(tags_base)
     drawn = gains[1:]
     confidence = float(np.mean(drawn > 1e-12) + 0.5 * np.mean(np.abs(drawn) <= 1e-12))
-    return {"gain": float(gains[0]), "confidence": confidence}
+    low, high = np.percentile(drawn, [2.5, 97.5])
+    return {
+        "gain": float(gains[0]),
+        "confidence": confidence,
+        "low": float(low),
+        "high": float(high),
+    }
 
 
 def disagreements(
@@ -153,8 +160,13 @@ def evaluate(
     batch_size: int = 32,
     by: Sequence[str] = ("lang", "length"),
     disagreeing: list[dict[str, Any]] | None = None,
+    against: Classifier | None = None,
 ) -> dict[str, Any]:
     """Predict every example and compare with its labels; adds breakdowns by ``lang`` etc.
+
+    With ``against`` (another model), ``against`` in the result holds that model's macro and
+    micro figures on the same texts and a paired bootstrap of the macro-F1 gain of this one over
+    it (:func:`paired_macro_f1_gain`): 0.702 against 0.684 on 56 texts is no sure gain.
 
     Besides the chosen operating point, the result has ``operating_points``: macro and micro
     figures at each operating point the model stores, ``shared_task`` for sets whose texts
@@ -180,6 +192,20 @@ def evaluate(
                 continue
             sub = metrics_from_probs(classifier, labelled, probs, tags=point, by=())
             result["operating_points"][point] = {"macro": sub["macro"], "micro": sub["micro"]}
+    if against is not None:
+        other = against.predict_proba(labelled.texts(), batch_size=batch_size)
+        theirs = metrics_from_probs(against, labelled, other, threshold=threshold, tags=tags, by=())
+        result["against"] = {
+            "model": str(against.source_dir or "the other model"),
+            "macro": theirs["macro"],
+            "micro": theirs["micro"],
+            "paired": paired_macro_f1_gain(
+                labelled.label_matrix(),
+                np.asarray(probs) >= classifier.cut(tags, threshold),
+                np.asarray(other) >= against.cut(tags, threshold),
+                labelled.certain_mask(),
+            ),
+        }
     if labelled.examples and all(e.source == "swisstext-test" for e in labelled.examples):
         result["shared_task"] = shared_task_metrics(
             probs, classifier.cut(tags, threshold), [e.primary or 0 for e in labelled.examples]

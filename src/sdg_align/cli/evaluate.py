@@ -46,6 +46,13 @@ from ._common import (
     help="Write the texts whose tags differ from their labels (what the model missed and added, "
     "with probabilities) to this table (.csv, .xlsx, .jsonl, .parquet).",
 )
+@click.option(
+    "--against",
+    "against_path",
+    metavar="MODEL",
+    help="Another model (a folder, or default) to compare with on the same texts: both "
+    "figures, and how sure the texts are of the difference (a paired bootstrap).",
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 @click.option(
     "-q",
@@ -66,6 +73,7 @@ def evaluate(
     backend: str,
     threshold: float | None,
     disagreements_path: str | None,
+    against_path: str | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -77,6 +85,7 @@ def evaluate(
       sdg-align evaluate default oro-gold dpga-test corpus-test
       sdg-align evaluate my-model labelled.csv --text-col description --json
       sdg-align evaluate default labelled.csv --disagreements to_read.xlsx
+      sdg-align evaluate models/ours held_out.csv --against default   # is ours better?
     """
     from ..data import check_reading_options, load_source
     from ..evaluation import evaluate as run_evaluation
@@ -92,6 +101,7 @@ def evaluate(
         check_outputs_spare_inputs({"--disagreements": disagreements_path}, inputs)
         check_output_locations({"--disagreements": disagreements_path})
     classifier = load_classifier(model_path, backend)
+    against = load_classifier(against_path, backend) if against_path else None
     results, failed = {}, []
     disagreeing: list[dict[str, Any]] = []
     for name in data:
@@ -126,7 +136,7 @@ def evaluate(
             continue
         found: list[dict[str, Any]] = []
         results[name] = run_evaluation(
-            classifier, labelled, threshold=threshold, tags=tags, disagreeing=found
+            classifier, labelled, threshold=threshold, tags=tags, disagreeing=found, against=against
         )
         disagreeing.extend({"set": name, **row} for row in found)
         results[name]["skipped_rows"] = labelled.skipped_rows
@@ -145,6 +155,8 @@ def evaluate(
                     f"{'' if metrics['samples'] == 1 else 's'})",
                 )
             )
+            if "against" in metrics:
+                click.echo(against_sentence(metrics, model_path))
             click.echo()
     if disagreements_path and results:
         import pandas as pd
@@ -161,3 +173,21 @@ def evaluate(
         )
     if failed:
         raise click.ClickException(f"not evaluated: {', '.join(failed)} (see the errors above)")
+
+
+def against_sentence(metrics: dict[str, Any], model_path: str) -> str:
+    """The two models' macro-F1 on the same texts and how sure the texts are of the difference."""
+    other, paired = metrics["against"], metrics["against"]["paired"]
+    mine, theirs = metrics["macro"]["f1"], other["macro"]["f1"]
+    sure = paired["low"] > 0 or paired["high"] < 0
+    verdict = (
+        f"{model_path} is {'better' if paired['gain'] > 0 else 'worse'}"
+        if sure
+        else "a difference these texts cannot tell from chance"
+    )
+    return (
+        f"against {other['model']}: macro-F1 {mine:.3f} vs {theirs:.3f}, "
+        f"{paired['gain']:+.3f} (95% interval {paired['low']:+.3f} to {paired['high']:+.3f}; "
+        f"{model_path} scores higher in {paired['confidence']:.0%} of 1,000 paired resamples of "
+        f"these {metrics['samples']} texts): {verdict}"
+    )
