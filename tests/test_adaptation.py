@@ -299,7 +299,12 @@ def test_paired_bootstrap_gain_is_macro_f1_and_doubts_small_samples():
     assert result["gain"] == pytest.approx(expected)
     assert result["confidence"] > 0.99
     assert paired_macro_f1_gain(truth, base, better, mask)["confidence"] < 0.01
-    assert paired_macro_f1_gain(truth, base, base, mask) == {"gain": 0.0, "confidence": 0.5}
+    assert paired_macro_f1_gain(truth, base, base, mask) == {
+        "gain": 0.0,
+        "confidence": 0.5,
+        "low": 0.0,
+        "high": 0.0,
+    }
     # One more right tag among 30 texts is a real but unconvincing gain.
     small, small_base = truth[:30], base[:30].copy()
     row, goal = np.argwhere(small & ~small_base)[0]
