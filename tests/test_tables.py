@@ -215,16 +215,32 @@ def test_excel_files_named_xls_and_old_workbooks(tmp_path):
         read_table(tmp_path / "proposal.pdf")
 
 
-def test_a_header_below_a_title_row_is_named_as_the_likely_cause(tmp_path, tiny_model_dir):
+def test_a_sheet_header_below_a_title_row_is_found(tmp_path, tiny_model_dir):
+    """A sheet that opens on a title ('Portfolio 2025') and a blank row was refused; a user had
+    to edit the workbook. A CSV with a title line still gets the hint."""
     path = tmp_path / "titled.xlsx"
     with pd.ExcelWriter(path) as writer:
         pd.DataFrame([["Portfolio 2025"]]).to_excel(writer, header=False, index=False)
         PROJECTS.to_excel(writer, startrow=2, index=False)
+    out = tmp_path / "o.csv"
     result = CliRunner().invoke(
-        main, ["score", str(path), "-o", str(tmp_path / "o.csv"), "-m", str(tiny_model_dir)]
+        main, ["score", str(path), "-o", str(out), "-m", str(tiny_model_dir)]
     )
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "is the header row below a title or notes?" in result.output
+    assert result.exit_code == 0, result.output
+    assert "reading the column names of titled.xlsx from row 3: the 2 row(s) above" in (
+        result.stderr
+    )
+    assert pd.read_csv(out, dtype=str)["id"].tolist() == PROJECTS["id"].tolist()
+    assert count_rows(path) == len(PROJECTS)
+    plain = tmp_path / "plain.xlsx"
+    PROJECTS.to_excel(plain, index=False)  # a header in the first row is read as it is
+    assert read_table(plain)["id"].tolist() == PROJECTS["id"].tolist()
+    titled_csv = tmp_path / "titled.csv"
+    titled_csv.write_text("Portfolio 2025,,\n,,\n" + PROJECTS.to_csv(index=False))
+    result = CliRunner().invoke(
+        main, ["score", str(titled_csv), "-o", str(out), "-m", str(tiny_model_dir)]
+    )
+    assert result.exit_code == 1 and "is the header row below a title or notes?" in result.output
 
 
 def test_a_csv_output_the_input_encoding_lacks_a_character_for_falls_back_to_utf8(tmp_path):

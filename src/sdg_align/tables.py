@@ -499,6 +499,56 @@ def sheet_note(path: str | Path, fmt: str | None, sheet: str | None) -> str | No
     )
 
 
+HEADER_SEARCH_ROWS = 30  # a title or notes above a sheet's header are looked for this far down
+
+
+def excel_header_row(path: Path, sheet_name: str | None) -> int:
+    """The 0-based row of a sheet that holds its column names: 0, unless the first row is a
+    title, a note or blank (one filled cell at most, where a row near the top fills several) and
+    a later row is filled like a header. A Polish office's sheet opened on 'Portfolio 2024'."""
+    top = pd.read_excel(
+        excel_source(path),
+        sheet_name=sheet_name or 0,
+        header=None,
+        nrows=HEADER_SEARCH_ROWS,
+        dtype=str,
+        keep_default_na=False,
+    )
+    filled = [sum(bool(str(v).strip()) for v in row) for row in top.itertuples(index=False)]
+    widest = max(filled, default=0)
+    if widest < 2 or filled[0] > 1:
+        return 0
+    return next(i for i, n in enumerate(filled) if n >= max(2, 0.6 * widest))
+
+
+def _read_excel(path: Path, sheet_name: str | None) -> pd.DataFrame:
+    return pd.read_excel(
+        excel_source(path),
+        sheet_name=sheet_name or 0,
+        header=excel_header_row(path, sheet_name),
+        dtype=str,
+        keep_default_na=False,
+    )
+
+
+def header_note(path: str | Path, fmt: str | None, sheet: str | None) -> str | None:
+    """A line for stderr when a sheet's column names are not in its first row."""
+    path = Path(path)
+    try:
+        if not path.is_file() or detect_format(path, fmt) != "xlsx":
+            return None
+        name = choose_sheet(path, "xlsx", sheet)
+        row = excel_header_row(path, name)
+    except Exception:  # the reader itself reports an unreadable workbook
+        return None
+    if not row:
+        return None
+    return (
+        f"reading the column names of {path.name} from row {row + 1}: the {row} row(s) above "
+        "look like a title or notes and are left out"
+    )
+
+
 def read_table(
     path: str | Path,
     fmt: str | None = None,
@@ -521,9 +571,7 @@ def read_table(
             return _read_json_records(path)
         if fmt == "parquet":
             return pd.read_parquet(path)
-        return pd.read_excel(
-            excel_source(path), sheet_name=sheet_name or 0, dtype=str, keep_default_na=False
-        )
+        return _read_excel(path, sheet_name)
 
 
 def _json_array(path: Path) -> bool:
@@ -611,9 +659,7 @@ def iter_table_chunks(
             for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
                 yield batch.to_pandas()
         else:
-            frame = pd.read_excel(
-                excel_source(path), sheet_name=sheet_name or 0, dtype=str, keep_default_na=False
-            )
+            frame = _read_excel(path, sheet_name)
             for start in range(0, len(frame), chunk_rows):
                 yield frame.iloc[start : start + chunk_rows]
 
@@ -647,7 +693,7 @@ def count_rows(
 
         name = choose_sheet(path, fmt, sheet)
         rows = load_workbook(excel_source(path), read_only=True)[str(name)].max_row
-        return max(0, (rows or 1) - 1)
+        return max(0, (rows or 1) - 1 - excel_header_row(path, name))
     except Exception:  # a progress total is a nicety: never fail a run over it
         return None
 

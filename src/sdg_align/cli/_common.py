@@ -276,8 +276,8 @@ def dialect_options(func: F) -> F:
 def say_which_sheet(path: str | Path, fmt: str | None, sheet: str | None) -> None:
     """Name the sheet read from a workbook of several when none was chosen, even with --quiet
     (it silences progress): a second year's sheet left unread must not pass unseen."""
-    from ..tables import sheet_note
+    from ..tables import header_note, sheet_note
 
-    note = sheet_note(path, fmt, sheet)
-    if note:
-        click.echo(note, err=True)
+    for note in (sheet_note(path, fmt, sheet), header_note(path, fmt, sheet)):
+        if note:
+            click.echo(note, err=True)
