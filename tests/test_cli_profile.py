@@ -527,3 +527,15 @@ def test_the_tidy_csv_is_written_as_the_input_csv_was(scored_csv, tmp_path):
     plain = tmp_path / "plain.csv"
     assert run(str(scored_csv), "--csv", str(plain), "-q").exit_code == 0
     assert pd.read_csv(plain)["share"].dtype == float  # comma-separated UTF-8, as before
+
+
+def test_a_bad_exchange_rate_is_a_usage_error(tmp_path):
+    path = tmp_path / "in.csv"
+    scored_rows().assign(budget=["1 mln zł", "€ 5", "3", "4", "5", "6"]).to_csv(path, index=False)
+    bad = run(str(path), "--weight-col", "budget", "--exchange-rate", "PLN")
+    assert bad.exit_code == 2 and "write CUR=RATE" in bad.output
+    alone = run(str(path), "--exchange-rate", "PLN=0.2")
+    assert alone.exit_code == 2 and "converts the budgets of --weight-col" in alone.output
+    good = run(str(path), "--weight-col", "budget", "--exchange-rate", "pln=0,2", "--json")
+    assert good.exit_code == 0, good.output
+    assert json.loads(good.stdout)["settings"]["exchange_rates"] == {"PLN": 0.2}

@@ -906,3 +906,28 @@ def test_the_json_never_says_minus_zero():
     assert json.dumps(clean({"slope": -1e-9, "zero": -0.0, "share": 0.25})) == (
         '{"slope": 0.0, "zero": 0.0, "share": 0.25}'
     )
+
+
+def test_budgets_in_other_currencies_are_converted_at_the_given_rates():
+    """Zloty and euro budgets were added up as written, with only a warning."""
+    frame = scored([
+        {"probs": {7: 0.9}, "budget": "1,2 mln zł"},
+        {"probs": {7: 0.9}, "budget": "€ 100 000"},
+        {"probs": {13: 0.9}, "budget": "PLN 400 000"},
+        {"probs": {13: 0.9}, "budget": "50000"},  # no currency: the main one
+    ])  # fmt: skip
+    columns = ProfileColumns(weight_col="budget")
+    mixed = build_profile(frame, columns=columns, bootstrap=0)
+    assert mixed.overall.total_weight == pytest.approx(1_750_000)
+    assert any("--exchange-rate EUR=RATE (one EUR in PLN)" in w for w in mixed.warnings)
+    converted = build_profile(frame, columns=columns, bootstrap=0, exchange_rates={"pln": 0.25})
+    assert converted.overall.total_weight == pytest.approx(300_000 + 100_000 + 100_000 + 50_000)
+    assert converted.settings["exchange_rates"] == {"PLN": 0.25}
+    assert any("2 budgets in PLN converted at 0.25" in w for w in converted.warnings)
+    assert not any("added up as written" in w for w in converted.warnings)
+    unused = build_profile(frame, columns=columns, bootstrap=0, exchange_rates={"SEK": 0.09})
+    assert any(
+        "--exchange-rate SEK: no budget of 'budget' names that" in w for w in unused.warnings
+    )
+    with pytest.raises(DataError, match="exchange rates must be positive"):
+        build_profile(frame, columns=columns, exchange_rates={"PLN": 0.0})

@@ -32,6 +32,15 @@ from ._common import (
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--by", help="Column to group projects by (e.g. cluster). Default: one portfolio.")
 @click.option("--weight-col", help="Numeric column (budget or effort) for weighted figures.")
+@click.option(
+    "--exchange-rate",
+    "exchange_rates",
+    multiple=True,
+    metavar="CUR=RATE",
+    callback=lambda ctx, param, value: _exchange_rates(value),
+    help="Convert budgets that name currency CUR at RATE (one CUR in the main currency), e.g. "
+    "--exchange-rate PLN=0.23; repeatable.",
+)
 @click.option("--time-col", help="Year or date column, for counts per year and acceleration.")
 @click.option(
     "--partners-col",
@@ -109,6 +118,7 @@ def profile(
     input_path: str,
     by: str | None,
     weight_col: str | None,
+    exchange_rates: dict[str, float],
     time_col: str | None,
     partners_col: str | None,
     text_col: tuple[str, ...],
@@ -209,8 +219,16 @@ def profile(
             log=lambda m: click.echo(m, err=True),
         )
     rates, missing = error_rates_for_model(model_path, tags)
+    if exchange_rates and not weight_col:
+        raise click.UsageError("--exchange-rate converts the budgets of --weight-col: name it")
     result = build_profile(
-        frame, columns=columns, bootstrap=bootstrap, seed=seed, error_rates=rates, tags=tags
+        frame,
+        columns=columns,
+        bootstrap=bootstrap,
+        seed=seed,
+        error_rates=rates,
+        tags=tags,
+        exchange_rates=exchange_rates or None,
     )
     if missing:
         result.warnings.insert(0, missing)
@@ -239,6 +257,24 @@ def profile(
         click.echo(_dumps(document))
     elif not written and not to_stdout:
         click.echo(profile_markdown(document), nl=False)
+
+
+def _exchange_rates(values: tuple[str, ...]) -> dict[str, float]:
+    """'PLN=0.23' -> {'PLN': 0.23}; a bad one is a usage error that shows the form."""
+    rates: dict[str, float] = {}
+    for value in values:
+        code, _, rate = value.partition("=")
+        try:
+            number = float(rate.replace(",", "."))
+        except ValueError:
+            number = 0.0
+        if not code.strip() or not number > 0:
+            raise click.BadParameter(
+                f"{value!r}: write CUR=RATE, one CUR in the main currency (e.g. PLN=0.23)",
+                param_hint="--exchange-rate",
+            )
+        rates[code.strip().upper()] = number
+    return rates
 
 
 def _scored_input(

@@ -67,6 +67,7 @@ def build_profile(
     top_projects: int = 3,
     error_rates: ErrorRates | None = None,
     tags: str | None = None,
+    exchange_rates: dict[str, float] | None = None,
 ) -> Profile:
     """Profile a scored table: the whole input, and each value of ``columns.by`` when given.
 
@@ -76,6 +77,8 @@ def build_profile(
     its error-corrected ``prevalence``, and trends follow it. ``tags`` names that operating point
     in the settings, so that ``--compare`` can tell when two profiles count different tags; it
     does not tag again (``sdg-align profile --tags`` does, from the probabilities).
+    ``exchange_rates`` ({'PLN': 0.23}) converts budgets that name those currencies into the main
+    one before any weighted figure is computed.
     """
     if not isinstance(frame, pd.DataFrame):
         raise DataError(
@@ -95,7 +98,9 @@ def build_profile(
         raise DataError(f"bootstrap must be 0 (off) or a number of resamples; got {bootstrap}")
     if tags is not None and tags not in OPERATING_POINTS:  # 'precisee' went into the settings
         raise DataError(f"unknown tags {tags!r}: choose one of {', '.join(OPERATING_POINTS)}")
-    checked = read_input(frame, columns or ProfileColumns())
+    if exchange_rates and any(not rate > 0 for rate in exchange_rates.values()):
+        raise DataError(f"exchange rates must be positive numbers; got {exchange_rates}")
+    checked = read_input(frame, columns or ProfileColumns(), exchange_rates)
     data = checked.projects
     options = _Options(bootstrap, top_projects, error_rates, np.random.default_rng([seed, 1]))
     overall_share = data.tags.mean(axis=0)
@@ -113,6 +118,7 @@ def build_profile(
         "small_group": SMALL_GROUP,
         "top_projects": top_projects,
         "tags": tags,
+        "exchange_rates": {k.upper(): v for k, v in (exchange_rates or {}).items()} or None,
         "prevalence": (
             {
                 "method": METHOD,

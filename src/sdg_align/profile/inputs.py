@@ -14,7 +14,7 @@ import math
 import re
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -651,8 +651,15 @@ def _without_trailing_blank_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int
     return frame.iloc[:kept], len(frame) - kept
 
 
-def read_input(frame: pd.DataFrame, columns: ProfileColumns) -> ProfileInput:
-    """Check a scored table and parse every column the profile uses; errors name columns and rows."""
+def read_input(
+    frame: pd.DataFrame,
+    columns: ProfileColumns,
+    exchange_rates: Mapping[str, float] | None = None,
+) -> ProfileInput:
+    """Check a scored table and parse every column the profile uses; errors name columns and rows.
+
+    ``exchange_rates`` ({'PLN': 0.23}: one zloty in the budgets' main currency) converts the
+    budgets that name those currencies (see :func:`read_weights`)."""
     if len(frame) == 0:
         raise DataError("the input has no rows")
     missing = [c for c in SCORED_COLS if c not in frame.columns]
@@ -712,7 +719,9 @@ def read_input(frame: pd.DataFrame, columns: ProfileColumns) -> ProfileInput:
         found.extend(_repeated_rows(frame))
     return ProfileInput(
         columns=columns,
-        projects=_parse_projects(kept, np.flatnonzero(~failed & ~blank) + 1, columns, found),
+        projects=_parse_projects(
+            kept, np.flatnonzero(~failed & ~blank) + 1, columns, found, exchange_rates or {}
+        ),
         rows=len(frame) - int(blank.sum()),
         failed=failed,
         all_groups=group_labels(frame[columns.by]) if columns.by else None,
@@ -722,11 +731,43 @@ def read_input(frame: pd.DataFrame, columns: ProfileColumns) -> ProfileInput:
 
 
 def read_weights(
-    series: pd.Series, column: str, rows: RowNames, found: list[str]
+    series: pd.Series,
+    column: str,
+    rows: RowNames,
+    found: list[str],
+    exchange_rates: Mapping[str, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Weights (0 where unknown) and which are known; skipped cells are counted in ``found``."""
+    """Weights (0 where unknown) and which are known; skipped cells are counted in ``found``.
+
+    A cell that names a currency of ``exchange_rates`` is converted at its rate into the main
+    currency (the one without a rate; a cell naming none is taken to be in it): zloty and euro
+    budgets were added up as written, with only a warning.
+    """
     weights = parse_weights(series)
     known = ~(weights.blank | weights.bad)
+    values = weights.values.copy()
+    rates = {code.upper(): rate for code, rate in (exchange_rates or {}).items()}
+    currencies = weights.currencies or [None] * len(values)
+    converted: Counter[str] = Counter()
+    for index, code in enumerate(currencies):
+        if code in rates and known[index]:
+            values[index] *= rates[code]
+            converted[code] += 1
+    if converted:
+        found.append(
+            f"--weight-col '{column}': "
+            + ", ".join(
+                f"{n} budget{'' if n == 1 else 's'} in {code} converted at {rates[code]:g}"
+                for code, n in converted.most_common()
+            )
+            + " (--exchange-rate) into the main currency"
+        )
+    unused = sorted(set(rates) - set(converted))
+    if unused:
+        found.append(
+            f"--exchange-rate {', '.join(unused)}: no budget of '{column}' names "
+            f"{'that currency' if len(unused) == 1 else 'those currencies'}"
+        )
     if not known.any():
         raise DataError(
             f"--weight-col column '{column}' holds no number we can read; found "
@@ -756,17 +797,22 @@ def read_weights(
             f"({rows.where(weights.ambiguous, series)}): '{example}' is {value:g}; if they mean "
             "thousands, write them without the mark"
         )
-    named = Counter(c for c, k in zip(weights.currencies or [], known, strict=False) if c and k)
+    named = Counter(
+        c for c, k in zip(currencies, known, strict=False) if c and k and c not in rates
+    )
     if len(named) > 1:
+        others = [code for code, _ in named.most_common()][1:]
         found.append(
             f"--weight-col '{column}': the budgets name {len(named)} currencies ("
             + ", ".join(
                 f"{code} in {count} row{'' if count == 1 else 's'}"
                 for code, count in named.most_common()
             )
-            + "); they are added up as written: convert them to one currency first"
+            + "); they are added up as written: convert them to one currency first, or give "
+            + " ".join(f"--exchange-rate {code}=RATE" for code in others)
+            + f" (one {others[0]} in {named.most_common(1)[0][0]})"
         )
-    return np.where(known, weights.values, 0.0), known
+    return np.where(known, values, 0.0), known
 
 
 def model_probabilities(kept: pd.DataFrame, where: RowNames) -> np.ndarray | None:
@@ -779,7 +825,11 @@ def model_probabilities(kept: pd.DataFrame, where: RowNames) -> np.ndarray | Non
 
 
 def _parse_projects(
-    kept: pd.DataFrame, rows: np.ndarray, columns: ProfileColumns, found: list[str]
+    kept: pd.DataFrame,
+    rows: np.ndarray,
+    columns: ProfileColumns,
+    found: list[str],
+    exchange_rates: Mapping[str, float],
 ) -> Projects:
     """Parse and check every column the profile uses on the rows that were scored."""
     ids = text_cells(kept[columns.id_col]).tolist() if columns.id_col else None
@@ -795,7 +845,9 @@ def _parse_projects(
         primary = np.where(tags.any(axis=1), masked.argmax(axis=1) + 1, 0)
     weight_col, time_col = columns.weight_col, columns.time_col
     weights, known = (
-        read_weights(kept[weight_col], weight_col, where, found) if weight_col else (None, None)
+        read_weights(kept[weight_col], weight_col, where, found, exchange_rates)
+        if weight_col
+        else (None, None)
     )
     return Projects(
         tags=tags,
