@@ -375,6 +375,18 @@ def test_one_group_holding_every_project_is_shown_once():
     assert html.count('<section id="group-') == 1 and "<h2>Pôle Mer</h2>" not in html
 
 
+def test_report_warnings_name_columns_in_words_not_only_options():
+    """A board paper showed "--partners-col 'partners': ..." in pink boxes."""
+    from sdg_align.report import profile_markdown
+
+    frame = plain_frame().assign(budget=["lots"] + ["100"] * 11)
+    document = build_profile(frame, columns=ProfileColumns(weight_col="budget")).to_dict()
+    assert document["warnings"][0].startswith("--weight-col 'budget': ")  # the CLI's own words
+    readable = "The budget column 'budget' (--weight-col): "
+    assert f"> {readable}" in profile_markdown(document)
+    assert readable in unescape(render_html(document))
+
+
 def test_trend_charts_name_each_period_size_and_hollow_the_thin_ones():
     """A year of one project plotted at 100% read on a slide as 'fell from 100% to 15%'."""
     from sdg_align.report.charts import trend_chart

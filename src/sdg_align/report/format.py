@@ -106,6 +106,26 @@ def sdg_names(numbers: Sequence[int]) -> str:
     return ", ".join(f"SDG {n} {GOALS[n - 1].short_name}" for n in numbers) or "none"
 
 
+_COLUMN_OPTION = re.compile(r"^--(weight|time|partners|id|title)-col '([^']*)': ")
+_COLUMN_KIND = {
+    "weight": "budget",
+    "time": "time",
+    "partners": "partners",
+    "id": "id",
+    "title": "title",
+}
+
+
+def for_readers(warning: str) -> str:
+    """A warning as a report reader meets it: "--partners-col 'partners': ..." reads "The
+    partners column 'partners' (--partners-col): ..." (a board paper showed the CLI's jargon)."""
+    found = _COLUMN_OPTION.match(warning)
+    if not found:
+        return warning
+    kind, column = found.groups()
+    return f"The {_COLUMN_KIND[kind]} column '{column}' (--{kind}-col): {warning[found.end() :]}"
+
+
 def only_group(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The one group of a ``--by`` that put every project in the same group, else None: its
     figures are those of the whole portfolio, and a report printed every table twice."""

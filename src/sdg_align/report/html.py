@@ -25,6 +25,7 @@ from .format import (
     change_class,
     correction_sentence,
     estimate,
+    for_readers,
     labels_sentence,
     number,
     one_group_sentence,
@@ -43,7 +44,12 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    filters: dict[str, Callable[..., str]] = {"pct": pct, "points": points, "number": number}
+    filters: dict[str, Callable[..., str]] = {
+        "pct": pct,
+        "points": points,
+        "number": number,
+        "for_readers": for_readers,
+    }
     env.filters.update(filters)
     env.globals.update({"estimate": estimate, "change_class": change_class})
     return env

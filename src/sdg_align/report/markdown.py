@@ -13,6 +13,7 @@ from .format import (
     change_with_interval,
     correction_sentence,
     estimate,
+    for_readers,
     labels_sentence,
     md_escape,
     one_group_sentence,
@@ -47,7 +48,7 @@ def profile_markdown(profile: Profile | Mapping[str, Any]) -> str:
     ):
         if sentence:
             lines += [sentence, ""]
-    lines += [f"> {md_escape(w)}" for w in document.get("warnings", [])]
+    lines += [f"> {md_escape(for_readers(w))}" for w in document.get("warnings", [])]
     for group in shown_groups(document):
         lines += _group_markdown(group, settings)
     if document.get("comparison"):
@@ -225,7 +226,7 @@ def _comparison_markdown(comparison: Mapping[str, Any]) -> list[str]:
         f"Previous profile generated {md_escape(previous.get('generated_at'))} "
         f"({previous.get('scored')} projects scored).",
     ]
-    lines += [f"> {md_escape(w)}" for w in comparison["warnings"]]
+    lines += [f"> {md_escape(for_readers(w))}" for w in comparison["warnings"]]
     for group in [comparison["overall"], *comparison["groups"]]:
         lines += ["", f"### {md_escape(group['name'])} ({group['status']})"]
         if group["status"] != "both":
