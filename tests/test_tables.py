@@ -294,3 +294,14 @@ def test_an_empty_file_says_so(tmp_path):
     empty.write_text("")
     with pytest.raises(DataError, match="empty.csv is empty"):
         read_table(empty)
+
+
+def test_a_date_cell_of_a_sheet_reads_as_a_date_not_midnight(tmp_path):
+    """A sheet's start dates came back as '2024-04-01 00:00:00' in every output."""
+    import datetime
+
+    path = tmp_path / "dates.xlsx"
+    starts = [datetime.datetime(2024, 4, 1), datetime.datetime(2024, 5, 2, 13, 30)]
+    pd.DataFrame({"id": ["a", "b"], "start": starts}).to_excel(path, index=False)
+    assert read_table(path)["start"].tolist() == ["2024-04-01", "2024-05-02 13:30:00"]
+    assert next(iter_table_chunks(path))["start"].tolist()[0] == "2024-04-01"

@@ -521,14 +521,27 @@ def excel_header_row(path: Path, sheet_name: str | None) -> int:
     return next(i for i, n in enumerate(filled) if n >= max(2, 0.6 * widest))
 
 
+_MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$")
+
+
 def _read_excel(path: Path, sheet_name: str | None) -> pd.DataFrame:
-    return pd.read_excel(
+    """A sheet with every cell as text; a date cell reads '2024-04-01', not '2024-04-01 00:00:00'
+    (which a scored copy of the sheet carried into every output)."""
+    frame = pd.read_excel(
         excel_source(path),
         sheet_name=sheet_name or 0,
         header=excel_header_row(path, sheet_name),
         dtype=str,
         keep_default_na=False,
     )
+    for column in frame.columns:
+        values = frame[column]
+        if (
+            pd.api.types.is_string_dtype(values)
+            and values.str.contains(" 00:00:00", regex=False).any()
+        ):
+            frame[column] = values.str.replace(_MIDNIGHT, r"\1", regex=True)
+    return frame
 
 
 def header_note(path: str | Path, fmt: str | None, sheet: str | None) -> str | None:
