@@ -316,17 +316,7 @@ def _error_counts(
 ) -> dict[str, list[Any]]:
     """Per SDG: positives, negatives, tagged ones of each, and each class's mean probability."""
     tagged = probs >= np.asarray(thresholds)[None, :]
-    block: dict[str, list[Any]] = {
-        key: []
-        for key in (
-            "positives",
-            "negatives",
-            "true_positives",
-            "false_positives",
-            "mean_probability_positives",
-            "mean_probability_negatives",
-        )
-    }
+    block: dict[str, list[Any]] = {key: [] for key in _RATE_KEYS}
     for k in range(NUM_SDGS):
         rows = certain[:, k] > 0
         truth = y_true[rows, k] > 0
