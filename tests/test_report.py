@@ -387,6 +387,24 @@ def test_report_warnings_name_columns_in_words_not_only_options():
     assert readable in unescape(render_html(document))
 
 
+def test_changes_say_when_tags_and_correction_move_apart_and_when_groups_are_small():
+    """A small group's SDG 13 showed a share change of -23.8 points beside a prevalence change of
+    +4.5 unremarked, and 'newly absent ... breadth 7 -> 3' for 7 -> 3 projects without a caveat."""
+    from sdg_align.report import profile_markdown
+
+    document = build_profile(
+        plain_frame(), columns=ProfileColumns(by="cluster"), error_rates=rates()
+    ).to_dict()
+    document["comparison"] = compare_profiles(document, document)
+    item = document["comparison"]["groups"][0]["sdgs"][12]
+    item.update(share_change=-0.238, prevalence_change=0.045)
+    html, markdown = unescape(render_html(document)), profile_markdown(document)
+    for text in (html, markdown):
+        assert "the tags moved the other way: no clear change" in text
+        assert "With fewer than 30 projects in a profile, one project opens or closes" in text
+    assert html.count("the tags moved the other way") == 1
+
+
 def test_trend_charts_name_each_period_size_and_hollow_the_thin_ones():
     """A year of one project plotted at 100% read on a slide as 'fell from 100% to 15%'."""
     from sdg_align.report.charts import trend_chart

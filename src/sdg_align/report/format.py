@@ -126,6 +126,28 @@ def for_readers(warning: str) -> str:
     return f"The {_COLUMN_KIND[kind]} column '{column}' (--{kind}-col): {warning[found.end() :]}"
 
 
+OPPOSITE_MOVES = "the tags moved the other way: no clear change"
+
+
+def moves_apart(item: Mapping[str, Any]) -> bool:
+    """Whether an SDG's share and its corrected prevalence changed in opposite directions, each
+    by half a point or more: a trial's small group showed -23.8 points beside +4.5 unremarked."""
+    share, prevalence = item.get("share_change"), item.get("prevalence_change")
+    if share is None or prevalence is None:
+        return False
+    return share * prevalence < 0 and min(abs(share), abs(prevalence)) >= 0.005
+
+
+def few_projects_sentence(change: Mapping[str, Any], small_group: int) -> str:
+    """Said of a compared group with too few projects for its gaps to mean a trend."""
+    if min(change["projects_old"], change["projects_new"]) >= small_group:
+        return ""
+    return (
+        f" With fewer than {small_group} projects in a profile, one project opens or closes such "
+        "a gap: read these as what the projects were, not as a trend."
+    )
+
+
 def only_group(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The one group of a ``--by`` that put every project in the same group, else None: its
     figures are those of the whole portfolio, and a report printed every table twice."""

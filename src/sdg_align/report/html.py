@@ -21,12 +21,15 @@ from ..tables import write_text
 from .charts import build_charts, slug, svg
 from .format import (
     ONE_SIDED_GROUP,
+    OPPOSITE_MOVES,
     as_document,
     change_class,
     correction_sentence,
     estimate,
+    few_projects_sentence,
     for_readers,
     labels_sentence,
+    moves_apart,
     number,
     one_group_sentence,
     pct,
@@ -51,7 +54,15 @@ def _environment() -> Environment:
         "for_readers": for_readers,
     }
     env.filters.update(filters)
-    env.globals.update({"estimate": estimate, "change_class": change_class})
+    env.globals.update(
+        {
+            "estimate": estimate,
+            "change_class": change_class,
+            "moves_apart": moves_apart,
+            "opposite_moves": OPPOSITE_MOVES,
+            "few_projects_sentence": few_projects_sentence,
+        }
+    )
     return env
 
 

@@ -6,16 +6,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..labels import GOALS
-from ..profile.figures import Profile
+from ..profile.figures import SMALL_GROUP, Profile
 from .format import (
     ONE_SIDED_GROUP,
+    OPPOSITE_MOVES,
     as_document,
     change_with_interval,
     correction_sentence,
     estimate,
+    few_projects_sentence,
     for_readers,
     labels_sentence,
     md_escape,
+    moves_apart,
     one_group_sentence,
     pct,
     plural,
@@ -238,7 +241,8 @@ def _comparison_markdown(comparison: Mapping[str, Any]) -> list[str]:
             "",
             f"Projects {group['projects_old']} → {group['projects_new']}; breadth "
             f"{group['breadth_old']} → {group['breadth_new']}; SDGs no longer absent: "
-            f"{sdg_list(group['gaps_closed'])}; newly absent: {sdg_list(group['gaps_new'])}.",
+            f"{sdg_list(group['gaps_closed'])}; newly absent: {sdg_list(group['gaps_new'])}."
+            + few_projects_sentence(group, SMALL_GROUP),
             "",
             f"| SDG | Projects before | Projects now | Share before | Share now | Share change "
             f"(95% CI){extra} "
@@ -255,7 +259,9 @@ def _comparison_markdown(comparison: Mapping[str, Any]) -> list[str]:
             if corrected:
                 row += (
                     f" {pct(item.get('prevalence_old'))} | {pct(item.get('prevalence_new'))} | "
-                    f"{points(item.get('prevalence_change'))} |"
+                    f"{points(item.get('prevalence_change'))}"
+                    + (f" ({OPPOSITE_MOVES})" if moves_apart(item) else "")
+                    + " |"
                 )
             lines.append(row + f" {points(item.get('allocation_share_change'))} |")
     return lines
