@@ -270,7 +270,12 @@ def test_cli_score_reports_bad_rows_and_keeps_stdout_clean(tiny_model_dir, tmp_p
 def test_short_texts_are_warned_about_even_when_quiet(tiny_model_dir, tmp_path):
     """'TBD' gets confident tags (it reads as tuberculosis): a failed or placeholder row must show."""
     source = tmp_path / "in.csv"
-    rows = ["Hydrogen buses", "Solar pumps replace diesel irrigation in forty farms", ""]
+    # 'Drinking water for villages.' (28 characters) was not short while 'Water for villages.' was
+    rows = [
+        "Drinking water for villages.",
+        "Solar pumps replace diesel irrigation in forty farms",
+        "",
+    ]
     rows.append("Project 12")
     rows.append(
         "该集群与三所职业学校合作，为电池技术人员建立再培训学院。"
