@@ -949,3 +949,18 @@ def test_json_lines_evidence_is_an_object_that_profile_reads(tiny_model_dir, tmp
     assert profiled.exit_code == 0, profiled.output
     tops = [t for s in json.loads(profiled.stdout)["overall"]["sdgs"] for t in s["top_projects"]]
     assert any(t["evidence"] for t in tops)
+
+
+def test_a_second_run_on_the_same_output_is_refused_while_the_first_runs(model, tmp_path):
+    """Two runs writing one output shared its parts: the first exited 0 with 196 of its 420 rows
+    from the other's input."""
+    from sdg_align.scoring import claim_output, release_output
+
+    source, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    write_table(PORTFOLIO, source)
+    held = claim_output(out)  # a first run, still scoring
+    with pytest.raises(DataError, match="another sdg-align run is writing .*out.csv"):
+        score_file(source, out, model, text_cols=["title", "description"], progress=False)
+    release_output(held)
+    score_file(source, out, model, text_cols=["title", "description"], progress=False)
+    assert out.is_file() and sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]

@@ -17,6 +17,7 @@ chunks to a parts folder (so ``resume`` can continue after a crash) and assemble
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 import hashlib
@@ -510,80 +511,122 @@ def score_file(
     fingerprint["chunk rows"] = chunk_rows
     if sheet is not None:  # a resumed run must read the same sheet
         fingerprint["sheet"] = sheet
-    done_chunks = _prepare_parts(parts, fingerprint, resume, restart)
-    total = (
-        count_rows(input_path, in_format, sep=sep, encoding=encoding, sheet=sheet)
-        if progress
-        else None
-    )
-    summary = ScoreSummary(
-        replaced_columns=replaced, id_column=id_col, text_columns=list(text_cols)
-    )
-    id_counts: Counter[str] = Counter()
-    started = time.time()
-    bar = tqdm(
-        total=total,
-        desc="scoring",
-        unit="row",
-        disable=not progress,
-        file=sys.stderr,
-        smoothing=0.1,
-    )
-    options: dict[str, Any] = {
-        "text_cols": text_cols,
-        "threshold": threshold,
-        "tags": tags,
-        "explain": explain,
-        "batch_size": batch_size,
-    }
+    lock = claim_output(output_path)  # a second run on this output would mix its rows in
     try:
-        for index, chunk in enumerate(chunks):
-            summary.rows += len(chunk)
-            if id_col:
-                id_counts.update(i for i in chunk[id_col].map(clean_cell) if i)
-            if index < done_chunks:  # its failures and long texts still count in the summary
-                summary.resumed_rows += len(chunk)
-                done = pd.read_parquet(parts / f"chunk-{index:06d}.parquet")
-                _note_failures(
-                    summary, done, chunk, id_col, first_row=index * chunk_rows, text_cols=text_cols
-                )
-                bar.update(len(chunk))
-                continue
-            scored = score_rows(chunk, classifier, on_progress=bar.update, **options)
-            _note_failures(
-                summary, scored, chunk, id_col, first_row=index * chunk_rows, text_cols=text_cols
-            )
-            if out_format == "xlsx":
-                check_excel_cells(scored, output_path)  # fail at once, not after the last chunk
-            _write_part(
-                scored, parts / f"chunk-{index:06d}.parquet", keep_types=in_format == "parquet"
-            )
-        if summary.rows == 0:  # headers only: no parts worth keeping for a --resume
-            shutil.rmtree(parts, ignore_errors=True)
-            raise DataError(f"{input_path} has no rows to score")
-        summary.repeated_ids = [i for i, n in id_counts.items() if n > 1]
-        written = _csv_dialect(input_path, in_format, out_format, sep, encoding)
+        done_chunks = _prepare_parts(parts, fingerprint, resume, restart)
+        total = (
+            count_rows(input_path, in_format, sep=sep, encoding=encoding, sheet=sheet)
+            if progress
+            else None
+        )
+        summary = ScoreSummary(
+            replaced_columns=replaced, id_column=id_col, text_columns=list(text_cols)
+        )
+        id_counts: Counter[str] = Counter()
+        started = time.time()
+        bar = tqdm(
+            total=total,
+            desc="scoring",
+            unit="row",
+            disable=not progress,
+            file=sys.stderr,
+            smoothing=0.1,
+        )
+        options: dict[str, Any] = {
+            "text_cols": text_cols,
+            "threshold": threshold,
+            "tags": tags,
+            "explain": explain,
+            "batch_size": batch_size,
+        }
         try:
-            written = _assemble(parts, output_path, out_format, read_as_text, written)
-        except OSError as exc:  # a locked or read-only output: the scoring is not lost
-            raise DataError(
-                f"cannot write {output_path}: {exc.strerror or exc}; the {summary.rows:,} scored "
-                f"rows are kept in {parts}: make the output writable and "
-                "run the same command with --resume to write it without scoring again"
-            ) from None
-        if out_format == "csv":
-            summary.csv_dialect = f"separator {written.sep!r}, encoding {written.encoding}"
-    except KeyboardInterrupt as exc:
-        kept = sum(1 for _ in parts.glob("chunk-*.parquet")) * chunk_rows
-        raise Interrupted(
-            f"interrupted: {min(kept, summary.rows):,} scored rows are kept in {parts}; run the "
-            "same command with --resume to continue from there"
-        ) from exc
+            for index, chunk in enumerate(chunks):
+                summary.rows += len(chunk)
+                if id_col:
+                    id_counts.update(i for i in chunk[id_col].map(clean_cell) if i)
+                if index < done_chunks:  # its failures and long texts still count in the summary
+                    summary.resumed_rows += len(chunk)
+                    done = pd.read_parquet(parts / f"chunk-{index:06d}.parquet")
+                    _note_failures(
+                        summary,
+                        done,
+                        chunk,
+                        id_col,
+                        first_row=index * chunk_rows,
+                        text_cols=text_cols,
+                    )
+                    bar.update(len(chunk))
+                    continue
+                scored = score_rows(chunk, classifier, on_progress=bar.update, **options)
+                _note_failures(
+                    summary,
+                    scored,
+                    chunk,
+                    id_col,
+                    first_row=index * chunk_rows,
+                    text_cols=text_cols,
+                )
+                if out_format == "xlsx":
+                    check_excel_cells(scored, output_path)  # fail at once, not after the last chunk
+                _write_part(
+                    scored, parts / f"chunk-{index:06d}.parquet", keep_types=in_format == "parquet"
+                )
+            if summary.rows == 0:  # headers only: no parts worth keeping for a --resume
+                shutil.rmtree(parts, ignore_errors=True)
+                raise DataError(f"{input_path} has no rows to score")
+            summary.repeated_ids = [i for i, n in id_counts.items() if n > 1]
+            written = _csv_dialect(input_path, in_format, out_format, sep, encoding)
+            try:
+                written = _assemble(parts, output_path, out_format, read_as_text, written)
+            except OSError as exc:  # a locked or read-only output: the scoring is not lost
+                raise DataError(
+                    f"cannot write {output_path}: {exc.strerror or exc}; the {summary.rows:,} scored "
+                    f"rows are kept in {parts}: make the output writable and "
+                    "run the same command with --resume to write it without scoring again"
+                ) from None
+            if out_format == "csv":
+                summary.csv_dialect = f"separator {written.sep!r}, encoding {written.encoding}"
+        except KeyboardInterrupt as exc:
+            kept = sum(1 for _ in parts.glob("chunk-*.parquet")) * chunk_rows
+            raise Interrupted(
+                f"interrupted: {min(kept, summary.rows):,} scored rows are kept in {parts}; run the "
+                "same command with --resume to continue from there"
+            ) from exc
+        finally:
+            bar.close()
+        shutil.rmtree(parts, ignore_errors=True)
+        summary.seconds = time.time() - started
+        return summary
     finally:
-        bar.close()
-    shutil.rmtree(parts, ignore_errors=True)
-    summary.seconds = time.time() - started
-    return summary
+        release_output(lock)
+
+
+def claim_output(output_path: Path) -> Any:
+    """A lock on ``output_path`` for this run, or a DataError when another run holds it.
+
+    Two runs writing one output shared its parts folder: a trial's first run exited 0 with 196 of
+    its 420 rows from the other run's input. The lock file sits beside the output and is removed
+    when the run ends (a run killed outright leaves it unlocked: the next run takes it)."""
+    from filelock import FileLock, Timeout
+
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(output_path.parent / f".{output_path.name}.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise DataError(
+            f"another sdg-align run is writing {output_path}: wait for it to end, or write to "
+            "another file"
+        ) from None
+    return lock
+
+
+def release_output(lock: Any) -> None:
+    """Release the lock of :func:`claim_output` and remove its file, which would litter the
+    output's folder."""
+    lock.release()
+    with contextlib.suppress(OSError):
+        Path(lock.lock_file).unlink()
 
 
 def _prepare_parts(
