@@ -931,3 +931,19 @@ def test_budgets_in_other_currencies_are_converted_at_the_given_rates():
     )
     with pytest.raises(DataError, match="exchange rates must be positive"):
         build_profile(frame, columns=columns, exchange_rates={"PLN": 0.0})
+
+
+def test_partners_as_a_crm_exports_them_are_read_as_name_country_and_type():
+    """A list of {"name", "country", "type"} objects was read as JSON text split at its commas:
+    mean partners 2.26 instead of 2.07, and no international or public-private share."""
+    frame = scored([
+        {"probs": {}, "p": json.dumps([{"name": "Universidad Complutense", "country": "ES",
+                                         "type": "universidad"},
+                                        {"name": "Acme S.L.", "country": "PT", "type": "empresa"}])},
+        {"probs": {}, "p": json.dumps([{"name": "Foo SpA", "country": "IT", "type": "impresa"}])},
+    ])  # fmt: skip
+    profile = build_profile(frame, columns=ProfileColumns(partners_col="p")).to_dict()
+    collab = profile["overall"]["collaboration"]
+    assert collab["mean_partners"] == 1.5 and collab["share_international"] == 0.5
+    assert collab["share_public_private"] == 0.5
+    assert not any("commas" in w for w in profile["warnings"])

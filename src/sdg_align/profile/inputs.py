@@ -50,6 +50,7 @@ PUBLIC_TYPES = frozenset({
     "università", "ricerca", "regione", "comune", "provincia", "ente pubblico",
     "universidad", "investigación", "ayuntamiento", "municipio", "gobierno", "público",
     "istruzione", "pubblico", "universidade", "investigação", "município", "governo",
+    "agenzia", "scuola", "agencia", "escuela", "agence", "école", "schule",
     "universiteit", "hogeschool", "gemeente", "provincie", "overheid", "onderzoek",
     "kennisinstelling", "waterschap",  # Dutch
     "uczelnia", "uniwersytet", "politechnika", "gmina", "powiat", "województwo", "samorząd",
@@ -205,8 +206,26 @@ def _json_array(value: Any) -> Any:
     return value
 
 
+# The keys of a record that names an organisation, as CRMs export partners: {"name": ..., "country":
+# "IT", "type": "impresa"} reads as 'name (IT, impresa)', the form the partner figures read.
+_NAME_KEYS = ("name", "partner", "organisation", "organization", "org", "nome", "nombre", "nom")
+_META_KEYS = (
+    ("country", "country_code", "cc", "land", "pays", "paese", "pais", "país"),
+    ("type", "kind", "category", "tipo", "typ", "categoria"),
+)
+
+
 def _nested_text(value: Any) -> Any:
     if isinstance(value, dict):
+        keys = {str(k).lower(): v for k, v in value.items()}
+        name = next((keys[k] for k in _NAME_KEYS if keys.get(k)), None)
+        if name is not None:  # a list of them was read as JSON text split at its commas
+            meta = [
+                str(found)
+                for options in _META_KEYS
+                if (found := next((keys[k] for k in options if keys.get(k)), None))
+            ]
+            return f"{name} ({', '.join(meta)})" if meta else str(name)
         return json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, (list, tuple, np.ndarray)):
         return "; ".join(str(_nested_text(v)) for v in value if not is_missing(v))
