@@ -964,3 +964,15 @@ def test_a_second_run_on_the_same_output_is_refused_while_the_first_runs(model, 
     release_output(held)
     score_file(source, out, model, text_cols=["title", "description"], progress=False)
     assert out.is_file() and sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]
+
+
+def test_json_lines_keep_their_types_through_a_score(model, tmp_path):
+    """A whole number beside a null came back as 2023.0 and a boolean as 'True'."""
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(
+        '{"id": "a", "text": "solar wind battery grid", "year": 2023, "active": true}\n'
+        '{"id": "b", "text": "ocean fish coral reef", "year": null, "active": null}\n'
+    )
+    score_file(source, out, model, progress=False)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["year"], r["active"]) for r in rows] == [(2023, True), (None, None)]

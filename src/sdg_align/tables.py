@@ -660,12 +660,16 @@ def iter_table_chunks(
                 keep_default_na=False,
                 chunksize=chunk_rows,
             )
+        # JSON's types kept: a whole number stays one beside a null (a year read 2023.0), and so
+        # does a boolean (it read 'True')
         elif fmt == "jsonl" and _json_array(path):  # one array: read whole, like a workbook
-            frame = _read_json_records(path)
+            frame = _read_json_records(path).convert_dtypes(dtype_backend="numpy_nullable")
             for start in range(0, len(frame), chunk_rows):
                 yield frame.iloc[start : start + chunk_rows]
         elif fmt == "jsonl":
-            yield from pd.read_json(path, lines=True, dtype=False, chunksize=chunk_rows)
+            yield from pd.read_json(
+                path, lines=True, dtype=False, chunksize=chunk_rows, dtype_backend="numpy_nullable"
+            )
         elif fmt == "parquet":
             import pyarrow.parquet as pq
 
