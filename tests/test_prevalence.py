@@ -373,3 +373,19 @@ def test_a_random_audit_corrects_what_the_validation_rates_get_wrong():
         reviewed_tags, reviewed_probs, perfect, known=audited, audit=Audit(few, probs), draws=0
     )
     np.testing.assert_array_equal(small.estimate, counted.estimate)
+
+
+def test_a_correction_pinned_at_a_bound_keeps_the_tags_interval():
+    """A group read '100.0% (100.0-100.0%)' while 83% of its projects were tagged, and an SDG of
+    11 tagged projects '0.0% (0.0-0.0%)': the clip had collapsed the interval onto the bound."""
+    n = 400
+    tags = np.zeros((n, 17), dtype=bool)
+    probs = np.full((n, 17), 0.01)
+    tags[: int(0.83 * n), 8] = True  # SDG 9: the projects score above the validation positives
+    probs[:, 8] = np.where(tags[:, 8], 0.99, 0.9)
+    tags[:3, 0] = True  # SDG 1: three tagged, scored below the validation negatives' mean
+    found = estimate_prevalence(
+        tags, probs, rates(mean_pos=0.7, mean_neg=0.05), rng=np.random.default_rng(0)
+    )
+    assert found.estimate[8] == 1.0 and found.low[8] <= 0.80  # the tags' own lower end (0.79)
+    assert found.estimate[0] == 0.0 and found.high[0] >= 0.015  # three of 400: up to 2%

@@ -26,7 +26,8 @@ resampled by a Bayesian bootstrap with one unseen project, :func:`mean_draws`, b
 bootstrap of a few projects that all lack an SDG can only ever say 0%) and the uncertainty of the
 error rates (each rate drawn from its Beta posterior given the validation counts, with fewer
 effective counts where the rates differ between the validation sources: a portfolio's own style of
-text moves its rates too).
+text moves its rates too). An estimate the clip pins at 0 or 1 keeps at least the tags' own interval
+on its open side (:func:`_unpinned`): pinned there, the rates do not fit the texts.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import numpy as np
 
 from ..labels import NUM_SDGS
 from .error_rates import ErrorRates
+from .intervals import share_interval
 
 METHODS = ("cc", "pcc", "acc", "pacc", "em")
 METHOD = "pacc"  # chosen by scripts/eval_prevalence.py; see docs/profile.md
@@ -127,7 +129,27 @@ def estimate_prevalence(
     if sample is None:
         nothing = np.full(NUM_SDGS, np.nan)
         return Prevalence(method, estimate, nothing, nothing)
-    return _interval(method, estimate, sample)
+    return _unpinned(_interval(method, estimate, sample), tags)
+
+
+def _unpinned(found: Prevalence, tags: np.ndarray) -> Prevalence:
+    """A correction pinned at 0 or 1 keeps at least the tags' own interval on its open side.
+
+    The correction is clipped to [0, 1]; when nearly every draw lands beyond a bound, the interval
+    collapses onto it: a trial's group read '100.0% (100.0-100.0%)' while 83% (76-88%) of its
+    projects were tagged, and an SDG of 11 tagged projects read '0.0% (0.0-0.0%)'. Pinned there,
+    the correction says the model's validation rates do not fit these texts, not that the share
+    is certain, so the interval reaches the tags' own Jeffreys interval.
+    """
+    if not len(tags):
+        return found
+    share_low, share_high = share_interval(np.asarray(tags).sum(axis=0), len(tags))
+    defined = np.isfinite(found.estimate)
+    at_one = defined & (found.estimate >= 1.0)
+    at_zero = defined & (found.estimate <= 0.0)
+    low = np.where(at_one, np.fmin(found.low, share_low), found.low)
+    high = np.where(at_zero, np.fmax(found.high, share_high), found.high)
+    return Prevalence(found.method, found.estimate, low, high)
 
 
 def _estimate(
