@@ -585,3 +585,16 @@ def test_evaluate_against_another_model_says_how_sure_the_texts_are(
     assert "a difference these texts cannot tell from chance" in result.stdout
     as_json = json.loads(runner.invoke(main, [*args, "-q", "--json"]).stdout)
     assert as_json[str(toy_data_file)]["against"]["paired"]["gain"] == 0.0
+
+
+def test_sigterm_stops_a_command_as_ctrl_c_does():
+    """`timeout` and systemd send SIGTERM: the run ended silently and left stdin's copy in /tmp."""
+    import os
+    import signal
+
+    from sdg_align.cli._common import _terminate_as_interrupt
+
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt), _terminate_as_interrupt():
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert signal.getsignal(signal.SIGTERM) == before  # restored after the command

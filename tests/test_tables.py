@@ -130,10 +130,23 @@ def test_ctrl_c_says_what_was_kept_and_how_to_resume(tiny_model_dir, tmp_path, m
     assert result.exit_code == 130
     assert "interrupted: 20 scored rows are kept" in result.output and "--resume" in result.output
     monkeypatch.setattr(scoring, "score_frame", real)
-    resumed = CliRunner().invoke(main, [*args, "--chunk-rows", "10", "--resume"])
+    # --chunk-rows need not be repeated: the interrupted run's is kept (it was refused: '10, now 2000')
+    resumed = CliRunner().invoke(main, [*args, "--resume"])
     assert resumed.exit_code == 0, resumed.output
     assert "scored 10 rows in" in resumed.stderr
     assert "and kept 20 rows from the interrupted run" in resumed.stderr
+    # stopped before a chunk was saved: nothing is kept, and it does not promise a --resume
+    calls["n"] = 2  # the next call stops it: inside the first chunk of 100
+    monkeypatch.setattr(scoring, "score_frame", stop_on_third)
+    early = CliRunner().invoke(main, [*args, "--chunk-rows", "100", "--restart"])
+    assert early.exit_code == 130
+    assert "interrupted before the first 100 rows were scored and saved: nothing is kept" in (
+        early.output
+    )
+    # a run started with --restart is continued with --resume instead of it
+    calls["n"] = 0
+    later = CliRunner().invoke(main, [*args, "--chunk-rows", "10", "--restart"])
+    assert "run the same command with --resume instead of --restart" in later.output
 
 
 def workbook_with_a_cover_sheet(path):

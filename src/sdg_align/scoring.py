@@ -453,7 +453,7 @@ def score_file(
     tags: str = "balanced",
     explain: bool = False,
     resume: bool = False,
-    chunk_rows: int = 2000,
+    chunk_rows: int | None = None,
     batch_size: int = 16,
     progress: bool = True,
     restart: bool = False,
@@ -480,6 +480,9 @@ def score_file(
         )
     parts = _parts_dir(output_path)
     classifier.cut(tags, threshold)  # an unknown operating point fails before any work
+    # a resumed run keeps the interrupted run's chunks unless told otherwise: the chunk size
+    # changes no result, and a refusal over it sent a user back to find the number
+    chunk_rows = chunk_rows or (_kept_chunk_rows(parts) if resume else None) or CHUNK_ROWS
     chunks = iter_table_chunks(
         input_path, in_format, chunk_rows, sep=sep, encoding=encoding, sheet=sheet
     )
@@ -587,10 +590,17 @@ def score_file(
             if out_format == "csv":
                 summary.csv_dialect = f"separator {written.sep!r}, encoding {written.encoding}"
         except KeyboardInterrupt as exc:
-            kept = sum(1 for _ in parts.glob("chunk-*.parquet")) * chunk_rows
+            done = sum(1 for _ in parts.glob("chunk-*.parquet"))
+            kept = min(done * chunk_rows, summary.rows)
+            if not kept:  # '0 scored rows are kept ... --resume' promised what it could not keep
+                raise Interrupted(
+                    f"interrupted before the first {chunk_rows:,} rows were scored and saved: "
+                    "nothing is kept (--chunk-rows saves smaller chunks)"
+                ) from exc
+            again = "instead of --restart" if restart else "to continue from there"
             raise Interrupted(
-                f"interrupted: {min(kept, summary.rows):,} scored rows are kept in {parts}; run the "
-                "same command with --resume to continue from there"
+                f"interrupted: {kept:,} scored rows are kept in {parts}; run the same command "
+                f"with --resume {again}"
             ) from exc
         finally:
             bar.close()
@@ -627,6 +637,18 @@ def release_output(lock: Any) -> None:
     lock.release()
     with contextlib.suppress(OSError):
         Path(lock.lock_file).unlink()
+
+
+CHUNK_ROWS = 500  # rows scored and saved at a time: what a Ctrl-C loses at most
+
+
+def _kept_chunk_rows(parts: Path) -> int | None:
+    """The chunk size an interrupted run saved its parts with, if its manifest says."""
+    try:
+        manifest = json.loads((parts / "manifest.json").read_text())
+        return int(manifest["fingerprint"]["chunk rows"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _prepare_parts(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,7 +32,8 @@ def friendly_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with _terminate_as_interrupt():
+                return func(*args, **kwargs)
         except Interrupted as exc:
             raise InterruptedExit(str(exc)) from exc
         except SDGAlignError as exc:
@@ -53,6 +56,25 @@ def friendly_errors(func: F) -> F:
             ) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (what `timeout`, systemd and `kill` send) stops a run as Ctrl-C does: it says
+    what was kept and cleans up. It ended the process silently and left a copy of stdin in /tmp."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except (ValueError, AttributeError):  # not the main thread, or no SIGTERM here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def check_output_locations(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import DataError
+from ..errors import DataError, Interrupted
 from ..tables import ID_COL_HELP
 from ._common import (
     backend_option,
@@ -76,10 +76,9 @@ from ._common import (
 )
 @click.option(
     "--chunk-rows",
-    default=2000,
-    show_default=True,
     type=click.IntRange(1),
-    help="Rows read, scored and saved at a time (memory stays flat).",
+    help="Rows read, scored and saved at a time: memory stays flat, and --resume continues "
+    "from the last saved chunk (default 500; a resumed run keeps the interrupted run's).",
 )
 @click.option("--threads", type=click.IntRange(1), help="CPU threads (default: all cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON run summary on stdout.")
@@ -103,7 +102,7 @@ def score(
     restart: bool,
     backend: str,
     batch_size: int,
-    chunk_rows: int,
+    chunk_rows: int | None,
     threads: int | None,
     as_json: bool,
     quiet: bool,
@@ -287,7 +286,13 @@ def _through_files(
         if to_stdout:
             out_format = out_format or "csv"
             output_path = str(Path(folder) / f"scored.{out_format}")
-        yield input_path, output_path, in_format, out_format
+        try:
+            yield input_path, output_path, in_format, out_format
+        except Interrupted:  # its temporary folder goes now: there is nothing to resume
+            raise Interrupted(
+                f"interrupted; a run on {' and '.join(streams)} cannot be resumed, so nothing is "
+                "kept (score a file to be able to --resume)"
+            ) from None
         if to_stdout:
             with open(output_path, "rb") as handle:
                 shutil.copyfileobj(handle, sys.stdout.buffer)
