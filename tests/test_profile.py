@@ -568,6 +568,8 @@ def test_row_numbers_count_input_rows_even_after_excluded_ones(four):
         ([100, 250.5, 0, 3], [100, 250.5, 0, 3]),  # numbers stay numbers
         # Nordic kronor: 'kr', thousands 'tkr', millions 'mkr' (were 'not an amount')
         (["1 900 000 kr", "250 tkr", "1,2 mkr", "kr 50 000"], [1_900_000, 250_000, 1_200_000, 50_000]),
+        # an 'about' before the amount (69 rows of a trial fell out of the weighted figures)
+        (["ca. 1,67 Mio EUR", "~ 350 T€", "rund 80.000 €", "approx. 2.5k"], [1_670_000, 350_000, 80_000, 2_500]),
     ],
 )  # fmt: skip
 def test_weights_read_as_european_spreadsheets_write_them(four, cells, expected):
