@@ -102,6 +102,12 @@ def test_a_totals_row_and_placeholders_of_more_languages_are_failed_rows(model):
         "a totals row ('Total. 12 500 000'), not a project",
         "",
     ]
+    # 'Summe' in another column of a row without text was reported as 'empty text'
+    elsewhere = pd.DataFrame({"id": ["P1", "Summe"], "text": ["Solar roofs for schools.", ""]})
+    assert score_frame(elsewhere, model)["error"].tolist() == [
+        "",
+        "a totals row ('Summe'), not a project",
+    ]
 
 
 def test_score_says_which_columns_it_read_and_which_rows_beside_a_placeholder(
@@ -976,3 +982,14 @@ def test_json_lines_keep_their_types_through_a_score(model, tmp_path):
     score_file(source, out, model, progress=False)
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(r["year"], r["active"]) for r in rows] == [(2023, True), (None, None)]
+
+
+def test_score_says_how_many_failed_rows_it_does_not_list(tiny_model_dir, tmp_path):
+    """'15 rows could not be scored' listed ten of them and said nothing of the other five."""
+    source = tmp_path / "in.csv"
+    texts = ["Solar roofs for forty schools in Graz."] + [""] * 12
+    pd.DataFrame({"id": [f"p{i}" for i in range(13)], "text": texts}).to_csv(source, index=False)
+    args = ["score", str(source), "-o", str(tmp_path / "o.csv"), "-m", str(tiny_model_dir), "-q"]
+    result = CliRunner().invoke(main, args)
+    assert "12 rows could not be scored" in result.stderr
+    assert "  ... and 2 more" in result.stderr

@@ -203,6 +203,9 @@ def row_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> tuple[list[str],
                 f"placeholder text ({placeholders[0][:40]!r}) beside only a few words "
                 f"({joined[:40]!r}): too little to judge"
             )
+        elif not joined and (label := _totals_label_elsewhere(frame, len(texts))):
+            texts.append("")  # 'Summe' in the id or title column, the sum in the budget
+            errors.append(f"a totals row ({label[:40]!r}), not a project")
         elif not joined:
             texts.append("")
             errors.append("empty text")
@@ -216,6 +219,14 @@ def row_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> tuple[list[str],
             texts.append(joined)
             errors.append("")
     return texts, errors
+
+
+def _totals_label_elsewhere(frame: pd.DataFrame, row: int) -> str | None:
+    """A totals label in any cell of a row with no text ('Summe' in its id column)."""
+    for value in frame.iloc[row]:
+        if isinstance(value, str) and value.strip() and is_totals_label(value):
+            return value.strip()
+    return None
 
 
 def short_texts_warning(

@@ -219,6 +219,8 @@ def score(
         click.echo(f"{_rows(summary.failed)} could not be scored (see the error column):", err=True)
         for failure in summary.failures[:10]:
             click.echo(f"  {failure}", err=True)
+        if summary.failed > 10:  # '15 rows could not be scored' listed 10 without a word
+            click.echo(f"  ... and {summary.failed - 10} more", err=True)
     if as_json:
         click.echo(
             json.dumps(
