@@ -961,3 +961,19 @@ def test_a_period_in_the_time_column_is_read_as_the_year_it_starts(four):
     periods = profile.to_dict()["overall"]["periods"]
     assert periods == [{"period": 2020, "projects": 2}, {"period": 2021, "projects": 2}]
     assert any("3 cell(s) hold a period ('01.03.2020 - 28.02.2023')" in w for w in profile.warnings)
+
+
+def test_bavarian_partner_lists_are_read_as_written():
+    """Fraunhofer, DLR, OTH, Landkreis and Landeshauptstadt were not public, a legal form in the
+    brackets ('Fendt (AGCO GmbH)') was an unknown type, and 'BMW AG / Audi AG' one partner: the
+    public-private mix read 11% where a trial counted 25%."""
+    frame = scored([
+        {"probs": {}, "p": "Fraunhofer IVI (DE); BMW AG (DE)"},
+        {"probs": {}, "p": "Landkreis Kelheim; Fendt (AGCO GmbH)"},
+        {"probs": {}, "p": "Audi AG / TU München"},
+        {"probs": {}, "p": "DLR e.V.; Cluster Bayern e.V."},
+    ])  # fmt: skip
+    profile = build_profile(frame, columns=ProfileColumns(partners_col="p")).to_dict()
+    collab = profile["overall"]["collaboration"]
+    assert collab["mean_partners"] == 2.0 and collab["share_public_private"] == 0.75
+    assert not any("does not know" in w for w in profile["warnings"])

@@ -70,17 +70,22 @@ OTHER_TYPES = frozenset({
 # form ('Acme B.V.', 'Chłodnie sp. z o.o.'), public when it starts as a university or a
 # municipality does ('Politechnika Poznańska', 'Gemeente Venlo'); else its type stays unknown.
 _LEGAL_FORM = re.compile(
-    r"(?:\b(?:gmbh|ag|kg|se|ltd|limited|plc|inc|llc|sarl|sas|srl|spa|bv|nv|ab|oy|oyj|as|a/s|aps"
-    r"|sa|sl|slu|lda)|\bb\.v\.?|\bn\.v\.?|\bs\.a\.?|\bs\.l\.?|\bs\.r\.l\.?|\bs\.p\.a\.?"
-    r"|\bsp\.? z o\.? ?o\.?|\bsp\.? k\.?|\bs\.a\.s\.?)\s*$",
+    r"(?:\b(?:gmbh|ag|kg|se|ug|ohg|kgaa|gbr|ltd|limited|plc|inc|llc|sarl|sas|srl|spa|bv|nv|ab|oy"
+    r"|oyj|as|a/s|aps|sa|sl|slu|lda|haftungsbeschränkt)|\be\.\s?k\.?|\bb\.v\.?|\bn\.v\.?"
+    r"|\bs\.a\.?|\bs\.l\.?|\bs\.r\.l\.?|\bs\.p\.a\.?|\bsp\.? z o\.? ?o\.?|\bsp\.? k\.?"
+    r"|\bs\.a\.s\.?)\s*$",
     re.IGNORECASE,
 )
+_ASSOCIATION_FORM = re.compile(r"\b(?:e\.\s?v\.?|asbl|vzw|onlus|ry)\s*$", re.IGNORECASE)
 _PUBLIC_NAME = re.compile(
     r"^(?:university|universit[äaàé]t?|universit[ée]|universidad|universidade|universiteit"
     r"|universitet|uniwersytet|politechnika|polytechnic|politecnico|hochschule|hogeschool"
     r"|högskola|fachhochschule|technische universität|city of|municipality|gemeente|gmina"
     r"|provincie|province|provincia|comune|ayuntamiento|stadt|ville de|kommun|region|regione"
-    r"|región|région|land)\b|\b(?:kommun|kommune|gemeinde|universitet|university|universität)$",
+    r"|región|région|land|technische hochschule|tu|th|oth|hs|fraunhofer|dlr|max-planck"
+    r"|helmholtz|leibniz|landkreis|landeshauptstadt|markt|bezirk|freistaat|gemeinde|ministerium"
+    r"|bundesministerium|kreis|stadtwerke)\b"
+    r"|\b(?:kommun|kommune|gemeinde|universitet|university|universität)$",
     re.IGNORECASE,
 )
 # Three-letter country codes (ISO 3166 alpha-3) read as their two-letter ones, so that 'AUT' and
@@ -461,7 +466,8 @@ def parse_partners(
     text = text.where(~counted, "")
     # a line break (Alt+Enter in Excel) separates partners, as does '/', '+', '&' or 'and' after
     # an entry's '(CC, type)': such a list counted as one partner without a word
-    text = text.str.replace(r"\s*[\r\n]+\s*", "; ", regex=True)
+    text = text.str.replace(r"\s*[\r\n]+\s*|\s+[/|]\s+", "; ", regex=True)  # 'BMW AG / Audi AG'
+
     text = text.str.replace(_JOINED_AFTER_BRACKET, "); ", regex=True)
     # a cell without ';' is split at its commas outside the '(CC, type)' brackets: exports write
     # 'Acme GmbH, TU Graz', and each such list counted as one partner
@@ -494,6 +500,9 @@ def parse_partners(
     is_country = words.str.fullmatch(r"[A-Za-z]{2}")
     country = words[is_country].str.lower().groupby(level=0).first().reindex(items.index)
     named = words[~is_country]
+    # a legal form in the brackets ('Fendt (AGCO GmbH)', 'Start UG (haftungsbeschränkt)') says
+    # a company, as at the end of a name
+    named = named.where(~named.str.contains(_LEGAL_FORM, regex=True), "company")
     known = named.str.lower().isin(PARTNER_TYPES)
     kind = named[known].str.lower().groupby(level=0).first().reindex(items.index)
     kind = kind.fillna(_kind_from_name(items.str.replace(r"\([^()]*\)\s*$", "", regex=True)))
@@ -545,7 +554,8 @@ def _kind_from_name(names: pd.Series) -> pd.Series:
     or a municipality does, else missing (see ``_LEGAL_FORM`` and ``_PUBLIC_NAME``)."""
     names = names.str.strip().str.rstrip(",;")
     kind = pd.Series(pd.NA, index=names.index, dtype=object)
-    kind[names.str.contains(_PUBLIC_NAME, regex=True)] = "public"
+    kind[names.str.contains(_ASSOCIATION_FORM, regex=True)] = "association"
+    kind[names.str.contains(_PUBLIC_NAME, regex=True)] = "public"  # 'DLR e.V.' is research
     kind[names.str.contains(_LEGAL_FORM, regex=True)] = "company"
     return kind
 
