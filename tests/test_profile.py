@@ -855,6 +855,13 @@ def test_group_names_that_differ_only_in_case_or_spacing_are_one_group(four):
     four["cluster"] = ["North", "North", "South", ""]
     doc = build_profile(four, columns=ProfileColumns(by="cluster"), bootstrap=0).to_dict()
     assert not any("read as one group" in w for w in doc["warnings"])
+    # how names join words: 'Wasserstoff & Brennstoffzelle' and '.../...' were two groups
+    four["cluster"] = ["H2 & Fuel cells", "H2/Fuel cells", "H2 und Fuel cells", "E-Mobility"]
+    doc = build_profile(four, columns=ProfileColumns(by="cluster"), bootstrap=0).to_dict()
+    assert [(g["name"], g["projects"]) for g in doc["groups"]] == [
+        ("E-Mobility", 1),
+        ("H2 & Fuel cells", 3),
+    ]
 
 
 def test_rows_that_repeat_another_in_every_cell_are_named_without_an_id_column(four):

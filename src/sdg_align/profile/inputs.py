@@ -565,13 +565,19 @@ def group_labels(series: pd.Series) -> np.ndarray:
     return labels.where(labels != "", BLANK_GROUP).to_numpy(dtype=object)
 
 
+_JOINER = re.compile(r"\s*[&/+]\s*|\s+(?:and|und|et|y|e|i|en|och|oraz|og)\s+")
+
+
 def merge_group_spellings(series: pd.Series, column: str) -> tuple[pd.Series, str | None]:
-    """Group names that differ only in case or spacing ('North', 'north ', 'NORTH') as one group,
+    """Group names that differ only in case, spacing or joiners ('North', 'north ', 'NORTH'; 'R&D',
+    'R and D') as one group,
     spelt as most rows spell it, and the warning that says so. Typed by hand, one cluster became
     three groups, each with its own shares and gaps."""
     written = text_cells(series).str.strip()
     labels = written.str.replace(r"\s+", " ", regex=True)
-    keys = labels.str.casefold()
+    # '&', '/', '+' and 'and' in the languages read join the same words: 'Wasserstoff &
+    # Brennstoffzelle', 'Wasserstoff/Brennstoffzelle' and '... und ...' were three groups
+    keys = labels.str.casefold().str.replace(_JOINER, " & ", regex=True)
     spellings = labels[labels != ""].groupby(keys[labels != ""], sort=False)
     chosen = {key: names.value_counts().index[0] for key, names in spellings}
     merged = {
@@ -587,8 +593,8 @@ def merge_group_spellings(series: pd.Series, column: str) -> tuple[pd.Series, st
     )
     more = "; ..." if len(merged) > 3 else ""
     warning = (
-        f"--by '{column}': group names that differ only in case or spacing are read as one "
-        f"group ({named}{more})"
+        f"--by '{column}': group names that differ only in case, spacing or how they join words "
+        f"('&', '/', 'and') are read as one group ({named}{more})"
     )
     return keys.map(chosen).fillna("").where(labels != "", ""), warning
 
