@@ -384,7 +384,12 @@ def test_report_warnings_name_columns_in_words_not_only_options():
     assert document["warnings"][0].startswith("--weight-col 'budget': ")  # the CLI's own words
     readable = "The budget column 'budget' (--weight-col): "
     assert f"> {readable}" in profile_markdown(document)
-    assert readable in unescape(render_html(document))
+    html = unescape(render_html(document))
+    assert readable in html
+    # a board report opened on nine red notes before any summary: one line points to them
+    top, notes = html.split('<section id="notes">')
+    assert readable not in top and "1 note on how the input was read" in top
+    assert readable in notes
 
 
 def test_changes_say_when_tags_and_correction_move_apart_and_when_groups_are_small():
