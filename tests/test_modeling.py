@@ -189,3 +189,14 @@ def test_sentences_that_differ_only_in_numbers_are_read_once():
     assert drop_repeated_sentences(text) == (
         "In work package 1 the team insulates 40 flats. The city funds 1.5 million euros."
     )
+
+
+def test_sentences_in_capitals_are_read_in_lower_case():
+    """The README's example in capitals lost SDG 6 (0.81 -> 0.05) and gained SDGs 11 and 13."""
+    from sdg_align.modeling.windows import calm_capitals
+
+    assert calm_capitals("SOLAR-POWERED DESALINATION PILOT. The towns pay.") == (
+        "Solar-powered desalination pilot. The towns pay."
+    )
+    assert calm_capitals("The EU funds CO2 cuts. SDG 13") == "The EU funds CO2 cuts. SDG 13"
+    assert calm_capitals("a\nHEAT PUMPS FOR SCHOOLS\nok") == "a\nHeat pumps for schools\nok"
