@@ -984,3 +984,11 @@ def test_bavarian_partner_lists_are_read_as_written():
     collab = profile["overall"]["collaboration"]
     assert collab["mean_partners"] == 2.0 and collab["share_public_private"] == 0.75
     assert not any("does not know" in w for w in profile["warnings"])
+
+
+def test_source_date_epoch_fixes_the_generation_time(four, monkeypatch):
+    """A nightly pipeline's profiles differed only in generated_at (reproducible-builds' variable)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    first = build_profile(four, bootstrap=0).to_dict()
+    assert first["generated_at"] == "2026-01-01T00:00:00+00:00"
+    assert build_profile(four, bootstrap=0).to_dict() == first

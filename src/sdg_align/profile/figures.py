@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -347,9 +348,7 @@ class Profile:
     warnings: list[str] = field(default_factory=list)
     comparison: dict[str, Any] | None = None
     projects: list[ProjectTags] = field(default_factory=list)
-    generated_at: str = field(
-        default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds")
-    )
+    generated_at: str = field(default_factory=lambda: generation_time())
 
     def __repr__(self) -> str:
         """A short summary, not the whole document (269 KB for 180 projects)."""
@@ -393,6 +392,18 @@ class Profile:
         from ..report.markdown import profile_markdown
 
         return profile_markdown(self.to_dict())
+
+
+def generation_time() -> str:
+    """Now, in UTC, or the time ``SOURCE_DATE_EPOCH`` names: the reproducible-builds convention,
+    so a nightly pipeline's profiles are byte-identical when nothing changed."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    moment = (
+        datetime.fromtimestamp(int(epoch), timezone.utc)
+        if epoch.isdigit()
+        else datetime.now(timezone.utc)
+    )
+    return moment.isoformat(timespec="seconds")
 
 
 def clean(value: Any) -> Any:
