@@ -318,3 +318,15 @@ def test_a_date_cell_of_a_sheet_reads_as_a_date_not_midnight(tmp_path):
     pd.DataFrame({"id": ["a", "b"], "start": starts}).to_excel(path, index=False)
     assert read_table(path)["start"].tolist() == ["2024-04-01", "2024-05-02 13:30:00"]
     assert next(iter_table_chunks(path))["start"].tolist()[0] == "2024-04-01"
+
+
+def test_an_output_that_cannot_be_written_is_named_as_given(tmp_path):
+    """The error named '.forbidden.html.l75hztlh.partial', a temporary file the user never saw."""
+    from sdg_align.tables import write_text
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    target = blocker / "report.html"
+    with pytest.raises(DataError, match=f"cannot write {target}") as caught:
+        write_text("<html>", target)
+    assert ".partial" not in str(caught.value)
