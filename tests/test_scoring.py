@@ -993,3 +993,18 @@ def test_score_says_how_many_failed_rows_it_does_not_list(tiny_model_dir, tmp_pa
     result = CliRunner().invoke(main, args)
     assert "12 rows could not be scored" in result.stderr
     assert "  ... and 2 more" in result.stderr
+
+
+def test_an_output_named_json_is_one_json_array(model, tmp_path):
+    """'-o scored.json' wrote JSON Lines, which json.load refused ('Extra data')."""
+    source = tmp_path / "in.csv"
+    write_table(PORTFOLIO, source)
+    for name in ("out.json", "out.jsonl"):
+        score_file(
+            source, tmp_path / name, model, text_cols=["title", "description"], progress=False
+        )
+    records = json.loads((tmp_path / "out.json").read_text())
+    lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert records == lines and len(records) == len(PORTFOLIO)
+    write_table(pd.DataFrame({"a": [1, 2]}), tmp_path / "small.json")
+    assert json.loads((tmp_path / "small.json").read_text()) == [{"a": 1}, {"a": 2}]

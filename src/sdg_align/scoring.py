@@ -894,7 +894,15 @@ def _assemble(
             return dialect
         encoding = dialect.encoding if fmt == "csv" else "utf-8"
         try:
-            _write_text_table(tmp, files, chunk, fmt, dialect.sep, encoding)
+            _write_text_table(
+                tmp,
+                files,
+                chunk,
+                fmt,
+                dialect.sep,
+                encoding,
+                array=output.suffix.lower() == ".json",
+            )
         except UnicodeEncodeError:
             dialect = Dialect(dialect.sep, "utf-8-sig")
             _write_text_table(tmp, files, chunk, fmt, dialect.sep, dialect.encoding)
@@ -932,13 +940,18 @@ def _write_text_table(
     fmt: str,
     sep: str,
     encoding: str,
+    array: bool = False,
 ) -> None:
     """The chunks as one CSV, TSV or JSON Lines file (CSV with ``sep``), in ``encoding``; a CSV
     separated by ';' writes probabilities with a decimal comma, as the spreadsheets that write such
-    files read them ('0.83' is no number to a German Excel)."""
+    files read them ('0.83' is no number to a German Excel). With ``array`` (an output named
+    '.json') the records are one JSON array, which json.load reads (it failed on JSON Lines)."""
     sep = sep if fmt == "csv" else "\t"
     decimal = "," if sep == ";" else "."
+    written = 0
     with tmp.open("w", encoding=encoding, newline="") as handle:
+        if array:
+            handle.write("[")
         for n, f in enumerate(files):
             frame = chunk(f)
             if fmt == "jsonl":
@@ -947,9 +960,16 @@ def _write_text_table(
                 lines = frame.to_json(
                     orient="records", lines=True, force_ascii=False, date_format="iso"
                 )
-                handle.write(lines if lines.endswith("\n") else lines + "\n")
+                if array:
+                    for record in lines.splitlines():
+                        handle.write(("\n" if not written else ",\n") + record)
+                        written += 1
+                else:
+                    handle.write(lines if lines.endswith("\n") else lines + "\n")
             else:
                 frame.to_csv(handle, index=False, header=n == 0, sep=sep, decimal=decimal)
+        if array:
+            handle.write("\n]\n")
 
 
 def load_for_scoring(model_path: str | Path | None, backend: str = "onnx") -> Classifier:

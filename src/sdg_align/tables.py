@@ -853,8 +853,16 @@ def write_table(
             frame.to_csv(tmp, index=False)
         elif fmt == "tsv":
             frame.to_csv(tmp, index=False, sep="\t")
-        elif fmt == "jsonl":
-            frame.to_json(tmp, orient="records", lines=True, force_ascii=False, date_format="iso")
+        elif fmt == "jsonl":  # '.json' is one array, which json.load reads; '.jsonl' a line each
+            array = Path(path).suffix.lower() == ".json"
+            frame.to_json(
+                tmp,
+                orient="records",
+                lines=not array,
+                force_ascii=False,
+                date_format="iso",
+                indent=1 if array else None,
+            )
         elif fmt == "parquet":
             frame.to_parquet(tmp, index=False)
         else:
