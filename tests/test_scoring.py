@@ -73,8 +73,8 @@ def test_placeholders_are_failed_rows_not_tagged_texts(model):
         "placeholder text ('Keine Angabe.'), not a description",
         "",
         "placeholder text ('Noch offen'), not a description",  # German: 'still open'
-        # a title of a few words is no description either ('Neues Projekt' was tagged SDG 9)
-        "placeholder text ('k.A.') beside only a few words ('Neues Projekt'): too little to judge",
+        # a title that names no project is a placeholder too ('Neues Projekt' was tagged SDG 9)
+        "placeholder text ('Neues Projekt'), not a description",
     ]
     np.testing.assert_allclose(
         scored.loc[1, PROBABILITY_COLUMNS].to_numpy(float),

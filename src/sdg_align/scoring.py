@@ -145,6 +145,11 @@ PLACEHOLDERS = frozenset(
         "opis w przygotowaniu", "w przygotowaniu", "nie dotyczy",
         # Swedish
         "saknas", "se bilaga", "ej angivet", "uppgift saknas", "kommer senare",
+        # a title that names no project: 'Neues Projekt' was tagged SDG 9 in 16 rows of a trial
+        "new project", "neues projekt", "nouveau projet", "nuevo proyecto", "nuovo progetto",
+        "nowy projekt", "nieuw project", "nytt projekt", "novo projeto", "untitled",
+        "ohne titel", "sans titre", "sin título", "senza titolo", "bez tytułu", "zonder titel",
+        "namnlös",
     }
 )  # fmt: skip
 _PUNCTUATION = " .:;,!?-–—_*#()[]{}\"'/\\|+=~…"
