@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -330,3 +332,11 @@ def test_an_output_that_cannot_be_written_is_named_as_given(tmp_path):
     with pytest.raises(DataError, match=f"cannot write {target}") as caught:
         write_text("<html>", target)
     assert ".partial" not in str(caught.value)
+
+
+def test_an_api_envelope_around_the_records_is_read_as_its_records(tmp_path):
+    """{"count": 2, "results": [...]}, as a CRM's API returns it, was read as a single row."""
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps({"count": 3, "next": None, "results": PROJECTS.to_dict("records")}))
+    pd.testing.assert_frame_equal(read_table(path), PROJECTS)
+    assert count_rows(path) == 3

@@ -26,6 +26,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -588,17 +589,40 @@ def read_table(
 
 
 def _json_array(path: Path) -> bool:
-    """Whether a .json file holds one JSON array (of records) rather than one object per line."""
+    """Whether a .json file holds one JSON array (of records) rather than one object per line,
+    or an API's envelope around one ({"count": 42, "results": [...]})."""
     with path.open("rb") as handle:
         start = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
-    return start.startswith(b"[")
+    return start.startswith(b"[") or (
+        start.startswith(b"{") and path.suffix.lower() == ".json" and _envelope(path) is not None
+    )
+
+
+def _envelope(path: Path) -> list[Any] | None:
+    """The one list of objects a JSON object wraps, as an API returns its results (it was read
+    as a single row), else None."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (ValueError, OSError):
+        return None
+    if not isinstance(document, dict):
+        return None
+    lists = [
+        value
+        for value in document.values()
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
+    ]
+    return lists[0] if len(lists) == 1 else None
 
 
 def _read_json_records(path: Path) -> pd.DataFrame:
-    """JSON Lines, or a JSON array of objects (what most tools export as .json)."""
+    """JSON Lines, or a JSON array of objects (what most tools export as .json), or an API's
+    envelope around one."""
     if not _json_array(path):
         return pd.read_json(path, lines=True, dtype=False)
     records = json.loads(path.read_text(encoding="utf-8-sig"))
+    if isinstance(records, dict):
+        records = _envelope(path) or []
     if not all(isinstance(r, dict) for r in records):
         raise DataError(
             f"{path} is a JSON array, but not of objects (one per project, e.g. "
