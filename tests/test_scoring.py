@@ -133,6 +133,12 @@ def test_score_says_which_columns_it_read_and_which_rows_beside_a_placeholder(
     summary = json.loads(result.stdout)
     assert summary["placeholder_rows"] == 1
     assert summary["text_columns"] == ["titulo", "descripcion"]
+    assert summary["failed_rows"] == []  # records for a pipeline, beside the 'row X: why' lines
+    pd.DataFrame({"id": ["A", "B"], "text": ["Solar roofs for schools.", ""]}).to_csv(
+        source, index=False
+    )
+    failed = json.loads(CliRunner().invoke(main, [*args, "--json", "-q"]).stdout)["failed_rows"]
+    assert failed == [{"row": 2, "id": "B", "error": "empty text"}]
 
 
 def test_score_reads_a_text_as_classify_and_training_do(model):

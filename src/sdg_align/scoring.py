@@ -391,6 +391,8 @@ class ScoreSummary:
     seconds: float = 0.0
     resumed_rows: int = 0
     failures: list[str] = field(default_factory=list)  # "row N: why", the first 50
+    # the same as records for a pipeline: {"row": data row from 1, "id": ... or None, "error": ...}
+    failed_rows: list[dict[str, Any]] = field(default_factory=list)
     blank_rows: int = 0  # every cell empty: kept in the output, unscored, not counted as failed
     replaced_columns: list[str] = field(default_factory=list)  # an input scored before
     # how a CSV output was written (as a CSV input was): "separator ';', encoding cp1252"
@@ -731,6 +733,13 @@ def _note_failures(
             summary.failed += 1
             if len(summary.failures) < 50:
                 summary.failures.append(f"row {label}: {error}")
+                summary.failed_rows.append(
+                    {
+                        "row": first_row + offset + 1,
+                        "id": str(label) if id_col else None,
+                        "error": error,
+                    }
+                )
         elif is_short_text(text):
             summary.short_texts += 1
             if len(summary.short_rows) < 10:

@@ -228,6 +228,7 @@ def score(
                     "rows": summary.rows,
                     "failed": summary.failed,
                     "failures": summary.failures,
+                    "failed_rows": summary.failed_rows,
                     "blank_rows": summary.blank_rows,
                     "placeholder_rows": summary.placeholder_rows,
                     "text_columns": summary.text_columns,
