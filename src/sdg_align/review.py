@@ -330,12 +330,19 @@ def other_model_rows(frame: pd.DataFrame, probs: np.ndarray, thresholds: Sequenc
     if "sdgs" not in frame.columns:
         return 0
     scored = np.isfinite(probs).all(axis=1)
-    tagged = probs >= np.asarray(thresholds)[None, :]
+    cut = np.asarray(thresholds)[None, :]
+    tagged = probs >= cut
+    # a probability within rounding of its threshold may fall either way: score writes four
+    # decimals, and the tags come from the probability before rounding
+    clear = np.abs(probs - cut) > 5e-4
     differ = 0
     for row in np.flatnonzero(scored):
         cell = _cell(frame["sdgs"].iloc[row])
-        written = {int(t) for t in re.findall(r"\d+", cell)}
-        differ += written != {k + 1 for k in np.flatnonzero(tagged[row])}
+        written = np.zeros(len(SDG_NUMBERS), dtype=bool)
+        for number in (int(t) for t in re.findall(r"\d+", cell)):
+            if number in SDG_NUMBERS:
+                written[number - 1] = True
+        differ += bool(((written != tagged[row]) & clear[row]).any())
     return differ
 
 

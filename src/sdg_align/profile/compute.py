@@ -221,7 +221,9 @@ def _correction_warnings(data: Projects, rates: ErrorRates | None) -> list[str]:
         )
     if rates.thresholds is None:
         return found
-    differ = int((data.tags != (data.probs >= rates.thresholds)).any(axis=1).sum())
+    # within rounding of a threshold (score writes four decimals) a tag may fall either way
+    clear = np.abs(data.probs - rates.thresholds) > 5e-4
+    differ = int(((data.tags != (data.probs >= rates.thresholds)) & clear).any(axis=1).sum())
     if differ > 0.01 * len(data.tags):
         found.append(
             f"the tags of {differ} of {len(data.tags)} projects differ from what the model's "
