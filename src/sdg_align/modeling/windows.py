@@ -205,7 +205,7 @@ SHOUTED_MIN_LETTERS = 8  # fewer: an acronym or a code ('EU', 'SDG 13'), left as
 def calm_capitals(text: str) -> str:
     """``text`` with each sentence written in capitals ('SOLAR-POWERED DESALINATION PILOT.') in
     lower case, its first letter kept. The encoder reads capitals as other words: the README's
-    example in capitals lost SDG 6 (0.81 -> 0.05) and gained SDGs 11 and 13, and capitals are
+    example in capitals lost SDG 6 (0.81 -> 0.006) and gained SDGs 11 and 13, and capitals are
     how spreadsheets write titles (scripts/eval_capitals.py). Other sentences are untouched."""
     if not any(ch.isupper() for ch in text):
         return text
