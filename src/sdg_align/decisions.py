@@ -269,6 +269,17 @@ def error_rates(
     return result
 
 
+def off_thresholds(
+    tags: np.ndarray, probs: np.ndarray, thresholds: Sequence[float] | np.ndarray
+) -> np.ndarray:
+    """Which rows' tags differ from what ``thresholds`` give for their probabilities: a table
+    tagged by another model or operating point. A probability within rounding of its threshold
+    may fall either way (score writes four decimals; its tags come from the unrounded value)."""
+    cut = np.asarray(thresholds, dtype=float)[None, :]
+    clear = np.abs(probs - cut) > 5e-4
+    return ((np.asarray(tags, dtype=bool) != (probs >= cut)) & clear).any(axis=1)
+
+
 _RATE_KEYS = (
     "positives",
     "negatives",

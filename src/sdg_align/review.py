@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .decisions import off_thresholds
 from .errors import DataError
 from .labels import GOALS, NUM_SDGS, SDG_NUMBERS
 from .tables import (
@@ -329,21 +330,13 @@ def other_model_rows(frame: pd.DataFrame, probs: np.ndarray, thresholds: Sequenc
     a table scored with another model, whose picks near these thresholds mean little."""
     if "sdgs" not in frame.columns:
         return 0
-    scored = np.isfinite(probs).all(axis=1)
-    cut = np.asarray(thresholds)[None, :]
-    tagged = probs >= cut
-    # a probability within rounding of its threshold may fall either way: score writes four
-    # decimals, and the tags come from the probability before rounding
-    clear = np.abs(probs - cut) > 5e-4
-    differ = 0
-    for row in np.flatnonzero(scored):
-        cell = _cell(frame["sdgs"].iloc[row])
-        written = np.zeros(len(SDG_NUMBERS), dtype=bool)
-        for number in (int(t) for t in re.findall(r"\d+", cell)):
+    written = np.zeros(probs.shape, dtype=bool)
+    for row, cell in enumerate(frame["sdgs"]):
+        for number in (int(t) for t in re.findall(r"\d+", _cell(cell))):
             if number in SDG_NUMBERS:
-                written[number - 1] = True
-        differ += bool(((written != tagged[row]) & clear[row]).any())
-    return differ
+                written[row, number - 1] = True
+    scored = np.isfinite(probs).all(axis=1)
+    return int((off_thresholds(written, probs, thresholds) & scored).sum())
 
 
 def labelled_ids(paths: Sequence[str | Path], id_col: str) -> set[str]:

@@ -370,11 +370,19 @@ def did_you_mean(columns: Sequence[object], wanted: str) -> str:
 
 def _folded(name: str) -> str:
     """A column name without case, accents or punctuation ('Budżet ' -> 'budzet')."""
-    plain = unicodedata.normalize("NFKD", name.casefold().translate(_UNDECOMPOSED))
-    return re.sub(r"[\W_]+", "", "".join(ch for ch in plain if not unicodedata.combining(ch)))
+    return re.sub(r"[\W_]+", "", without_accents(name).casefold())
 
 
-_UNDECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
+# Letters Unicode does not decompose into a base letter and an accent, spelt out.
+_NOT_DECOMPOSED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae",
+                                  "Æ": "AE", "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D"})  # fmt: skip
+
+
+def without_accents(text: str) -> str:
+    """``text`` with its accents dropped and letters like 'ł' spelt out ('Łódź' -> 'Lodz'); letters
+    of other scripts stay. Column names and file names compare and read this way."""
+    plain = unicodedata.normalize("NFKD", text.translate(_NOT_DECOMPOSED))
+    return "".join(ch for ch in plain if not unicodedata.combining(ch))
 
 
 OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0"  # the compound-file header of Excel 97-2003 .xls files

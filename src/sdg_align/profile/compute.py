@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..decisions import OPERATING_POINTS
+from ..decisions import OPERATING_POINTS, off_thresholds
 from ..errors import DataError, SDGAlignWarning
 from ..labels import GOALS, NUM_SDGS
 from .error_rates import ErrorRates
@@ -221,9 +221,7 @@ def _correction_warnings(data: Projects, rates: ErrorRates | None) -> list[str]:
         )
     if rates.thresholds is None:
         return found
-    # within rounding of a threshold (score writes four decimals) a tag may fall either way
-    clear = np.abs(data.probs - rates.thresholds) > 5e-4
-    differ = int(((data.tags != (data.probs >= rates.thresholds)) & clear).any(axis=1).sum())
+    differ = int(off_thresholds(data.tags, data.probs, rates.thresholds).sum())
     if differ > 0.01 * len(data.tags):
         found.append(
             f"the tags of {differ} of {len(data.tags)} projects differ from what the model's "

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import re
 import textwrap
-import unicodedata
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -25,7 +24,7 @@ from matplotlib.ticker import PercentFormatter
 
 from ..labels import GOALS, NUM_SDGS
 from ..profile.figures import THIN_PERIOD, Profile
-from ..tables import atomic_path
+from ..tables import atomic_path, without_accents
 from .format import as_document, change_class, plural, shown_groups
 
 
@@ -323,15 +322,10 @@ def build_charts(document: Mapping[str, Any]) -> dict[str, Figure]:
     return charts
 
 
-_NOT_DECOMPOSED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae",
-                                  "Æ": "AE", "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D"})  # fmt: skip
-
-
 def slug(name: str) -> str:
     """A file-name-safe slug of an untrusted group name (no path separators, no dots); accents
     are dropped, not the letters ('Mobilität' -> 'mobilitat', not 'mobilit-t')."""
-    spelt = name.translate(_NOT_DECOMPOSED)
-    plain = unicodedata.normalize("NFKD", spelt).encode("ascii", "ignore").decode()
+    plain = without_accents(name).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:40] or "group"
 
 
