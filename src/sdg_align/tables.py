@@ -16,6 +16,7 @@ import codecs
 import contextlib
 import csv
 import difflib
+import functools
 import io
 import json
 import os
@@ -514,9 +515,17 @@ HEADER_SEARCH_ROWS = 30  # a title or notes above a sheet's header are looked fo
 def excel_header_row(path: Path, sheet_name: str | None) -> int:
     """The 0-based row of a sheet that holds its column names: 0, unless the first row is a
     title, a note or blank (one filled cell at most, where a row near the top fills several) and
-    a later row is filled like a header. A Polish office's sheet opened on 'Portfolio 2024'."""
+    a later row is filled like a header. A Polish office's sheet opened on 'Portfolio 2024'.
+
+    Remembered per file version: a command asks for its note, its rows and its row count."""
+    stat = path.stat()
+    return _excel_header_row(str(path.resolve()), sheet_name, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _excel_header_row(path: str, sheet_name: str | None, mtime_ns: int, size: int) -> int:
     top = pd.read_excel(
-        excel_source(path),
+        excel_source(Path(path)),
         sheet_name=sheet_name or 0,
         header=None,
         nrows=HEADER_SEARCH_ROWS,
